@@ -1,0 +1,150 @@
+"""Counter officers call and serve citizens; supervisors open, close and assign counters."""
+from flask import Blueprint, jsonify, render_template, session
+
+from shared import auth, events, queue
+from shared.queue import QueueError
+from shared.web import actor, error, get_db, json_body, now, require, settings, who
+
+bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/counter/static")
+
+
+@bp.get("/counter")
+def page():
+    return render_template("counter.html", center=settings()["center"])
+
+
+@bp.get("/supervisor")
+def supervisor_page():
+    return render_template("supervisor.html", center=settings()["center"])
+
+
+@bp.post("/api/login")
+def login():
+    """Exchange a token for a session cookie, so a counter PC logs in once."""
+    token = json_body().get("token")
+    caller = auth.identify(get_db(), token if isinstance(token, str) else None)
+    if caller is None:
+        return error(401, "unauthorized", "Mã đăng nhập không đúng.")
+    session.clear()
+    session["token_id"] = caller["id"]
+    session.permanent = True
+    return jsonify(caller)
+
+
+@bp.post("/api/logout")
+def logout():
+    session.clear()
+    return jsonify({"ok": True})
+
+
+@bp.get("/api/me")
+def me():
+    caller = who()
+    if caller is None:
+        return error(401, "unauthorized", "Chưa đăng nhập.")
+    return jsonify(caller)
+
+
+def _counter_reply(counter_id):
+    return jsonify(queue.counter(get_db(), counter_id))
+
+
+@bp.post("/api/counters/<int:counter_id>/call-next")
+@require("officer")
+def call_next(counter_id):
+    """Body (optional): {"after": id-or-null}, the ticket the officer saw, against double clicks."""
+    body = json_body(required=False)
+    after = body.get("after", "any")
+    if after != "any" and after is not None and (isinstance(after, bool) or not isinstance(after, int)):
+        raise QueueError("after phải là mã số vé hoặc null.", "invalid_after")
+    ticket, moved = queue.call_next(get_db(), counter_id, now(), settings()["queue"], after, actor())
+    if moved and ticket is not None:
+        events.called(ticket, recall=False)
+    elif moved:
+        events.changed()
+    return jsonify({"ticket": ticket, "called": moved and ticket is not None})
+
+
+@bp.post("/api/counters/<int:counter_id>/call")
+@require("officer")
+def call_ticket(counter_id):
+    ticket_id = json_body().get("ticket")
+    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
+        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    ticket = queue.call_ticket(get_db(), counter_id, ticket_id, now(), actor())
+    events.called(ticket, recall=False)
+    return jsonify({"ticket": ticket})
+
+
+@bp.post("/api/counters/<int:counter_id>/recall")
+@require("officer")
+def recall(counter_id):
+    ticket = queue.recall(get_db(), counter_id, now(), actor())
+    events.called(ticket, recall=True)
+    return _counter_reply(counter_id)
+
+
+@bp.post("/api/counters/<int:counter_id>/finish")
+@require("officer")
+def finish(counter_id):
+    queue.finish(get_db(), counter_id, now(), actor())
+    events.changed()
+    return _counter_reply(counter_id)
+
+
+@bp.post("/api/counters/<int:counter_id>/no-show")
+@require("officer")
+def no_show(counter_id):
+    queue.no_show(get_db(), counter_id, now(), actor())
+    events.changed()
+    return _counter_reply(counter_id)
+
+
+@bp.post("/api/counters/<int:counter_id>/transfer")
+@require("officer")
+def transfer(counter_id):
+    service = json_body().get("service")
+    if not isinstance(service, str):
+        raise QueueError("service phải là mã lĩnh vực.", "invalid_service")
+    queue.transfer(get_db(), counter_id, service, now(), actor())
+    events.changed()
+    return _counter_reply(counter_id)
+
+
+@bp.post("/api/counters/<int:counter_id>/pause")
+@require("officer")
+def pause(counter_id):
+    queue.set_paused(get_db(), counter_id, True, now(), actor())
+    events.changed()
+    return _counter_reply(counter_id)
+
+
+@bp.post("/api/counters/<int:counter_id>/resume")
+@require("officer")
+def resume(counter_id):
+    queue.set_paused(get_db(), counter_id, False, now(), actor())
+    events.changed()
+    return _counter_reply(counter_id)
+
+
+@bp.get("/api/counters")
+def list_counters():
+    return jsonify(queue.counters(get_db()))
+
+
+@bp.post("/api/counters")
+@require("supervisor")
+def add_counter():
+    body = json_body()
+    counter_id = queue.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
+    events.changed()
+    return _counter_reply(counter_id), 201
+
+
+@bp.patch("/api/counters/<int:counter_id>")
+@require("supervisor")
+def update_counter(counter_id):
+    queue.update_counter(get_db(), counter_id, json_body(), now(), actor())
+    events.changed()
+    return _counter_reply(counter_id)

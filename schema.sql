@@ -1,0 +1,98 @@
+-- motcua database schema. Applied at every start (every statement is idempotent).
+-- Times are ISO 8601 strings in the center's time zone; `day` is the center's
+-- local date (YYYY-MM-DD), which is what makes numbers restart every day.
+
+PRAGMA foreign_keys = ON;
+
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Procedure fields (lĩnh vực). Names and numbering come from config.yaml at
+-- every start; `open` is live state that a supervisor changes.
+CREATE TABLE IF NOT EXISTS services (
+    code      TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    prefix    TEXT NOT NULL DEFAULT '',
+    start     INTEGER NOT NULL DEFAULT 1,
+    digits    INTEGER NOT NULL DEFAULT 1,
+    daily_cap INTEGER,
+    open      INTEGER NOT NULL DEFAULT 1,
+    position  INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS counters (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL,
+    open     INTEGER NOT NULL DEFAULT 1,
+    paused   INTEGER NOT NULL DEFAULT 0,
+    position INTEGER NOT NULL DEFAULT 0
+);
+
+-- Which fields a counter serves, in the order the officer sees them.
+CREATE TABLE IF NOT EXISTS counter_services (
+    counter_id INTEGER NOT NULL REFERENCES counters(id) ON DELETE CASCADE,
+    service    TEXT NOT NULL REFERENCES services(code),
+    position   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (counter_id, service)
+);
+
+-- Last number issued per field per day. Allocation is one UPSERT ... RETURNING
+-- inside BEGIN IMMEDIATE, so two kiosks can never get the same number.
+CREATE TABLE IF NOT EXISTS sequences (
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL REFERENCES services(code),
+    last    INTEGER NOT NULL,
+    PRIMARY KEY (day, service)
+);
+
+CREATE TABLE IF NOT EXISTS tickets (
+    id          INTEGER PRIMARY KEY,
+    day         TEXT NOT NULL,
+    service     TEXT NOT NULL REFERENCES services(code),
+    issued_service TEXT NOT NULL,          -- field the number was issued in
+    seq         INTEGER NOT NULL,
+    number      TEXT NOT NULL,             -- printed text, e.g. "1023", "A012"
+    priority    INTEGER NOT NULL DEFAULT 0,
+    status      TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (status IN ('waiting', 'called', 'done', 'no_show', 'cancelled')),
+    issued_at   TEXT NOT NULL,
+    arrived_at  TEXT NOT NULL,             -- queue position; kept across transfers
+    called_at   TEXT,
+    finished_at TEXT,
+    counter_id  INTEGER REFERENCES counters(id),
+    recalls     INTEGER NOT NULL DEFAULT 0,
+    token       TEXT NOT NULL UNIQUE,      -- unguessable id for the phone status page
+    UNIQUE (day, issued_service, seq)
+);
+
+-- A counter serves at most one citizen at a time: enforced by the database.
+CREATE UNIQUE INDEX IF NOT EXISTS one_current_per_counter
+    ON tickets (counter_id) WHERE status = 'called';
+CREATE INDEX IF NOT EXISTS tickets_queue
+    ON tickets (status, service, priority, arrived_at);
+CREATE INDEX IF NOT EXISTS tickets_day ON tickets (day);
+
+-- Audit log: every state change, written in the same transaction as the change,
+-- so a day can be replayed for reports.
+CREATE TABLE IF NOT EXISTS events (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    ticket_id  INTEGER REFERENCES tickets(id),
+    counter_id INTEGER REFERENCES counters(id),
+    service    TEXT,
+    actor      TEXT,
+    data       TEXT
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+
+-- API tokens; only a SHA-256 of each token is stored.
+CREATE TABLE IF NOT EXISTS tokens (
+    id         INTEGER PRIMARY KEY,
+    role       TEXT NOT NULL CHECK (role IN ('officer', 'supervisor')),
+    name       TEXT NOT NULL DEFAULT '',
+    hash       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);

@@ -1,0 +1,1 @@
+"""motcua: queue tickets, counters and hall displays for one-stop service centers."""

@@ -1,0 +1,183 @@
+"""Load and validate config.yaml, failing at start with an error that names the key.
+
+A ward's IT officer edits this file by hand; a typo must stop the server with a
+message pointing at the exact key, never surface later as a 500.
+"""
+import os
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DEFAULT_PATH = "config.yaml"
+ASYNC_MODES = ("eventlet", "threading")
+PRIORITY_POLICIES = ("strict", "interleave")
+SERVICE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+class ConfigError(ValueError):
+    """A config value is missing or wrong; the message starts with its dotted key."""
+
+
+def config_path(explicit: str | None = None) -> Path:
+    """The config file: --config, else $MOTCUA_CONFIG, else ./config.yaml."""
+    return Path(explicit or os.environ.get("MOTCUA_CONFIG") or DEFAULT_PATH)
+
+
+def load_config(path: str | os.PathLike | None = None) -> dict:
+    """Read and validate a config file; relative paths in it are relative to the file."""
+    path = config_path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return validate(raw, base_dir=path.resolve().parent)
+
+
+def _section(raw: dict, key: str, allowed: set[str]) -> dict:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: must be a mapping")
+    unknown = set(value) - allowed
+    if unknown:
+        raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
+    return value
+
+
+def _int(value, key: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
+        high is not None and value > high
+    ):
+        bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ConfigError(f"{key}: must be a whole number {bound}")
+    return value
+
+
+def _text(value, key: str, allow_empty: bool = False) -> str:
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise ConfigError(f"{key}: must be a non-empty text")
+    return value.strip()
+
+
+def _choice(value, key: str, choices) -> str:
+    if value not in choices:
+        raise ConfigError(f"{key}: must be one of {', '.join(choices)}")
+    return value
+
+
+def _bool(value, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: must be true or false")
+    return value
+
+
+def validate(raw, base_dir: Path = Path(".")) -> dict:
+    """Return a complete config with defaults filled in, or raise ConfigError."""
+    if not isinstance(raw, dict):
+        raise ConfigError("config: the file must be a mapping of sections")
+    sections = {"center", "database", "server", "queue", "services", "counters", "voice", "printer"}
+    unknown = set(raw) - sections
+    if unknown:
+        raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
+
+    center = _section(raw, "center", {"name", "timezone"})
+    timezone = center.get("timezone", "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(_text(timezone, "center.timezone"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"center.timezone: unknown time zone {timezone!r}") from None
+
+    database = _section(raw, "database", {"path"})
+    db_path = _text(database.get("path", "motcua.db"), "database.path")
+    if db_path != ":memory:":
+        db_path = str((base_dir / db_path).resolve())
+
+    server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms"})
+    queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
+
+    config = {
+        "center": {
+            "name": _text(center.get("name", ""), "center.name"),
+            "timezone": timezone,
+        },
+        "database": {"path": db_path},
+        "server": {
+            "host": _text(server.get("host", "0.0.0.0"), "server.host"),
+            "port": _int(server.get("port", 5000), "server.port", 1, 65535),
+            "async_mode": _choice(server.get("async_mode", "eventlet"), "server.async_mode", ASYNC_MODES),
+            "public_url": _text(server.get("public_url", ""), "server.public_url", allow_empty=True).rstrip("/"),
+            "state_coalesce_ms": _int(server.get("state_coalesce_ms", 25), "server.state_coalesce_ms", 0, 1000),
+        },
+        "queue": {
+            "priority_policy": _choice(
+                queue.get("priority_policy", "strict"), "queue.priority_policy", PRIORITY_POLICIES
+            ),
+            "priority_every": _int(queue.get("priority_every", 3), "queue.priority_every", 2, 100),
+            "recent_calls": _int(queue.get("recent_calls", 8), "queue.recent_calls", 1, 50),
+        },
+    }
+    config["services"] = _services(raw.get("services"))
+    config["counters"] = _counters(raw.get("counters"), {s["code"] for s in config["services"]})
+    config["voice"] = raw.get("voice") or {}
+    config["printer"] = raw.get("printer") or {}
+    return config
+
+
+def _services(raw) -> list[dict]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError("services: must be a non-empty list of fields")
+    services, seen = [], set()
+    for i, item in enumerate(raw):
+        key = f"services[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{key}: must be a mapping")
+        unknown = set(item) - {"code", "name", "prefix", "start", "digits", "daily_cap", "open"}
+        if unknown:
+            raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
+        code = item.get("code")
+        if not isinstance(code, str) or not SERVICE_CODE.match(code):
+            raise ConfigError(f"{key}.code: must be 1-16 letters, digits, '-' or '_'")
+        if code in seen:
+            raise ConfigError(f"{key}.code: duplicate field code {code!r}")
+        seen.add(code)
+        cap = item.get("daily_cap")
+        services.append({
+            "code": code,
+            "name": _text(item.get("name"), f"{key}.name"),
+            "prefix": _text(item.get("prefix", ""), f"{key}.prefix", allow_empty=True),
+            "start": _int(item.get("start", 1), f"{key}.start", 0),
+            "digits": _int(item.get("digits", 1), f"{key}.digits", 1, 9),
+            "daily_cap": None if cap is None else _int(cap, f"{key}.daily_cap", 1),
+            "open": _bool(item.get("open", True), f"{key}.open"),
+        })
+    return services
+
+
+def _counters(raw, codes: set[str]) -> list[dict]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ConfigError("counters: must be a list")
+    counters = []
+    for i, item in enumerate(raw):
+        key = f"counters[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{key}: must be a mapping")
+        unknown = set(item) - {"name", "services", "open"}
+        if unknown:
+            raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
+        services = item.get("services") or []
+        if not isinstance(services, list):
+            raise ConfigError(f"{key}.services: must be a list of field codes")
+        for code in services:
+            if code not in codes:
+                raise ConfigError(f"{key}.services: unknown field code {code!r}")
+        counters.append({
+            "name": _text(item.get("name"), f"{key}.name"),
+            "services": services,
+            "open": _bool(item.get("open", True), f"{key}.open"),
+        })
+    return counters

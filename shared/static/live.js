@@ -1,0 +1,84 @@
+/* Live updates from the motcua server: a small Socket.IO (protocol 5) client
+   over a plain WebSocket, so every screen works on a LAN with no CDN.
+   It reconnects by itself with backoff and reports its status, so a hall TV
+   can show a discreet "reconnecting" mark instead of stale numbers.
+
+   Live.connect({state: fn, called: fn, status: fn("online"|"offline")}) */
+(function () {
+  "use strict";
+
+  function connect(handlers) {
+    var ws = null, delay = 500, pingTimer = null, closed = false;
+
+    function setStatus(s) { if (handlers.status) handlers.status(s); }
+
+    function watchdog(ms) {
+      clearTimeout(pingTimer);
+      pingTimer = setTimeout(function () { if (ws) ws.close(); }, ms);
+    }
+
+    function open() {
+      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      ws = new WebSocket(scheme + location.host + "/socket.io/?EIO=4&transport=websocket");
+      var limit = 60000;
+      ws.onmessage = function (msg) {
+        var data = String(msg.data), type = data.charAt(0);
+        if (type === "0") {              // engine.io open: learn ping timing, join namespace
+          var info = JSON.parse(data.slice(1));
+          limit = info.pingInterval + info.pingTimeout;
+          ws.send("40");
+          watchdog(limit);
+        } else if (type === "2") {       // ping from the server
+          ws.send("3");
+          watchdog(limit);
+        } else if (data.slice(0, 2) === "40") {
+          delay = 500;
+          setStatus("online");
+        } else if (data.slice(0, 2) === "42") {
+          var packet = JSON.parse(data.slice(2));
+          var fn = handlers[packet[0]];
+          if (fn) fn(packet[1]);
+        } else if (data.slice(0, 2) === "41" || data.slice(0, 2) === "44") {
+          ws.close();
+        }
+      };
+      ws.onclose = function () {
+        clearTimeout(pingTimer);
+        setStatus("offline");
+        if (closed) return;
+        setTimeout(open, delay + Math.random() * 250);
+        delay = Math.min(delay * 2, 5000);
+      };
+      ws.onerror = function () { ws.close(); };
+    }
+
+    open();
+    return { close: function () { closed = true; if (ws) ws.close(); } };
+  }
+
+  /* JSON over fetch with the API's error shape turned into an Error. */
+  function api(method, path, body) {
+    var init = { method: method, headers: {}, credentials: "same-origin" };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (res) {
+      return res.json().then(function (data) {
+        if (!res.ok) {
+          var err = new Error(data.message || res.statusText);
+          err.code = data.error;
+          err.status = res.status;
+          throw err;
+        }
+        return data;
+      });
+    });
+  }
+
+  function clockText(date) {
+    return date.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  window.Live = { connect: connect, api: api, clockText: clockText };
+})();

@@ -1,0 +1,175 @@
+"""Shared fixtures: a demo config on a temporary database, an app, a real server process."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+import yaml
+
+from shared.auth import create_token
+from shared.config import validate
+from shared.db import connect, init_database
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+ASYNC_MODES = ("eventlet", "threading")
+
+
+def demo_raw(db_path) -> dict:
+    """The shipped config.yaml, pointed at a test database."""
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["database"]["path"] = str(db_path)
+    raw["server"]["async_mode"] = "threading"
+    raw["server"]["state_coalesce_ms"] = 5
+    return raw
+
+
+@pytest.fixture
+def raw_config(tmp_path):
+    return demo_raw(tmp_path / "motcua.db")
+
+
+@pytest.fixture
+def config(raw_config):
+    return validate(raw_config)
+
+
+class Clock:
+    """A hand-moved clock in the center's time zone (a weekday morning)."""
+
+    def __init__(self):
+        self.at = datetime(2026, 11, 23, 7, 30, tzinfo=TZ)
+
+    def __call__(self):
+        return self.at
+
+    def tick(self, seconds=1.0):
+        self.at += timedelta(seconds=seconds)
+        return self.at
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def db(config):
+    database = connect(config["database"]["path"])
+    init_database(database, config)
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def app(config, clock):
+    from shared.app import create_app
+
+    application = create_app(config)
+    application.config["CLOCK"] = clock
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _token(config, role):
+    database = connect(config["database"]["path"])
+    try:
+        return create_token(database, role, f"test {role}", datetime.now(TZ))
+    finally:
+        database.conn.close()
+
+
+@pytest.fixture
+def officer(app, config):
+    return {"Authorization": f"Bearer {_token(config, 'officer')}"}
+
+
+@pytest.fixture
+def supervisor(app, config):
+    return {"Authorization": f"Bearer {_token(config, 'supervisor')}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A real `motcua serve` process on a loopback port."""
+
+    def __init__(self, workdir: Path, async_mode: str):
+        self.workdir = workdir
+        self.config_path = workdir / "config.yaml"
+        raw = demo_raw(workdir / "motcua.db")
+        raw["server"]["async_mode"] = async_mode
+        self.config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self.log = workdir / "server.log"
+
+    def cli(self, *args) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "shared.cli", "--config", str(self.config_path), *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+        )
+        return out.stdout
+
+    def token(self, role: str) -> dict:
+        return {"Authorization": f"Bearer {self.cli('token', 'create', '--role', role).splitlines()[-1]}"}
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "--config", str(self.config_path), "serve",
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if requests.get(self.url + "/api/services", timeout=1).ok:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture(params=ASYNC_MODES)
+def server(request, tmp_path):
+    srv = Server(tmp_path, request.param).start()
+    yield srv
+    srv.kill(signal.SIGTERM)
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    """Start servers by hand (restart tests); all are stopped afterwards."""
+    started = []
+
+    def make(async_mode="eventlet"):
+        srv = Server(tmp_path, async_mode)
+        started.append(srv)
+        return srv
+
+    yield make
+    for srv in started:
+        srv.kill()

@@ -1,0 +1,74 @@
+"""Kiosk API: fields and ticket issue, including every kind of bad input."""
+import pytest
+
+
+def test_services_list_fields_with_waiting_counts(client):
+    client.post("/api/tickets", json={"service": "CT"})
+    services = client.get("/api/services").get_json()
+    assert len(services) == 8
+    assert services[1] == {"code": "CT", "name": "Chứng thực", "open": True, "waiting": 1}
+
+
+def test_issue_returns_the_ticket(client):
+    response = client.post("/api/tickets", json={"service": "HT", "priority": True})
+    assert response.status_code == 201
+    ticket = response.get_json()
+    assert ticket["number"] == "1001" and ticket["status"] == "waiting" and ticket["priority"] is True
+    assert ticket["ahead"] == 0 and ticket["issued_at"].startswith("2026-11-23T07:30")
+    assert len(ticket["token"]) >= 16
+    second = client.post("/api/tickets", json={"service": "HT"}).get_json()
+    assert (second["number"], second["ahead"]) == ("1002", 1)
+
+
+def test_ticket_lookup_hides_the_phone_token(client):
+    ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
+    shown = client.get(f"/api/tickets/{ticket['id']}").get_json()
+    assert shown["number"] == "1001" and "token" not in shown
+    response = client.get("/api/tickets/999")
+    assert response.status_code == 404 and response.get_json()["error"] == "ticket_not_found"
+
+
+@pytest.mark.parametrize("body, code", [
+    ({}, "invalid_ticket"),
+    ({"service": 5}, "invalid_ticket"),
+    ({"service": "HT", "priority": "yes"}, "invalid_ticket"),
+    ({"service": "NOPE"}, "unknown_service"),
+    ([], "invalid_json"),
+])
+def test_bad_ticket_requests_get_400(client, body, code):
+    response = client.post("/api/tickets", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == code
+    assert response.get_json()["message"]
+
+
+@pytest.mark.parametrize("data", ["not json", "{", "\xff"])
+def test_malformed_bodies_get_400_json(client, data):
+    response = client.post("/api/tickets", data=data, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_json"
+
+
+def test_oversized_body_gets_413_json(client):
+    response = client.post("/api/tickets", data="x" * 100_000, content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["error"] == "too_large"
+
+
+def test_closed_field_and_daily_cap_get_409(client, supervisor, db):
+    db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
+    response = client.post("/api/tickets", json={"service": "DD"})
+    assert response.status_code == 409 and response.get_json()["error"] == "service_closed"
+    db.execute("UPDATE services SET daily_cap = 1 WHERE code = 'HT'")
+    assert client.post("/api/tickets", json={"service": "HT"}).status_code == 201
+    response = client.post("/api/tickets", json={"service": "HT"})
+    assert response.status_code == 409 and response.get_json()["error"] == "daily_cap_reached"
+
+
+def test_unknown_api_path_and_method_are_json(client):
+    assert client.get("/api/nothing").get_json()["error"] == "not_found"
+    response = client.delete("/api/tickets/1")
+    assert response.status_code == 405 and response.get_json()["error"] == "method_not_allowed"
+
+
+def test_kiosk_page_is_served(client):
+    page = client.get("/kiosk")
+    assert page.status_code == 200 and "Hòa Cường" in page.get_data(as_text=True)
