@@ -2,7 +2,7 @@
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from .db import connect, init_database, setting
+from .db import Pool, connect, init_database, setting
 from .events import socketio
 from .queue import Conflict, NotFound, QueueError
 from .web import close_db, error
@@ -31,6 +31,8 @@ def create_app(config: dict) -> Flask:
         app.secret_key = setting(db, "secret_key")
     finally:
         db.conn.close()
+
+    app.extensions["motcua.pool"] = Pool(config["database"]["path"])
 
     from counter import bp as counter_bp
     from display import bp as display_bp

@@ -109,7 +109,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "port": _int(server.get("port", 5000), "server.port", 1, 65535),
             "async_mode": _choice(server.get("async_mode", "eventlet"), "server.async_mode", ASYNC_MODES),
             "public_url": _text(server.get("public_url", ""), "server.public_url", allow_empty=True).rstrip("/"),
-            "state_coalesce_ms": _int(server.get("state_coalesce_ms", 25), "server.state_coalesce_ms", 0, 1000),
+            "state_coalesce_ms": _int(server.get("state_coalesce_ms", 100), "server.state_coalesce_ms", 0, 1000),
         },
         "queue": {
             "priority_policy": _choice(

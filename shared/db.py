@@ -1,4 +1,4 @@
-"""The one place that opens SQLite connections and applies schema.sql.
+"""The one place that opens SQLite connections (and pools them) and applies schema.sql.
 
 Every connection is opened here with the same pragmas: WAL so displays read
 while a kiosk writes, a busy timeout so writers queue instead of failing, and
@@ -8,6 +8,7 @@ can fail or race when two kiosks press at once.
 """
 import secrets
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,15 +18,46 @@ SCHEMA = Path(__file__).resolve().parent.parent / "schema.sql"
 
 
 def connect(path: str) -> sqlite_utils.Database:
-    """Open a connection for the calling thread (connections are never shared)."""
+    """Open a connection; it is used by one thread (or request) at a time."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return sqlite_utils.Database(conn)
+
+
+class Pool:
+    """Idle connections kept open between requests.
+
+    A fresh connection per request starts with a cold page cache and, being
+    the last one to close, checkpoints the WAL on close: measured at about
+    2 ms of a 3.5 ms call-next. Each request takes a connection of its own
+    and gives it back, so a connection never serves two requests at once.
+    """
+
+    def __init__(self, path: str, keep: int = 8):
+        self.path = path
+        self.keep = keep
+        self._idle: list[sqlite_utils.Database] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> sqlite_utils.Database:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return connect(self.path)
+
+    def release(self, db: sqlite_utils.Database) -> None:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        with self._lock:
+            if len(self._idle) < self.keep:
+                self._idle.append(db)
+                return
+        db.conn.close()
 
 
 @contextmanager

@@ -1,11 +1,12 @@
 """Everything the server pushes over Socket.IO, emitted only after the commit.
 
 `called` goes out at once (the hall must hear it now); `state` is rebuilt
-from the database and coalesced, so a burst of changes (14 counters pressing
-at once) costs each display one small message, not fourteen.
+from the database and throttled, so a burst of changes (14 counters pressing
+at once) costs each display two small messages, not fourteen.
 Names and payloads are documented in docs/api.md.
 """
 import threading
+import time
 
 from flask import current_app
 from flask_socketio import SocketIO, emit
@@ -27,11 +28,13 @@ def on_connect(auth=None):
 
 
 class _StateBroadcast:
-    """Send one fresh `state` after a short quiet window following any change."""
+    """At most one `state` per window: the first change goes out at once, a burst
+    that follows is folded into one more `state` at the end of the window."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._pending = False
+        self._last_sent = float("-inf")
 
     def schedule(self, app) -> None:
         with self._lock:
@@ -41,9 +44,11 @@ class _StateBroadcast:
         socketio.start_background_task(self._flush, app)
 
     def _flush(self, app) -> None:
-        socketio.sleep(app.config["MOTCUA"]["server"]["state_coalesce_ms"] / 1000)
+        window = app.config["MOTCUA"]["server"]["state_coalesce_ms"] / 1000
+        socketio.sleep(max(0.0, self._last_sent + window - time.monotonic()))
         with self._lock:
             self._pending = False  # a change from here on schedules another flush
+        self._last_sent = time.monotonic()
         with app.app_context():
             socketio.emit("state", current_state())
 

@@ -409,14 +409,21 @@ def update_counter(db, counter_id: int, changes: dict, at: datetime, actor=None)
                    counter_id=counter_id, actor=actor)
 
 
+def _short(row) -> dict:
+    """The part of a called ticket a screen draws; `state` goes to every display
+    after every change, so it carries this instead of the whole ticket."""
+    return {"id": row["id"], "number": row["number"], "service": row["service"],
+            "priority": bool(row["priority"]), "called_at": row["called_at"]}
+
+
 def counters(db) -> list[dict]:
-    """Every counter with its fields and current ticket, in floor order."""
+    """Every counter with its fields and current ticket (short form), in floor order."""
     services = {}
     for row in db.execute("SELECT counter_id, service FROM counter_services ORDER BY counter_id, position"):
         services.setdefault(row[0], []).append(row[1])
     current = {
-        row["counter_id"]: _ticket(row)
-        for row in db.execute(TICKET_SELECT + " WHERE t.status = 'called'")
+        row["counter_id"]: _short(row)
+        for row in db.execute("SELECT * FROM tickets WHERE status = 'called'")
     }
     return [
         {
@@ -452,14 +459,14 @@ def services(db, at: datetime) -> list[dict]:
 def recent_calls(db, at: datetime, limit: int) -> list[dict]:
     """Today's latest calls, newest first, for the hall's history column."""
     rows = db.execute(
-        """SELECT e.at, e.kind, t.number, t.service, c.id AS counter_id, c.name AS counter_name
-           FROM events e JOIN tickets t ON t.id = e.ticket_id JOIN counters c ON c.id = e.counter_id
+        """SELECT e.at, e.kind, e.counter_id, t.number, t.service
+           FROM events e JOIN tickets t ON t.id = e.ticket_id
            WHERE e.kind IN ('called', 'recalled') AND e.at >= ?
            ORDER BY e.id DESC LIMIT ?""",
         (day_of(at), limit),
     ).fetchall()
     return [
-        {"number": r["number"], "service": r["service"], "counter": {"id": r["counter_id"], "name": r["counter_name"]},
+        {"number": r["number"], "service": r["service"], "counter": r["counter_id"],
          "at": r["at"], "recall": r["kind"] == "recalled"}
         for r in rows
     ]

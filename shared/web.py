@@ -10,21 +10,21 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g, jsonify, request, session
 
 from . import auth
-from .db import connect
 from .queue import QueueError
 
 
 def get_db():
-    """This app context's connection, opened on first use and closed at teardown."""
+    """This app context's connection, taken from the pool on first use."""
     if "db" not in g:
-        g.db = connect(current_app.config["MOTCUA"]["database"]["path"])
+        g.db = current_app.extensions["motcua.pool"].acquire()
     return g.db
 
 
 def close_db(_exc=None):
+    """Give the connection back at teardown."""
     db = g.pop("db", None)
     if db is not None:
-        db.conn.close()
+        current_app.extensions["motcua.pool"].release(db)
 
 
 def settings() -> dict:

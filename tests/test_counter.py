@@ -17,7 +17,8 @@ def test_call_next_recall_finish(client, officer):
     assert called["ticket"]["counter"] == {"id": 1, "name": "Quầy 1"}
     assert client.get(f"/api/tickets/{ticket['id']}").get_json()["status"] == "called"
     counter = client.post("/api/counters/1/recall", headers=officer).get_json()
-    assert counter["current"]["recalls"] == 1
+    assert counter["current"]["id"] == ticket["id"]
+    assert client.get(f"/api/tickets/{ticket['id']}").get_json()["recalls"] == 1
     counter = client.post("/api/counters/1/finish", headers=officer).get_json()
     assert counter["current"] is None
     assert client.get(f"/api/tickets/{ticket['id']}").get_json()["status"] == "done"

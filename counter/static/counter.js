@@ -21,12 +21,12 @@
     select.value = counterId;
     var c = mine();
     if (!c) return;
-    $("current").textContent = c.current ? c.current.number : "—";
-    $("current-field").textContent = c.current ? c.current.service_name : (c.open ? "" : "Quầy đang đóng");
-    document.querySelector('[data-action="pause"]').hidden = c.paused;
-    document.querySelector('[data-action="resume"]').hidden = !c.paused;
     var names = {};
     state.services.forEach(function (s) { names[s.code] = s; });
+    $("current").textContent = c.current ? c.current.number : "—";
+    $("current-field").textContent = c.current ? names[c.current.service].name : (c.open ? "" : "Quầy đang đóng");
+    document.querySelector('[data-action="pause"]').hidden = c.paused;
+    document.querySelector('[data-action="resume"]').hidden = !c.paused;
     $("waiting").replaceChildren.apply($("waiting"), c.services.map(function (code) {
       var li = document.createElement("li");
       li.textContent = names[code].name + ": " + names[code].waiting;

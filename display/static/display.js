@@ -19,7 +19,7 @@
     num.textContent = counter.paused ? "Tạm dừng" : (counter.current ? counter.current.number : "—");
     var field = document.createElement("div");
     field.className = "field";
-    field.textContent = counter.current ? counter.current.service_name
+    field.textContent = counter.current ? services[counter.current.service]
       : counter.services.map(function (c) { return services[c] || c; }).join(", ");
     el.append(name, num, field);
     return el;
@@ -35,13 +35,15 @@
     box.style.setProperty("--cols", cols);
     box.style.setProperty("--scale", Math.min(1.6, 3 / Math.max(rows, cols * 0.75)).toFixed(2));
     box.replaceChildren.apply(box, open.map(tile));
+    var names = {};
+    state.counters.forEach(function (c) { names[c.id] = c.name; });
     $("recent").replaceChildren.apply($("recent"), state.recent.map(function (r) {
       var li = document.createElement("li");
       var n = document.createElement("span");
       n.className = "num";
       n.textContent = r.number;
       var c = document.createElement("span");
-      c.textContent = r.counter.name;
+      c.textContent = names[r.counter] || "";
       li.append(n, c);
       return li;
     }));

@@ -1,0 +1,310 @@
+"""Benchmark: call-next -> `called` on the hall displays, and ticket issue throughput.
+
+Starts the real server (`motcua serve`, eventlet), opens 14 counters, connects
+N display clients (N - 4 in a separate load process, 4 timing probes here),
+then has the 14 counters press "call next", round after round, first at
+random moments within a second (a very busy hall), then all in the same
+millisecond, and measures from each POST to each probe's `called` event.
+The same rounds run against a bare Flask-SocketIO app (bench/bare_server.py)
+with and without TCP_NODELAY, so figures read as ratios on a noisy machine.
+Ticket issue throughput: T tickets posted from 8 threads, then every field's
+numbers checked for duplicates and gaps in the database.
+
+usage: python bench/bench_calls.py [--clients 200] [--rounds 30] [--tickets 3000]
+"""
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import aiohttp
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBES = 4
+COUNTERS = 14
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url, path, proc):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"server exited with {proc.returncode}")
+        try:
+            if requests.get(url + path, timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    sys.exit("server did not start")
+
+
+async def display(session, url, on_called=None, ready=None, counts=None):
+    """A Socket.IO client speaking the protocol directly; cheap enough to run hundreds."""
+    ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+    async with session.ws_connect(ws_url, max_msg_size=0) as ws:
+        async for msg in ws:
+            data = msg.data
+            if data.startswith("42"):
+                if data.startswith('42["called"'):
+                    now = time.perf_counter()
+                    if counts is not None:
+                        counts[0] += 1
+                    if on_called:
+                        on_called(json.loads(data[2:])[1], now)
+            elif data == "2":
+                await ws.send_str("3")
+            elif data.startswith("0"):
+                await ws.send_str("40")
+            elif data.startswith("40") and ready:
+                ready()
+
+
+async def load_main(url, n):
+    """Run in a child process: n displays that only receive, reporting what they got."""
+    connected, counts = [0], [0]
+
+    def ready():
+        connected[0] += 1
+        if connected[0] == n:
+            print("ready", flush=True)
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        tasks = [asyncio.create_task(display(session, url, ready=ready, counts=counts)) for _ in range(n)]
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        print(f"received {counts[0]}", flush=True)
+        for t in tasks:
+            t.cancel()
+
+
+def start_load(url, n):
+    proc = subprocess.Popen([sys.executable, __file__, "--load", url, "--clients", str(n)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    if line != "ready":
+        sys.exit(f"load clients failed: {line!r}")
+    return proc
+
+
+def stop_load(proc):
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    received = int(proc.stdout.readline().split()[1])
+    proc.wait(timeout=10)
+    return received
+
+
+async def rounds(url, n_rounds, press, spread):
+    """Each round all 14 counters press once, at random moments within `spread`
+    seconds (0: all at once). Latency = POST sent -> each probe has the event."""
+    arrivals = {}
+    waiters = {}
+    connected = []
+
+    def on_called(event, now):
+        key = str(event["ticket"]["id"])
+        arrivals.setdefault(key, []).append(now)
+        if len(arrivals[key]) == PROBES and key in waiters:
+            waiters[key].set()
+
+    latencies = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        probes = [asyncio.create_task(display(session, url, on_called, ready=lambda: connected.append(1)))
+                  for _ in range(PROBES)]
+        while len(connected) < PROBES:
+            await asyncio.sleep(0.01)
+
+        async def one(counter):
+            await asyncio.sleep(random.uniform(0, spread))
+            t0 = time.perf_counter()
+            key = await press(session, counter)
+            if key is None:
+                return
+            waiters.setdefault(key, asyncio.Event())
+            if len(arrivals.get(key, [])) < PROBES:
+                await asyncio.wait_for(waiters[key].wait(), 5)
+            latencies.extend(t - t0 for t in arrivals[key])
+
+        for _ in range(n_rounds):
+            await asyncio.gather(*(one(c) for c in range(1, COUNTERS + 1)))
+            await asyncio.sleep(0.15)
+        for p in probes:
+            p.cancel()
+    return latencies
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
+
+
+SPREADS = {"staggered": 1.0, "all at once": 0.0}
+
+
+def measure(url, args, press):
+    """Latencies per press pattern, and how many `called` the load clients received."""
+    load = start_load(url, args.clients - PROBES)
+    lat = {name: asyncio.run(rounds(url, args.rounds, press, spread)) for name, spread in SPREADS.items()}
+    return lat, stop_load(load)
+
+
+def motcua_server(workdir, port):
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["database"]["path"] = str(workdir / "bench.db")
+    raw["server"]["async_mode"] = "eventlet"
+    for c in raw["counters"]:
+        c["services"] = [s["code"] for s in raw["services"]]
+    raw["counters"] += [{"name": f"Quầy {i}", "services": c["services"]} for i in range(8, COUNTERS + 1)]
+    cfg = workdir / "config.yaml"
+    cfg.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    cli = [sys.executable, "-m", "shared.cli", "--config", str(cfg)]
+    token = subprocess.run(cli + ["token", "create", "--role", "officer"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.splitlines()[-1]
+    proc = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, token, raw
+
+
+def issue_throughput(url, total, services):
+    per_thread = total // 8
+    errors = []
+
+    def kiosk(i):
+        with requests.Session() as s:
+            for k in range(per_thread):
+                r = s.post(url + "/api/tickets", json={"service": services[(i + k) % len(services)]}, timeout=10)
+                if r.status_code != 201:
+                    errors.append(r.status_code)
+
+    threads = [threading.Thread(target=kiosk, args=(i,)) for i in range(8)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return per_thread * 8 / (time.perf_counter() - t0), errors
+
+
+def noop_throughput(url, total):
+    per_thread = total // 8
+
+    def kiosk():
+        with requests.Session() as s:
+            for _ in range(per_thread):
+                s.get(url + "/ping", timeout=10)
+
+    threads = [threading.Thread(target=kiosk) for _ in range(8)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return per_thread * 8 / (time.perf_counter() - t0)
+
+
+def check_numbers(db_path, raw):
+    db = sqlite3.connect(db_path)
+    problems = 0
+    for s in raw["services"]:
+        seqs = [r[0] for r in db.execute("SELECT seq FROM tickets WHERE issued_service = ? ORDER BY seq", (s["code"],))]
+        numbers = [r[0] for r in db.execute("SELECT number FROM tickets WHERE issued_service = ?", (s["code"],))]
+        problems += (seqs != list(range(1, len(seqs) + 1))) + (len(numbers) != len(set(numbers)))
+    return problems
+
+
+def report(name, lat, received, expected):
+    """Print p50/p99 per press pattern; return {pattern: (p50, p99)}."""
+    print(f"{name} (load clients received {received}/{expected} `called` events)")
+    for pattern, values in lat.items():
+        print(f"  {pattern:<12} p50 {pct(values, 50):6.1f} ms  p99 {pct(values, 99):6.1f} ms"
+              f"  max {max(values) * 1000:6.1f} ms  ({len(values)} samples)")
+    return {pattern: (pct(values, 50), pct(values, 99)) for pattern, values in lat.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--tickets", type=int, default=3000)
+    parser.add_argument("--load")
+    args = parser.parse_args()
+    if args.load:
+        asyncio.run(load_main(args.load, args.clients))
+        return
+
+    print(f"{os.cpu_count()} cores; {args.clients} displays, {COUNTERS} counters pressing at once, "
+          f"{args.rounds} rounds; {args.tickets} tickets from 8 threads")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc, token, raw = motcua_server(workdir, port)
+        try:
+            wait_up(url, "/api/services", proc)
+            rate, errors = issue_throughput(url, args.tickets, [s["code"] for s in raw["services"]])
+            problems = check_numbers(str(workdir / "bench.db"), raw)
+            headers = {"Authorization": f"Bearer {token}"}
+
+            async def call_next(session, counter):
+                async with session.post(f"{url}/api/counters/{counter}/call-next", headers=headers) as r:
+                    body = await r.json()
+                return str(body["ticket"]["id"]) if body["ticket"] else None
+
+            lat, received = measure(url, args, call_next)
+        finally:
+            proc.terminate()
+            proc.wait()
+
+        expected = len(SPREADS) * args.rounds * COUNTERS * (args.clients - PROBES)
+        print(f"ticket issue: {rate:7.0f} tickets/s, {len(errors)} errors, {problems} fields with duplicates or gaps")
+        ours = report("motcua call-next -> called", lat, received, expected)
+
+        baselines = {}
+        for label, flags in (("bare Flask-SocketIO, TCP_NODELAY", ["--nodelay"]),
+                             ("bare Flask-SocketIO, default", [])):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            bare = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_server.py"), str(port), *flags])
+            try:
+                wait_up(url, "/ping", bare)
+                if not baselines:
+                    noop = noop_throughput(url, args.tickets)
+                counter_ids = iter(range(10**9))
+
+                async def emit(session, counter):
+                    key = str(next(counter_ids))
+                    async with session.post(f"{url}/emit?id={key}") as r:
+                        await r.read()
+                    return key
+
+                blat, breceived = measure(url, args, emit)
+            finally:
+                bare.terminate()
+                bare.wait()
+            baselines[label] = report(label, blat, breceived, expected)
+
+        base = baselines["bare Flask-SocketIO, TCP_NODELAY"]
+        for pattern in SPREADS:
+            (p50, p99), (b50, b99) = ours[pattern], base[pattern]
+            print(f"ratio motcua / bare (TCP_NODELAY), {pattern}: p50 {p50 / b50:.2f}x, p99 {p99 / b99:.2f}x")
+        print(f"bare GET /ping: {noop:7.0f} req/s; ticket issue is {rate / noop:.2f}x of it")
+
+
+if __name__ == "__main__":
+    main()
