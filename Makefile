@@ -4,8 +4,11 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 CONFIG  ?= config.yaml
+# Debian packages the tests use: a real browser, and the voice tools that build clips.
+SYSTEM_TOOLS := chromium espeak-ng sox
+SYSTEM_PKGS  := chromium espeak-ng sox libsox-fmt-all
 
-.PHONY: run test bench clean
+.PHONY: run test bench system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,7 +22,15 @@ run: $(STAMP)
 	$(BIN)/motcua --config $(CONFIG) init
 	$(BIN)/motcua --config $(CONFIG) serve
 
-test: $(STAMP)
+# Installs what is missing with apt (as root, or through sudo); never downloads a browser.
+system-deps:
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $(SYSTEM_PKGS); \
+	fi
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

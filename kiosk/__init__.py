@@ -5,8 +5,11 @@ from shared import events, queue
 from shared.queue import QueueError
 from shared.web import get_db, json_body, now, settings
 
+from . import printer
+
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
                static_url_path="/kiosk/static")
+bp.record_once(lambda setup: printer.init_app(setup.app))
 
 
 @bp.get("/kiosk")
@@ -28,6 +31,7 @@ def issue():
         raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
     ticket = queue.issue_ticket(get_db(), service, priority, now())
     events.changed()
+    printer.print_ticket(ticket)
     return jsonify(ticket), 201
 
 

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .config import ConfigError, load_config
+from .config import ConfigError, async_mode, read_raw, validate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,7 +30,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(args.config)
+        raw, path = read_raw(args.config)
+        if args.command == "serve":
+            from .server import prepare
+
+            prepare(async_mode(raw))  # eventlet patches before the rest is imported
+        config = validate(raw, base_dir=path.parent)
     except ConfigError as exc:
         print(f"motcua: config error: {exc}", file=sys.stderr)
         return 2

@@ -25,16 +25,28 @@ def config_path(explicit: str | None = None) -> Path:
     return Path(explicit or os.environ.get("MOTCUA_CONFIG") or DEFAULT_PATH)
 
 
-def load_config(path: str | os.PathLike | None = None) -> dict:
-    """Read and validate a config file; relative paths in it are relative to the file."""
+def read_raw(path: str | os.PathLike | None = None) -> tuple[object, Path]:
+    """The config file's parsed YAML, unvalidated, and its resolved path."""
     path = config_path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8")), path.resolve()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return validate(raw, base_dir=path.resolve().parent)
+
+
+def async_mode(raw) -> str:
+    """server.async_mode alone, read before the rest is validated (see shared/server.py)."""
+    server = raw.get("server") if isinstance(raw, dict) else None
+    mode = server.get("async_mode", "eventlet") if isinstance(server, dict) else "eventlet"
+    return _choice(mode, "server.async_mode", ASYNC_MODES)
+
+
+def load_config(path: str | os.PathLike | None = None) -> dict:
+    """Read and validate a config file; relative paths in it are relative to the file."""
+    raw, path = read_raw(path)
+    return validate(raw, base_dir=path.parent)
 
 
 def _section(raw: dict, key: str, allowed: set[str]) -> dict:
@@ -121,8 +133,16 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     }
     config["services"] = _services(raw.get("services"))
     config["counters"] = _counters(raw.get("counters"), {s["code"] for s in config["services"]})
-    config["voice"] = raw.get("voice") or {}
-    config["printer"] = raw.get("printer") or {}
+    # Imported here, not at the top: `motcua serve` reads the async mode before
+    # anything heavy (python-escpos) is imported, so eventlet can patch first.
+    from .printing import validate_printer_config
+    from .voice import validate_voice_config
+
+    for key, check in (("voice", validate_voice_config), ("printer", validate_printer_config)):
+        try:
+            config[key] = check(raw.get(key))
+        except ValueError as exc:  # their messages already start with the dotted key
+            raise ConfigError(str(exc)) from None
     return config
 
 

@@ -11,14 +11,16 @@ import time
 from flask import current_app
 from flask_socketio import SocketIO, emit
 
-from . import queue
+from . import queue, voice
 from .web import get_db, now, settings
 
 socketio = SocketIO()
 
 
 def current_state() -> dict:
-    return queue.state(get_db(), now(), settings()["queue"]["recent_calls"])
+    state = queue.state(get_db(), now(), settings()["queue"]["recent_calls"])
+    state["printer"] = current_app.extensions["motcua.printer"]
+    return state
 
 
 @socketio.on("connect")
@@ -56,12 +58,16 @@ class _StateBroadcast:
 _broadcast = _StateBroadcast()
 
 
-def changed() -> None:
-    """Something in the queue changed: displays get a fresh `state` shortly."""
-    _broadcast.schedule(current_app._get_current_object())
+def changed(app=None) -> None:
+    """Something changed: displays get a fresh `state` shortly (outside a request, pass the app)."""
+    _broadcast.schedule(app or current_app._get_current_object())
 
 
 def called(ticket: dict, recall: bool) -> None:
     """A number was called (or called again): announce it at once, then refresh state."""
-    socketio.emit("called", {"ticket": ticket, "counter": ticket["counter"], "recall": recall})
+    counter = ticket["counter"]
+    socketio.emit("called", {
+        "ticket": ticket, "counter": counter, "recall": recall,
+        "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"]),
+    })
     changed()

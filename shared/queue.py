@@ -45,6 +45,11 @@ def day_of(at: datetime) -> str:
     return at.strftime("%Y-%m-%d")
 
 
+def log_event(db, at: datetime, kind: str, **data) -> None:
+    """Record something that happened outside the queue itself (e.g. a printer fault)."""
+    _event(db, at, kind, **data)
+
+
 def _event(db, at, kind, ticket=None, counter_id=None, service=None, actor=None, **data):
     db.execute(
         "INSERT INTO events (at, kind, ticket_id, counter_id, service, actor, data)"

@@ -16,20 +16,32 @@ def _nodelay(sock: socket.socket) -> socket.socket:
     return sock
 
 
+def prepare(mode: str) -> None:
+    """Get the process ready for its async mode; call before importing anything else."""
+    if mode != "eventlet":
+        return
+    # Eventlet announces its own deprecation on import. We know (it is the
+    # design's choice, and `threading` is the ready way out), so we say it
+    # once in our own words instead of printing its warning in every log.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    import eventlet
+
+    eventlet.monkey_patch()
+    from eventlet import patcher, tpool
+
+    from . import printing
+
+    printing.offload = tpool.execute
+    printing.raw_write = patcher.original("os").write
+    print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
+          file=sys.stderr)
+
+
 def serve(config: dict, host: str | None = None, port: int | None = None) -> int:
+    """Run until killed; `prepare` must have run first."""
     host = host or config["server"]["host"]
     port = port or config["server"]["port"]
     mode = config["server"]["async_mode"]
-    if mode == "eventlet":
-        # Eventlet announces its own deprecation on import. We know (it is the
-        # design's choice, and `threading` is the ready way out), so we say it
-        # once in our own words instead of printing its warning in every log.
-        warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-        import eventlet
-
-        eventlet.monkey_patch()
-        print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
-              file=sys.stderr)
 
     from .app import create_app
 

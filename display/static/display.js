@@ -56,7 +56,13 @@
       if (c.id === event.counter.id) c.current = event.ticket;
     });
     render(last);
-    if (window.Announcer) window.Announcer.enqueue(event);
+    var say = { id: event.ticket.id + "." + event.ticket.recalls, recall: event.recall };
+    for (var k in event.announce) say[k] = event.announce[k];
+    Announcer.enqueue(say);
+  }
+
+  function soundButtons() {
+    $("sound-on").hidden = !Announcer.needsUnlock();
   }
 
   function status(s) {
@@ -64,6 +70,12 @@
     $("status").textContent = s === "online" ? "" : "Đang kết nối lại…";
     document.body.classList.toggle("stale", s !== "online");
   }
+
+  $("sound-on").onclick = function () { Announcer.unlock().then(soundButtons); };
+  $("sound-test").onclick = function () { Announcer.unlock().then(soundButtons); Announcer.test(); };
+  document.addEventListener("keydown", function () { Announcer.unlock().then(soundButtons); }, { once: true });
+  Announcer.preload();
+  soundButtons();
 
   setInterval(function () { $("clock").textContent = Live.clockText(new Date()); }, 1000);
   $("clock").textContent = Live.clockText(new Date());
