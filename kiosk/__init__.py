@@ -27,11 +27,14 @@ def issue():
     """Open to any kiosk on the center's LAN: citizens carry no credentials."""
     body = json_body()
     service, priority = body.get("service"), body.get("priority", False)
+    kiosk = body.get("kiosk", "")
     if not isinstance(service, str) or not isinstance(priority, bool):
         raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
+    if not isinstance(kiosk, str) or len(kiosk) > 40:
+        raise QueueError("Tên máy lấy số không hợp lệ.", "invalid_kiosk")
     ticket = queue.issue_ticket(get_db(), service, priority, now())
     events.changed()
-    printer.print_ticket(ticket)
+    printer.print_ticket(ticket, kiosk)
     return jsonify(ticket), 201
 
 

@@ -43,7 +43,7 @@ def status() -> dict:
     return current_app.extensions["motcua.printer"]
 
 
-def print_ticket(ticket: dict) -> None:
+def print_ticket(ticket: dict, kiosk: str) -> None:
     """Hand a freshly issued ticket to the printer (returns at once)."""
     print_queue = current_app.extensions.get("motcua.print_queue")
     if print_queue is None:
