@@ -1,8 +1,10 @@
-"""Paper tickets: each issued ticket goes to a background print queue after the commit.
+"""Paper tickets: each issued ticket is printed off the request path, after the commit.
 
-The queue never blocks ticket issue: a dead printer only shows up as a fault in
-`state["printer"]` (the kiosk then asks citizens to note their number, the
-supervisor sees it) and in the audit log; the next ticket tries again.
+`printer.kind` decides where: a printer attached to the server (a background
+PrintQueue), or `agent`: the `motcua printer-agent` on the kiosk PC the ticket
+came from. Neither ever blocks or fails ticket issue: a fault shows up in
+`state["printer"]` (the kiosk asks citizens to note their number, the
+supervisor sees it) and in the audit log, and the next ticket tries again.
 """
 import logging
 from datetime import datetime
@@ -11,53 +13,74 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 
 from shared import events, queue
-from shared.web import get_db
+from shared.events import socketio
 from shared.printing import PrintQueue
 from shared.ticket_image import TicketSlip
+from shared.web import get_db
 
 log = logging.getLogger("motcua.printer")
 
 
 def init_app(app) -> None:
+    cfg = app.config["MOTCUA"]["printer"]
+    app.extensions["motcua.printer"] = {"kind": cfg["kind"], "ok": True, "error": None, "at": None}
+    if cfg["kind"] not in ("none", "agent"):
+        app.extensions["motcua.print_queue"] = PrintQueue(
+            cfg, lambda slip, ok, error: record_result(app, slip.number, ok, error))
+
+
+def record_result(app, number: str, ok: bool, error: str | None) -> None:
+    """Keep the printer's health for the screens and log every failure."""
     cfg = app.config["MOTCUA"]
-    status = {"kind": cfg["printer"]["kind"], "ok": True, "error": None, "at": None}
-    app.extensions["motcua.printer"] = status
-    if status["kind"] == "none":
-        return
-    tz = ZoneInfo(cfg["center"]["timezone"])
-
-    def on_result(slip, ok, error):
-        was_ok = status["ok"]
-        status.update(ok=ok, error=error, at=datetime.now(tz).isoformat(timespec="seconds"))
-        if not ok:
-            log.warning("ticket %s not printed: %s", slip.number, error)
-            with app.app_context():
-                queue.log_event(get_db(), datetime.now(tz), "print_failed", number=slip.number, error=error)
-        if ok != was_ok:
-            events.changed(app)
-
-    app.extensions["motcua.print_queue"] = PrintQueue(cfg["printer"], on_result)
+    at = datetime.now(ZoneInfo(cfg["center"]["timezone"]))
+    status = app.extensions["motcua.printer"]
+    was_ok = status["ok"]
+    status.update(ok=ok, error=error, at=at.isoformat(timespec="seconds"))
+    if not ok:
+        log.warning("ticket %s not printed: %s", number, error)
+        with app.app_context():
+            queue.log_event(get_db(), at, "print_failed", number=number, error=error)
+    if ok != was_ok:
+        events.changed(app)
 
 
-def status() -> dict:
-    return current_app.extensions["motcua.printer"]
+@socketio.on("print_result")
+def on_print_result(data):
+    """A printer agent reports how a ticket printed; other clients are ignored."""
+    kiosk = events.printer_agent(request.sid)
+    if kiosk is None or not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+        return {"error": "forbidden" if kiosk is None else "invalid_result"}
+    error = data.get("error")
+    record_result(current_app._get_current_object(), str(data.get("number", "")), data["ok"],
+                  f"{kiosk}: {error}" if error else None)
+    return {"ok": True}
 
 
 def print_ticket(ticket: dict, kiosk: str) -> None:
-    """Hand a freshly issued ticket to the printer (returns at once)."""
-    print_queue = current_app.extensions.get("motcua.print_queue")
-    if print_queue is None:
+    """Hand a freshly issued ticket to its printer (returns at once)."""
+    kind = current_app.config["MOTCUA"]["printer"]["kind"]
+    if kind == "none":
         return
-    counters = queue.counters(get_db())
+    slip = _slip(ticket)
+    if kind == "agent":
+        if not events.send_to_printer(kiosk, slip.to_dict()):
+            record_result(current_app._get_current_object(), ticket["number"], False,
+                          f"no printer agent connected for kiosk {kiosk!r}")
+        return
+    current_app.extensions["motcua.print_queue"].submit(slip)
+
+
+def _slip(ticket: dict) -> TicketSlip:
     cfg = current_app.config["MOTCUA"]
     base = cfg["server"]["public_url"] or request.host_url.rstrip("/")
-    print_queue.submit(TicketSlip(
+    return TicketSlip(
         center_name=cfg["center"]["name"],
         service_name=ticket["service_name"],
         number=ticket["number"],
-        counters=[c["name"] for c in counters if c["open"] and ticket["service"] in c["services"]],
+        counters=[c["name"] for c in queue.counters(get_db()) if c["open"] and ticket["service"] in c["services"]],
         issued_at=datetime.fromisoformat(ticket["issued_at"]),
         ahead=ticket["ahead"],
         url=f"{base}/t/{ticket['token']}",
+        footer=cfg["printer"]["footer"],
         priority=ticket["priority"],
-    ))
+    )

@@ -1,4 +1,4 @@
-"""The `motcua` command: init, serve, token create.
+"""The `motcua` command: init, serve, token create, voice build, print-test, printer-agent.
 
 Imports stay inside the commands: `serve` in eventlet mode must monkey-patch
 before Flask, Socket.IO or threading are imported (see shared/server.py).
@@ -24,11 +24,22 @@ def _parser() -> argparse.ArgumentParser:
     create = token_commands.add_parser("create", help="create a token; it is printed once, on the last line")
     create.add_argument("--role", choices=("officer", "supervisor"), required=True)
     create.add_argument("--name", default="", help="who holds it, for the audit log")
+    voice = commands.add_parser("voice", help="announcement clips")
+    voice_commands = voice.add_subparsers(dest="voice_command", required=True)
+    voice_commands.add_parser("build", help="generate the clip set with espeak-ng (voice.clip_set)")
+    print_test = commands.add_parser("print-test", help="print a sample ticket on the configured printer")
+    print_test.add_argument("--to-png", metavar="FILE", help="write the ticket image to FILE instead")
+    agent = commands.add_parser("printer-agent", help="print this kiosk's tickets on a local printer")
+    agent.add_argument("--server", required=True, help="server URL, e.g. http://192.168.1.10:5000")
+    agent.add_argument("--kiosk", required=True, help="kiosk name, as in the kiosk page's ?kiosk=NAME")
+    agent.add_argument("--token", help="officer token (default: $MOTCUA_TOKEN)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "printer-agent":
+        return _printer_agent(args)
     try:
         raw, path = read_raw(args.config)
         if args.command == "serve":
@@ -44,6 +55,26 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(config, host=args.host, port=args.port)
 
+    if args.command == "voice":
+        from .voice import build_clips, clip_set_dir
+
+        try:
+            paths = build_clips(clip_set_dir(config["voice"]), config["voice"])
+        except RuntimeError as exc:  # espeak-ng missing: the message says what to install
+            print(f"motcua: {exc}", file=sys.stderr)
+            return 1
+        print(f"Wrote {len(paths)} clips to {clip_set_dir(config['voice'])}")
+        return 0
+    if args.command == "print-test":
+        from .printing import print_test
+
+        try:
+            print(print_test(config["printer"], args.to_png))
+        except (OSError, ValueError) as exc:
+            print(f"motcua: printer error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+
     from .db import connect, init_database
 
     db = connect(config["database"]["path"])
@@ -58,6 +89,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"New {args.role} token (stored hashed; copy it now, it is not shown again):")
         print(token)
     db.conn.close()
+    return 0
+
+
+def _printer_agent(args) -> int:
+    """Needs only the `printer:` section of the local config, not a whole center."""
+    import logging
+    import os
+
+    from .printer_agent import PrinterAgent
+    from .printing import LOCAL_KINDS, validate_printer_config
+
+    token = args.token or os.environ.get("MOTCUA_TOKEN")
+    try:
+        raw, _path = read_raw(args.config)
+        cfg = validate_printer_config((raw or {}).get("printer") if isinstance(raw, dict) else None)
+        if cfg["kind"] not in LOCAL_KINDS:
+            raise ConfigError(f"printer.kind: must be one of {', '.join(LOCAL_KINDS)} on the kiosk PC")
+        if not token:
+            raise ConfigError("--token: required (or set MOTCUA_TOKEN)")
+    except (ConfigError, ValueError) as exc:
+        print(f"motcua: config error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    PrinterAgent(args.server, args.kiosk, token, cfg).run()
     return 0
 
 

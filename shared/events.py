@@ -8,10 +8,11 @@ Names and payloads are documented in docs/api.md.
 import threading
 import time
 
-from flask import current_app
-from flask_socketio import SocketIO, emit
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from . import queue, voice
+from .auth import allowed, identify
 from .web import get_db, now, settings
 
 socketio = SocketIO()
@@ -23,10 +24,42 @@ def current_state() -> dict:
     return state
 
 
+_printer_agents: dict[str, str] = {}  # Socket.IO sid -> kiosk name
+
+
 @socketio.on("connect")
 def on_connect(auth=None):
-    """A display (re)connects: give it the whole picture so it never shows stale numbers."""
+    """A display (re)connects: give it the whole picture so it never shows stale numbers.
+
+    A printer agent connects with auth {"token", "kiosk"}: a valid officer token
+    puts it in that kiosk's printer room; a bad one is refused.
+    """
+    if isinstance(auth, dict) and "kiosk" in auth:
+        kiosk, caller = auth["kiosk"], identify(get_db(), auth.get("token"))
+        if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
+            raise ConnectionRefusedError("unauthorized")
+        join_room(f"printer:{kiosk}")
+        _printer_agents[request.sid] = kiosk
+        return
     emit("state", current_state())
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason):
+    _printer_agents.pop(request.sid, None)
+
+
+def printer_agent(sid: str) -> str | None:
+    """The kiosk a connected printer agent prints for, or None for any other client."""
+    return _printer_agents.get(sid)
+
+
+def send_to_printer(kiosk: str, slip: dict) -> bool:
+    """Send a ticket to the printer agent of `kiosk`; False when none is connected."""
+    if kiosk not in _printer_agents.values():
+        return False
+    socketio.emit("print", {"slip": slip}, to=f"printer:{kiosk}")
+    return True
 
 
 class _StateBroadcast:

@@ -24,7 +24,8 @@ from escpos.printer import File, Network, Serial, Usb
 
 from .ticket_image import WIDTHS, TicketSlip, png_bytes, render_ticket
 
-KINDS = ("none", "network", "usb", "serial", "file")
+LOCAL_KINDS = ("network", "usb", "serial", "file")
+KINDS = ("none", "agent") + LOCAL_KINDS
 IMAGE_IMPLS = ("bitImageRaster", "graphics")
 DEFAULT_PROFILE = "default"
 
@@ -108,6 +109,9 @@ def validate_printer_config(raw: dict | None) -> dict:
     - ``device`` (required for ``file``): device path, e.g. ``/dev/usb/lp0``; it must
       already exist (it is never created, so an unplugged printer is a reported fault,
       not a regular file silently filling up).
+    - ``agent``: the server prints nothing itself; each ticket goes over Socket.IO to
+      the ``motcua printer-agent`` running on the kiosk PC it was issued at, which
+      prints it with its own ``printer:`` section (one of the kinds above).
     - ``timeout_s`` (default 3): seconds allowed to connect and for each write to make
       progress before a job is reported failed; 0.1 to 60.
     - ``footer`` (default empty): short text printed at the bottom of each ticket when
@@ -295,7 +299,8 @@ class _SerialPrinter(Serial):
 def open_printer(cfg: dict):
     """A python-escpos printer for ``cfg['kind']``, connected lazily on first write.
 
-    ``cfg`` is a validated ``printer:`` section. Raises ``ValueError`` for kind ``none``.
+    ``cfg`` is a validated ``printer:`` section. Raises ``ValueError`` for kinds
+    ``none`` and ``agent``, which have no printer here.
     """
     cfg = validate_printer_config(cfg)
     kind, profile, timeout = cfg["kind"], cfg["profile"], cfg["timeout_s"]
@@ -325,7 +330,7 @@ def open_printer(cfg: dict):
         )
     if kind == "file":
         return _DevicePrinter(cfg["device"], timeout, profile=profile)
-    raise ValueError("printer.kind: is none, there is no printer to open")
+    raise ValueError(f"printer.kind: is {kind}, there is no printer to open here")
 
 
 def _fit_profile_width(printer, width: int) -> None:
@@ -383,7 +388,7 @@ class PrintQueue:
 
     ``on_result(slip, ok, error)`` is called from the worker thread after each job,
     and for jobs dropped because the queue was full (``ok=False``). With kind
-    ``none`` nothing is started and ``submit`` returns False.
+    ``none`` or ``agent`` nothing is started and ``submit`` returns False.
     """
 
     def __init__(self, cfg: dict | None, on_result: ResultCallback | None = None, maxsize: int = 20):
@@ -395,7 +400,7 @@ class PrintQueue:
         self._cond = threading.Condition()
         self._closed = False
         self._thread = None
-        if self.cfg["kind"] != "none":
+        if self.cfg["kind"] in LOCAL_KINDS:
             self._thread = threading.Thread(target=self._run, name="motcua-printer", daemon=True)
             self._thread.start()
 
@@ -490,8 +495,8 @@ def print_test(cfg: dict | None, to_png: str | None = None) -> str:
     if to_png:
         Path(to_png).write_bytes(png_bytes(render_ticket(slip, cfg["width_px"])))
         return f"wrote {to_png} ({cfg['width_px']} dots wide)"
-    if cfg["kind"] == "none":
-        raise ValueError("printer.kind: is none; set a printer kind or use --to-png")
+    if cfg["kind"] not in LOCAL_KINDS:
+        raise ValueError(f"printer.kind: is {cfg['kind']}; set a local printer kind or use --to-png")
     print_slip(cfg, slip)
     return (
         f"sent a test ticket to the {cfg['kind']} printer ({cfg['width_px']} dots, profile {cfg['profile']})"

@@ -109,11 +109,13 @@ def free_port() -> int:
 class Server:
     """A real `motcua serve` process on a loopback port."""
 
-    def __init__(self, workdir: Path, async_mode: str):
+    def __init__(self, workdir: Path, async_mode: str, printer: dict | None = None):
         self.workdir = workdir
         self.config_path = workdir / "config.yaml"
         raw = demo_raw(workdir / "motcua.db")
         raw["server"]["async_mode"] = async_mode
+        if printer:
+            raw["printer"] = printer
         self.config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -165,8 +167,8 @@ def make_server(tmp_path):
     """Start servers by hand (restart tests); all are stopped afterwards."""
     started = []
 
-    def make(async_mode="eventlet"):
-        srv = Server(tmp_path, async_mode)
+    def make(async_mode="eventlet", printer=None):
+        srv = Server(tmp_path, async_mode, printer)
         started.append(srv)
         return srv
 

@@ -42,3 +42,36 @@ def test_config_errors_are_reported_with_the_key(tmp_path):
     assert result.returncode == 2
     assert "services[0].digits:" in result.stderr
     assert not (tmp_path / "motcua.db").exists()
+
+
+def test_print_test_writes_a_png(tmp_path):
+    server = Server(tmp_path, "threading")
+    out = tmp_path / "ticket.png"
+    assert "wrote" in server.cli("print-test", "--to-png", str(out))
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_print_test_without_a_printer_says_so(tmp_path):
+    server = Server(tmp_path, "threading")
+    result = subprocess.run([sys.executable, "-m", "shared.cli", "--config", str(server.config_path), "print-test"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "printer.kind" in result.stderr
+
+
+def test_voice_build_writes_the_configured_clip_set(tmp_path, monkeypatch):
+    """The CLI builds into voice.clip_set's folder; here pointed at a temporary one."""
+    from shared import voice
+
+    monkeypatch.setattr(voice, "VOICE_DIR", tmp_path / "voice")
+    server = Server(tmp_path, "threading")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--config", str(server.config_path), "voice", "build"]) == 0
+    manifest = (tmp_path / "voice" / "default" / "manifest.json").read_text(encoding="utf-8")
+    assert "mowif_coong_daan_cos_soos_thuws_tuwj" in manifest
+
+
+def test_printer_agent_needs_a_local_printer_and_a_token(tmp_path, monkeypatch):
+    monkeypatch.delenv("MOTCUA_TOKEN", raising=False)
+    server = Server(tmp_path, "threading")
+    args = ["--config", str(server.config_path), "printer-agent", "--server", "http://127.0.0.1:9", "--kiosk", "A"]
+    assert main(args) == 2  # printer.kind is none in the demo config

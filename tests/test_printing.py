@@ -4,12 +4,10 @@ Every fake printer lives on 127.0.0.1 or in tmp_path, and every wait has a deadl
 so a regression shows up as a failure, never as a hung test run.
 """
 
-import importlib.util
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,16 +19,11 @@ except ImportError:  # Windows
     fcntl = None
 from escpos.printer import File, Network, Serial, Usb
 
+from escpos_fakes import FakeNetworkPrinter, Results, assert_same_pixels, decode_ticket, make_slip
 from shared import printing
 from shared.printing import PrintQueue, open_printer, print_test, validate_printer_config
 from shared.ticket_image import render_ticket
 
-_spec = importlib.util.spec_from_file_location(
-    "_ticket_image_tests", Path(__file__).with_name("test_ticket_image.py")
-)
-_t = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_t)
-decode_ticket, assert_same_pixels, make_slip = _t.decode_ticket, _t.assert_same_pixels, _t.make_slip
 
 WIDTH = 384  # smallest tickets: fastest tests
 
@@ -123,73 +116,6 @@ def test_print_test_png_and_none(tmp_path):
 
 
 # --- fakes ------------------------------------------------------------------------
-
-
-class FakeNetworkPrinter:
-    """Raw-TCP printer on 127.0.0.1 recording the bytes of each connection."""
-
-    def __init__(self, port: int = 0):
-        self.jobs: list[bytes] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(8)
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (socket.timeout, OSError):
-                continue
-            conn.settimeout(5)
-            chunks = []
-            with conn:
-                try:
-                    while chunk := conn.recv(65536):
-                        chunks.append(chunk)
-                except OSError:
-                    pass
-            with self._lock:
-                self.jobs.append(b"".join(chunks))
-
-    def wait_jobs(self, n: int, timeout: float = 15) -> list[bytes]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if len(self.jobs) >= n:
-                    return list(self.jobs)
-            time.sleep(0.02)
-        pytest.fail(f"fake printer got {len(self.jobs)} jobs, expected {n}")
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(5)
-        self.sock.close()
-
-
-class Results:
-    """on_result collector with a bounded wait."""
-
-    def __init__(self):
-        self.items: list[tuple] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, slip, ok, error):
-        with self._cond:
-            self.items.append((slip, ok, error))
-            self._cond.notify_all()
-
-    def wait(self, n: int, timeout: float = 20) -> list[tuple]:
-        with self._cond:
-            if not self._cond.wait_for(lambda: len(self.items) >= n, timeout):
-                pytest.fail(f"got {len(self.items)} results, expected {n}: {self.items}")
-            return list(self.items)
 
 
 @pytest.fixture

@@ -1,0 +1,131 @@
+"""Tickets issued through the API reach the printer, and a dead printer never slows issue."""
+import time
+from datetime import datetime
+
+import pytest
+import requests
+import socketio
+
+from escpos_fakes import FakeNetworkPrinter, assert_same_pixels, decode_ticket
+from shared.printer_agent import PrinterAgent
+from shared.ticket_image import TicketSlip, render_ticket
+
+WIDTH = 384
+
+
+@pytest.fixture
+def fake_printer():
+    printer = FakeNetworkPrinter()
+    yield printer
+    printer.stop()
+
+
+def printer_app(raw_config, clock, printer_cfg):
+    from shared.app import create_app
+    from shared.config import validate
+
+    raw_config["printer"] = printer_cfg
+    app = create_app(validate(raw_config))
+    app.config["CLOCK"] = clock
+    return app
+
+
+def expected_slip(ticket, counters, url_base="http://localhost"):
+    return TicketSlip(
+        center_name="Trung tâm Phục vụ hành chính công phường Hòa Cường",
+        service_name=ticket["service_name"], number=ticket["number"], counters=counters,
+        issued_at=datetime.fromisoformat(ticket["issued_at"]), ahead=ticket["ahead"],
+        url=f"{url_base}/t/{ticket['token']}", footer="Số chỉ có giá trị trong ngày.",
+        priority=ticket["priority"],
+    )
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_each_ticket_prints_once_as_raster_then_cut(raw_config, clock, fake_printer):
+    app = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": fake_printer.port,
+                                          "width_px": WIDTH, "footer": "Số chỉ có giá trị trong ngày.",
+                                          "timeout_s": 2})
+    client = app.test_client()
+    tickets = [client.post("/api/tickets", json={"service": s, "priority": p}).get_json()
+               for s, p in (("HT", False), ("HT", True), ("LDXH", False))]
+    jobs = fake_printer.wait_jobs(3)
+    time.sleep(0.3)
+    assert len(fake_printer.jobs) == 3
+    serving = {"HT": ["Quầy 1", "Quầy 2"], "LDXH": ["Quầy 6"]}
+    for ticket, job in zip(tickets, jobs):
+        printed, commands = decode_ticket(job)
+        assert [c[0] for c in commands][-1] == "cut" and [c[0] for c in commands].count("cut") == 1
+        assert_same_pixels(printed, render_ticket(expected_slip(ticket, serving[ticket["service"]]), WIDTH))
+    assert client.get("/api/state").get_json()["printer"]["ok"] is True
+
+
+def test_dead_printer_never_slows_ticket_issue_and_is_reported(raw_config, clock, fake_printer, db):
+    port = fake_printer.port
+    fake_printer.stop()
+    app = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": port,
+                                          "width_px": WIDTH, "timeout_s": 3})
+    client = app.test_client()
+    started = time.monotonic()
+    statuses = [client.post("/api/tickets", json={"service": "CT"}).status_code for _ in range(20)]
+    elapsed = time.monotonic() - started
+    assert statuses == [201] * 20
+    assert elapsed < 3, "issue waited for the printer"
+    assert wait_for(lambda: client.get("/api/state").get_json()["printer"]["ok"] is False)
+    printer = client.get("/api/state").get_json()["printer"]
+    assert printer["kind"] == "network" and printer["error"]
+    assert wait_for(lambda: db.execute("SELECT count(*) FROM events WHERE kind = 'print_failed'").fetchone()[0] >= 1)
+    # The printer comes back: the next ticket prints again.
+    revived = FakeNetworkPrinter(port)
+    try:
+        client.post("/api/tickets", json={"service": "CT"})
+        assert revived.wait_jobs(1)
+    finally:
+        revived.stop()
+
+
+def test_printer_agent_prints_its_kiosks_tickets(make_server, fake_printer):
+    server = make_server("threading", printer={"kind": "agent"}).start()
+    officer = server.token("officer")["Authorization"][7:]
+    agent = PrinterAgent(server.url, "Kiosk A", officer,
+                         {"kind": "network", "host": "127.0.0.1", "port": fake_printer.port,
+                          "width_px": WIDTH, "timeout_s": 2})
+    agent.start()
+    try:
+        ticket = requests.post(server.url + "/api/tickets", json={"service": "HT", "kiosk": "Kiosk A"},
+                               timeout=5).json()
+        printed, commands = decode_ticket(fake_printer.wait_jobs(1)[0])
+        assert printed.width == WIDTH and commands[-1][0] == "cut"
+        slip = expected_slip(ticket, ["Quầy 1", "Quầy 2"], server.url)
+        slip.footer = ""
+        assert_same_pixels(printed, render_ticket(slip, WIDTH))
+        # A kiosk with no agent: the ticket is still issued, the fault is shown.
+        response = requests.post(server.url + "/api/tickets", json={"service": "HT", "kiosk": "Kiosk B"}, timeout=5)
+        assert response.status_code == 201
+        state = requests.get(server.url + "/api/state", timeout=5).json()
+        assert state["printer"]["ok"] is False and "Kiosk B" in state["printer"]["error"]
+    finally:
+        agent.stop()
+
+
+def test_printer_agent_needs_an_officer_token(make_server):
+    server = make_server("threading", printer={"kind": "agent"}).start()
+    client = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.url, auth={"token": "wrong", "kiosk": "Kiosk A"}, transports=["websocket"],
+                       wait_timeout=5)
+    # Nobody but an agent may report print results.
+    display = socketio.Client(reconnection=False)
+    display.connect(server.url, transports=["websocket"], wait_timeout=5)
+    try:
+        assert display.call("print_result", {"number": "1001", "ok": False}, timeout=5) == {"error": "forbidden"}
+    finally:
+        display.disconnect()
+    assert requests.get(server.url + "/api/state", timeout=5).json()["printer"]["ok"] is True
