@@ -70,8 +70,12 @@ CREATE TABLE IF NOT EXISTS tickets (
 -- A counter serves at most one citizen at a time: enforced by the database.
 CREATE UNIQUE INDEX IF NOT EXISTS one_current_per_counter
     ON tickets (counter_id) WHERE status = 'called';
+-- Waiting counts per field.
 CREATE INDEX IF NOT EXISTS tickets_queue
     ON tickets (status, service, priority, arrived_at);
+-- Call next: today's waiting tickets of one priority class, oldest first.
+CREATE INDEX IF NOT EXISTS tickets_next
+    ON tickets (status, day, priority, arrived_at, id);
 CREATE INDEX IF NOT EXISTS tickets_day ON tickets (day);
 
 -- Audit log: every state change, written in the same transaction as the change,

@@ -163,9 +163,11 @@ def measure(url, args, press):
     return lat, stop_load(load)
 
 
-def motcua_server(workdir, port):
+def motcua_server(workdir, port, coalesce_ms=None):
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     raw["database"]["path"] = str(workdir / "bench.db")
+    if coalesce_ms is not None:
+        raw["server"]["state_coalesce_ms"] = coalesce_ms
     raw["server"]["async_mode"] = "eventlet"
     for c in raw["counters"]:
         c["services"] = [s["code"] for s in raw["services"]]
@@ -241,6 +243,8 @@ def main():
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--tickets", type=int, default=3000)
+    parser.add_argument("--coalesce-ms", type=int, help="server.state_coalesce_ms (default: config.yaml's)")
+    parser.add_argument("--skip-baseline", action="store_true", help="measure motcua only")
     parser.add_argument("--load")
     args = parser.parse_args()
     if args.load:
@@ -253,7 +257,7 @@ def main():
         workdir = Path(tmp)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc, token, raw = motcua_server(workdir, port)
+        proc, token, raw = motcua_server(workdir, port, args.coalesce_ms)
         try:
             wait_up(url, "/api/services", proc)
             rate, errors = issue_throughput(url, args.tickets, [s["code"] for s in raw["services"]])
@@ -273,6 +277,8 @@ def main():
         expected = len(SPREADS) * args.rounds * COUNTERS * (args.clients - PROBES)
         print(f"ticket issue: {rate:7.0f} tickets/s, {len(errors)} errors, {problems} fields with duplicates or gaps")
         ours = report("motcua call-next -> called", lat, received, expected)
+        if args.skip_baseline:
+            return
 
         baselines = {}
         for label, flags in (("bare Flask-SocketIO, TCP_NODELAY", ["--nodelay"]),

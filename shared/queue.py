@@ -243,14 +243,17 @@ def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", acto
             return (get_ticket(db, current) if current else None), False
         _end_current(db, counter_id, "done", at, actor)
         day = day_of(at)
-        order = "DESC" if _priority_turn(db, counter_id, day, policy) else "ASC"
-        row = db.execute(
-            f"""SELECT id FROM tickets
-                WHERE status = 'waiting' AND day = ?
-                  AND service IN (SELECT service FROM counter_services WHERE counter_id = ?)
-                ORDER BY priority {order}, arrived_at, id LIMIT 1""",
-            (day, counter_id),
-        ).fetchone()
+        prefer = int(_priority_turn(db, counter_id, day, policy))
+        for priority in (prefer, 1 - prefer):
+            row = db.execute(
+                """SELECT id FROM tickets
+                   WHERE status = 'waiting' AND day = ? AND priority = ?
+                     AND service IN (SELECT service FROM counter_services WHERE counter_id = ?)
+                   ORDER BY arrived_at, id LIMIT 1""",
+                (day, priority, counter_id),
+            ).fetchone()
+            if row is not None:
+                break
         if row is None:
             return None, current is not None
         _mark_called(db, row[0], counter_id, at, "called", actor)
@@ -421,14 +424,18 @@ def _short(row) -> dict:
             "priority": bool(row["priority"]), "called_at": row["called_at"]}
 
 
-def counters(db) -> list[dict]:
-    """Every counter with its fields and current ticket (short form), in floor order."""
+def counters(db, day: str | None = None) -> list[dict]:
+    """Every counter with its fields and current ticket (short form), in floor order.
+
+    With `day`, a ticket still at a counter from an earlier day (the server ran
+    through midnight; the first action of the day closes it) is not shown as current.
+    """
     services = {}
     for row in db.execute("SELECT counter_id, service FROM counter_services ORDER BY counter_id, position"):
         services.setdefault(row[0], []).append(row[1])
     current = {
         row["counter_id"]: _short(row)
-        for row in db.execute("SELECT * FROM tickets WHERE status = 'called'")
+        for row in db.execute("SELECT * FROM tickets WHERE status = 'called' AND day >= ?", (day or "",))
     }
     return [
         {
@@ -480,7 +487,7 @@ def recent_calls(db, at: datetime, limit: int) -> list[dict]:
 def state(db, at: datetime, recent: int) -> dict:
     """Everything a display needs to draw the hall, in one small document."""
     return {
-        "counters": counters(db),
+        "counters": counters(db, day_of(at)),
         "services": services(db, at),
         "recent": recent_calls(db, at, recent),
     }

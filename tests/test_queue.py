@@ -49,6 +49,15 @@ def test_new_day_clears_yesterdays_queue(db, clock):
     assert len(events(db, "day_closed")) == 1
 
 
+def test_state_never_shows_yesterdays_numbers_as_current(db, clock):
+    issue(db, clock)
+    call(db, clock)
+    assert queue.state(db, clock.tick(), recent=5)["counters"][0]["current"] is not None
+    clock.at += timedelta(days=1)
+    state = queue.state(db, clock.tick(), recent=5)
+    assert state["counters"][0]["current"] is None and state["recent"] == []
+
+
 def test_unknown_and_closed_fields_are_refused(db, clock):
     with pytest.raises(QueueError) as exc:
         issue(db, clock, "NOPE")
