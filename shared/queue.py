@@ -12,7 +12,7 @@ from datetime import datetime
 
 from .db import immediate
 
-STRICT, INTERLEAVE = "strict", "interleave"
+STRICT = "strict"
 
 
 class QueueError(Exception):
@@ -66,9 +66,7 @@ TICKET_SELECT = """
 """
 
 
-def _ticket(row) -> dict | None:
-    if row is None:
-        return None
+def _ticket(row) -> dict:
     return {
         "id": row["id"],
         "number": row["number"],
@@ -180,24 +178,23 @@ def _current_id(db, counter_id: int) -> int | None:
     return row[0] if row else None
 
 
-def _serving_counter(db, counter_id: int):
+def _serving_counter(db, counter_id: int) -> None:
     """A counter that may call: it exists, is open and is not paused."""
     counter = _counter(db, counter_id)
     if not counter["open"]:
         raise Conflict("Quầy đang đóng.", "counter_closed")
     if counter["paused"]:
         raise Conflict("Quầy đang tạm dừng.", "counter_paused")
-    return counter
 
 
-def _end_current(db, counter_id: int, status: str, at: datetime, actor) -> int | None:
+def _end_current(db, counter_id: int, status: str, at: datetime, actor) -> None:
+    """The counter's citizen (if any) leaves it as done or no-show."""
     current = _current_id(db, counter_id)
     if current is not None:
         db.execute(
             "UPDATE tickets SET status = ?, finished_at = ? WHERE id = ?", (status, stamp(at), current)
         )
         _event(db, at, "finished" if status == "done" else status, current, counter_id, actor=actor)
-    return current
 
 
 def _priority_turn(db, counter_id: int, day: str, policy: dict) -> bool:
