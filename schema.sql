@@ -100,3 +100,22 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash       TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
+
+-- Citizen satisfaction: at most one rating per finished ticket (UNIQUE), given
+-- at the counter that finished it. `score` is the answer's place in
+-- reports.rating_scale (1 = best); `label` and `satisfied` are kept as they were
+-- when rated, so a later change of the scale does not rewrite history.
+CREATE TABLE IF NOT EXISTS ratings (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
+    counter_id INTEGER NOT NULL REFERENCES counters(id),
+    day        TEXT NOT NULL,
+    score      INTEGER NOT NULL,
+    label      TEXT NOT NULL,
+    satisfied  INTEGER NOT NULL,
+    at         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ratings_day ON ratings (day);
+-- A counter's latest finish (what its rating screen may ask about), found
+-- without scanning the whole audit log.
+CREATE INDEX IF NOT EXISTS events_counter_kind ON events (counter_id, kind);

@@ -148,3 +148,6 @@ def update_counter(counter_id):
     queue.update_counter(get_db(), counter_id, json_body(), now(), actor())
     events.changed()
     return _counter_reply(counter_id)
+
+
+from . import rating, reports  # noqa: E402,F401  (routes on bp)

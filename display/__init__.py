@@ -1,11 +1,18 @@
-"""The waiting-hall TV: every open counter's number, live, from Socket.IO."""
-from flask import Blueprint, jsonify, render_template, url_for
+"""The waiting-hall TV, the counter-top screens and the citizen's phone status page."""
+import io
+from pathlib import Path
 
-from shared import events, voice
-from shared.web import settings
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, abort, jsonify, render_template, request, send_from_directory, url_for
+
+from shared import events, queue, voice
+from shared.web import actor, get_db, json_body, now, require, settings
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
+
+FONTS = Path(__file__).resolve().parent.parent / "shared" / "fonts"
 
 
 @bp.get("/display")
@@ -15,6 +22,69 @@ def page():
              "chime": url_for("display.static", filename="voice/chime.ogg"),
              "mode": voice.resolve_mode(cfg)}
     return render_template("display.html", center=settings()["center"], sound=sound)
+
+
+@bp.get("/display/counter/<int:counter_id>")
+def counter_top(counter_id):
+    """The small screen above one counter: its name and current number."""
+    queue.counter(get_db(), counter_id)  # 404 for an unknown counter
+    return render_template("counter_top.html", center=settings()["center"], counter_id=counter_id)
+
+
+def _phone_url(token: str) -> str:
+    base = settings()["server"]["public_url"] or request.host_url.rstrip("/")
+    return f"{base}/t/{token}"
+
+
+@bp.get("/t/<token>")
+def phone(token):
+    """The citizen's phone page; the token is the only key (never the ticket id)."""
+    try:
+        queue.ticket_by_token(get_db(), token)
+    except queue.NotFound:
+        return render_template("phone.html", center=settings()["center"], token=None), 404
+    return render_template("phone.html", center=settings()["center"], token=token)
+
+
+@bp.get("/t/<token>/qr.svg")
+def phone_qr(token):
+    """The phone page's address as a QR code (SVG, drawn here: no network)."""
+    try:
+        queue.ticket_by_token(get_db(), token)
+    except queue.NotFound:
+        abort(404)
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         image_factory=qrcode.image.svg.SvgPathImage)
+    code.add_data(_phone_url(token))
+    out = io.BytesIO()
+    code.make_image().save(out)
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.get("/fonts/<path:name>")
+def fonts(name):
+    """The bundled Noto Sans, so diacritics render the same on every screen."""
+    if not name.endswith(".ttf"):
+        abort(404)
+    response = send_from_directory(FONTS, name, max_age=7 * 86400)
+    return response
+
+
+@bp.get("/api/notice")
+def get_notice():
+    """The notice line the hall displays scroll."""
+    return jsonify({"text": queue.notice(get_db())})
+
+
+@bp.put("/api/notice")
+@require("supervisor")
+def put_notice():
+    """Body {"text": "..."} (at most 300 characters; empty removes the line)."""
+    text = queue.set_notice(get_db(), json_body().get("text"), now(), actor())
+    events.changed()
+    return jsonify({"text": text})
 
 
 @bp.get("/api/state")

@@ -47,3 +47,29 @@ def list_today():
 @bp.get("/api/tickets/<int:ticket_id>")
 def show(ticket_id):
     return jsonify(queue.get_ticket(get_db(), ticket_id))
+
+
+def ticket_status(ticket: dict) -> dict:
+    """A ticket with what its citizen wants to know: which counters serve its field,
+    the numbers they serve now, and an honest wait estimate."""
+    db = get_db()
+    serving = [c for c in queue.counters(db, queue.day_of(now()))
+               if c["open"] and ticket["service"] in c["services"]]
+    ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
+                           "current": c["current"]["number"] if c["current"] else None} for c in serving]
+    ticket["estimate"] = queue.wait_estimate(db, ticket["service"], ticket["ahead"], now())
+    return ticket
+
+
+@bp.get("/api/t/<token>")
+def by_token(token):
+    """The citizen's own ticket by its unguessable token (the phone status page)."""
+    return jsonify(ticket_status(queue.ticket_by_token(get_db(), token)))
+
+
+@bp.get("/api/kiosk/services")
+def kiosk_services():
+    """Fields in kiosk order, with `full` when today's daily cap is reached."""
+    caps = queue.service_caps(get_db(), now())
+    return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False))
+                    for s in queue.services(get_db(), now())])

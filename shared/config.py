@@ -90,7 +90,8 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     """Return a complete config with defaults filled in, or raise ConfigError."""
     if not isinstance(raw, dict):
         raise ConfigError("config: the file must be a mapping of sections")
-    sections = {"center", "database", "server", "queue", "services", "counters", "voice", "printer"}
+    sections = {"center", "database", "server", "queue", "services", "counters", "voice", "printer",
+                "reports"}
     unknown = set(raw) - sections
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
@@ -131,6 +132,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "recent_calls": _int(queue.get("recent_calls", 8), "queue.recent_calls", 1, 50),
         },
     }
+    config["reports"] = _reports(_section(raw, "reports", set(REPORT_DEFAULTS)))
     config["services"] = _services(raw.get("services"))
     config["counters"] = _counters(raw.get("counters"), {s["code"] for s in config["services"]})
     # Imported here, not at the top: `motcua serve` reads the async mode before
@@ -144,6 +146,35 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         except ValueError as exc:  # their messages already start with the dotted key
             raise ConfigError(str(exc)) from None
     return config
+
+
+REPORT_DEFAULTS = {
+    "rating_scale": ["Rất hài lòng", "Hài lòng", "Không hài lòng"],
+    "rating_satisfied": None,  # min(2, len(rating_scale) - 1)
+    "rating_window_s": 120,
+    "wait_target_min": 15,
+    "capacity_weeks": 4,
+}
+
+
+def _reports(raw: dict) -> dict:
+    """Ratings and reports. The scale is ordered best first; the first
+    `rating_satisfied` answers count as satisfied in the percentage centers report."""
+    scale = raw.get("rating_scale", REPORT_DEFAULTS["rating_scale"])
+    if not isinstance(scale, list) or not 2 <= len(scale) <= 7:
+        raise ConfigError("reports.rating_scale: must be a list of 2 to 7 answers, best first")
+    scale = [_text(label, f"reports.rating_scale[{i}]") for i, label in enumerate(scale)]
+    if len(set(scale)) != len(scale) or any(len(label) > 40 for label in scale):
+        raise ConfigError("reports.rating_scale: answers must be different and at most 40 characters")
+    satisfied = raw.get("rating_satisfied")
+    return {
+        "rating_scale": scale,
+        "rating_satisfied": min(2, len(scale) - 1) if satisfied is None
+        else _int(satisfied, "reports.rating_satisfied", 1, len(scale) - 1),
+        "rating_window_s": _int(raw.get("rating_window_s", 120), "reports.rating_window_s", 10, 1800),
+        "wait_target_min": _int(raw.get("wait_target_min", 15), "reports.wait_target_min", 1, 240),
+        "capacity_weeks": _int(raw.get("capacity_weeks", 4), "reports.capacity_weeks", 1, 52),
+    }
 
 
 def _services(raw) -> list[dict]:

@@ -497,3 +497,70 @@ def tickets_today(db, at: datetime, status: str) -> list[dict]:
     rows = db.execute(TICKET_SELECT + " WHERE t.day = ? AND t.status = ? ORDER BY t.arrived_at, t.id",
                       (day_of(at), status))
     return [_ticket(row) for row in rows]
+
+
+def wait_estimate(db, service: str, ahead: int, at: datetime, min_samples: int = 3) -> dict:
+    """How long a citizen with `ahead` people before them may wait, from today's service times.
+
+    Uses the mean service time (called to finished) of today's finished tickets of the
+    field, shared among the open, unpaused counters that serve it. Returns
+    {"minutes": int or None, "samples": n, "counters": k, "reason": None or text code}:
+    minutes is None ("not_enough_data", "no_counter") when an honest guess is impossible.
+    """
+    rows = db.execute(
+        "SELECT called_at, finished_at FROM tickets WHERE day = ? AND service = ? AND status = 'done'"
+        " AND called_at IS NOT NULL AND finished_at IS NOT NULL",
+        (day_of(at), service),
+    ).fetchall()
+    durations = []
+    for row in rows:
+        seconds = (datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["called_at"])).total_seconds()
+        if 0 < seconds < 4 * 3600:
+            durations.append(seconds)
+    serving = db.execute(
+        "SELECT count(*) FROM counters c JOIN counter_services s ON s.counter_id = c.id"
+        " WHERE s.service = ? AND c.open = 1 AND c.paused = 0",
+        (service,),
+    ).fetchone()[0]
+    result = {"minutes": None, "samples": len(durations), "counters": serving, "reason": None}
+    if serving == 0:
+        result["reason"] = "no_counter"
+    elif ahead == 0:
+        result["minutes"] = 0
+    elif len(durations) < min_samples:
+        result["reason"] = "not_enough_data"
+    else:
+        mean = sum(durations) / len(durations)
+        result["minutes"] = max(1, round(ahead * mean / serving / 60))
+    return result
+
+
+def service_caps(db, at: datetime) -> dict:
+    """For each field with a daily cap: {"cap", "issued", "full"} today (kiosks show full fields)."""
+    issued = dict(db.execute("SELECT service, last FROM sequences WHERE day = ?", (day_of(at),)).fetchall())
+    return {
+        row["code"]: {"cap": row["daily_cap"], "issued": issued.get(row["code"], 0),
+                      "full": issued.get(row["code"], 0) >= row["daily_cap"]}
+        for row in db.execute("SELECT code, daily_cap FROM services WHERE daily_cap IS NOT NULL")
+    }
+
+
+NOTICE_MAX = 300
+
+
+def notice(db) -> str:
+    """The notice line the hall displays scroll (empty: none)."""
+    row = db.execute("SELECT value FROM settings WHERE key = 'notice'").fetchone()
+    return row[0] if row else ""
+
+
+def set_notice(db, text, at: datetime, actor=None) -> str:
+    """Set the hall's notice line (a supervisor's text, at most NOTICE_MAX characters)."""
+    if not isinstance(text, str) or len(text.strip()) > NOTICE_MAX:
+        raise QueueError(f"Thông báo phải là chữ, tối đa {NOTICE_MAX} ký tự.", "bad_request")
+    text = " ".join(text.split())
+    with immediate(db):
+        db.execute("INSERT INTO settings (key, value) VALUES ('notice', ?)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (text,))
+        _event(db, at, "notice_set", actor=actor, text=text)
+    return text

@@ -1,5 +1,6 @@
 """Shared fixtures: a demo config on a temporary database, an app, a real server process."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -175,3 +176,22 @@ def make_server(tmp_path):
     yield make
     for srv in started:
         srv.kill()
+
+
+# Browser tests: Debian's chromium (installed by `make test`), driven by Playwright,
+# never a browser downloaded by Playwright itself.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--mute-audio", "--autoplay-policy=no-user-gesture-required"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright import sync_api
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make test` installs it with apt"
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

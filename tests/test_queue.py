@@ -289,3 +289,50 @@ def test_fourteen_counters_calling_at_once_never_share_a_ticket(config, db, cloc
     assert len(calls) == len(set(calls)) == 300
     called_events = db.execute("SELECT count(*) FROM events WHERE kind = 'called'").fetchone()[0]
     assert called_events == 300
+
+
+def test_wait_estimate_is_honest_without_enough_data(db, clock):
+    for _ in range(6):
+        issue(db, clock)
+    estimate = queue.wait_estimate(db, "HT", 3, clock.tick())
+    assert estimate["minutes"] is None and estimate["reason"] == "not_enough_data"
+    assert estimate["counters"] == 2  # Quầy 1 and Quầy 2 serve Hộ tịch
+    assert queue.wait_estimate(db, "HT", 0, clock.tick())["minutes"] == 0
+
+
+def test_wait_estimate_uses_todays_service_times_and_open_counters(db, clock):
+    for _ in range(6):
+        issue(db, clock)
+    for _ in range(3):
+        call(db, clock, 1)
+        clock.tick(240)
+        queue.finish(db, 1, clock.tick(0))
+    estimate = queue.wait_estimate(db, "HT", 3, clock.tick())
+    assert estimate == {"minutes": 6, "samples": 3, "counters": 2, "reason": None}
+    queue.set_paused(db, 2, True, clock.tick())
+    assert queue.wait_estimate(db, "HT", 3, clock.tick())["minutes"] == 12
+    queue.update_counter(db, 1, {"open": False}, clock.tick())
+    assert queue.wait_estimate(db, "HT", 3, clock.tick())["reason"] == "no_counter"
+
+
+def test_service_caps_show_full_fields(config, tmp_path, clock):
+    config["services"][0]["daily_cap"] = 2
+    db = connect(str(tmp_path / "caps.db"))
+    init_database(db, config)
+    assert queue.service_caps(db, clock.tick())["HT"] == {"cap": 2, "issued": 0, "full": False}
+    issue(db, clock)
+    issue(db, clock)
+    assert queue.service_caps(db, clock.tick())["HT"] == {"cap": 2, "issued": 2, "full": True}
+
+
+def test_notice_line_is_set_cleaned_and_logged(db, clock):
+    assert queue.notice(db) == ""
+    assert queue.set_notice(db, "  Sáng thứ Bảy   làm việc\n7:30-11:30 ", clock.tick()) == "Sáng thứ Bảy làm việc 7:30-11:30"
+    assert queue.notice(db) == "Sáng thứ Bảy làm việc 7:30-11:30"
+    assert len(events(db, "notice_set")) == 1
+    with pytest.raises(QueueError):
+        queue.set_notice(db, "x" * 301, clock.tick())
+    with pytest.raises(QueueError):
+        queue.set_notice(db, None, clock.tick())
+    queue.set_notice(db, "", clock.tick())
+    assert queue.notice(db) == ""

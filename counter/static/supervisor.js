@@ -65,7 +65,13 @@
     if (me.role !== "supervisor") { showLogin(); $("login-error").textContent = "Cần mã của lãnh đạo."; return; }
     $("login").hidden = true;
     $("desk").hidden = false;
+    Live.api("GET", "/api/notice").then(function (n) { $("notice").value = n.text; }).catch(function () {});
   }
+
+  $("notice-form").onsubmit = function (e) {
+    e.preventDefault();
+    send("PUT", "/api/notice", { text: $("notice").value });
+  };
 
   $("login-form").onsubmit = function (e) {
     e.preventDefault();

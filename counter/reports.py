@@ -1,0 +1,102 @@
+"""Reports and capacity advice for supervisors: the /reports page, JSON, CSV and XLSX."""
+from datetime import date, timedelta
+
+from flask import Response, jsonify, render_template, request
+
+from shared import auth, capacity, reports
+from shared.queue import QueueError
+from shared.web import error, get_db, now, require, settings, who
+
+from . import bp
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report():
+    cfg = settings()
+    first, last = reports.parse_range(request.args.get("from"), request.args.get("to"), now().date())
+    return reports.build(get_db(), first, last, cfg["center"]["timezone"], cfg["reports"]["rating_scale"])
+
+
+def _capacity():
+    cfg = settings()
+    plan = request.args.get("day") or request.args.get("plan")
+    try:
+        day = date.fromisoformat(plan) if plan else now().date() + timedelta(days=1)
+    except ValueError:
+        raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_date") from None
+    target = request.args.get("target") or cfg["reports"]["wait_target_min"]
+    try:
+        target = float(target)
+    except ValueError:
+        target = 0
+    if not 1 <= target <= 240:
+        raise QueueError("Thời gian chờ mục tiêu phải từ 1 đến 240 phút.", "invalid_target")
+    basis = None
+    if request.args.get("basis_from"):
+        basis = reports.parse_range(request.args.get("basis_from"), request.args.get("basis_to"), day)
+    return capacity.advise(get_db(), day, cfg["center"]["timezone"], target,
+                           cfg["reports"]["capacity_weeks"], basis)
+
+
+@bp.get("/api/reports")
+@require("supervisor")
+def report_json():
+    return jsonify(_report())
+
+
+@bp.get("/api/reports/capacity")
+@require("supervisor")
+def capacity_json():
+    return jsonify(_capacity())
+
+
+@bp.get("/api/reports/<name>.<fmt>")
+@require("supervisor")
+def report_export(name, fmt):
+    """One table as CSV or XLSX; `all.xlsx` is every table, one sheet each."""
+    names = list(reports.TABLES) if name == "all" and fmt == "xlsx" else [name]
+    if fmt not in ("csv", "xlsx") or any(n not in reports.TABLES for n in names):
+        return error(404, "report_not_found", "Không có báo cáo này.")
+    report = _report()
+    filename = f"bao-cao-{name}-{report['from']}_{report['to']}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = reports.to_csv(report, name), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = reports.to_xlsx(report, names, settings()["center"]["name"]), XLSX
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _fmt(value) -> str:
+    """Numbers as a Vietnamese reader expects them: decimal comma, a dash for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+@bp.get("/reports")
+def reports_page():
+    """Server-rendered, so tables and charts show without any script; login when needed."""
+    center = settings()["center"]
+    if not auth.allowed(who(), "supervisor"):
+        return render_template("reports.html", center=center, login=True)
+    problem = None
+    try:
+        report = _report()
+    except QueueError as exc:
+        problem = exc.message
+        today = now().date()
+        report = reports.build(get_db(), today, today, center["timezone"], settings()["reports"]["rating_scale"])
+    try:
+        advice = _capacity()
+    except QueueError as exc:
+        problem, advice = exc.message, None
+    tables = {name: reports.table(report, name) for name in reports.TABLES}
+    return render_template(
+        "reports.html", center=center, login=False, report=report, tables=tables, advice=advice,
+        problem=problem, fmt=_fmt,         hours_chart=reports.hours_chart(report), wait_chart=reports.wait_chart(report),
+        target=request.args.get("target") or settings()["reports"]["wait_target_min"],
+    )

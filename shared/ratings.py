@@ -1,0 +1,87 @@
+"""Citizen satisfaction ratings at the counter; no Flask here.
+
+The rating tablet faces the citizen and has no officer login, so the rules
+themselves are the protection: a rating is accepted only for the ticket the
+counter finished most recently (its latest `finished` event), only while that
+ticket is done, only within `reports.rating_window_s` of the finish, and only
+once (UNIQUE ticket_id). Anyone on the center's network can therefore at most
+rate, once, the citizen who has just left that counter, and only if that
+citizen did not.
+"""
+from datetime import datetime
+
+from . import queue
+from .db import immediate
+from .queue import Conflict, NotFound, QueueError, stamp
+
+
+def _latest_finished(db, counter_id: int):
+    """The counter's most recently finished ticket, with its finish time, or None."""
+    return db.execute(
+        """SELECT t.id, t.number, t.service, t.status, t.day, t.finished_at, s.name AS service_name,
+                  e.at AS finished_event_at, r.id AS rating_id
+           FROM events e JOIN tickets t ON t.id = e.ticket_id
+           JOIN services s ON s.code = t.service
+           LEFT JOIN ratings r ON r.ticket_id = t.id
+           WHERE e.id = (SELECT max(id) FROM events WHERE kind = 'finished' AND counter_id = ?)""",
+        (counter_id,),
+    ).fetchone()
+
+
+def _seconds_left(row, at: datetime, window_s: int) -> float:
+    return window_s - (at - datetime.fromisoformat(row["finished_event_at"])).total_seconds()
+
+
+def scale(settings: dict) -> list[dict]:
+    return [{"score": i, "label": label} for i, label in enumerate(settings["rating_scale"], 1)]
+
+
+def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
+    """What the rating screen of a counter may ask about now.
+
+    `ticket` is null when there is nothing to rate: no finish yet, already
+    rated, or the window has passed. `expires_in` (seconds) lets the screen go
+    back to rest on its own without asking the server again.
+    """
+    counter = queue.counter(db, counter_id)
+    answer = {"counter": {"id": counter["id"], "name": counter["name"]}, "ticket": None,
+              "expires_in": 0, "scale": scale(settings)}
+    row = _latest_finished(db, counter_id)
+    if row is None or row["status"] != "done" or row["rating_id"] is not None:
+        return answer
+    left = _seconds_left(row, at, settings["rating_window_s"])
+    if left <= 0 or left > settings["rating_window_s"]:  # expired, or finished "in the future"
+        return answer
+    answer["ticket"] = {"id": row["id"], "number": row["number"], "service": row["service"],
+                        "service_name": row["service_name"], "finished_at": row["finished_at"]}
+    answer["expires_in"] = round(left, 1)
+    return answer
+
+
+def rate(db, counter_id: int, ticket_id, score, at: datetime, settings: dict, actor="public") -> dict:
+    """Store one rating and its audit event in one transaction; the rules are in the module doc."""
+    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
+        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    labels = settings["rating_scale"]
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= len(labels):
+        raise QueueError(f"score phải là số từ 1 đến {len(labels)}.", "invalid_score")
+    with immediate(db):
+        queue.counter(db, counter_id)  # 404 for an unknown counter
+        ticket = db.execute("SELECT id, status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        if ticket is None:
+            raise NotFound("Không tìm thấy số thứ tự này.", "ticket_not_found")
+        if db.execute("SELECT 1 FROM ratings WHERE ticket_id = ?", (ticket_id,)).fetchone():
+            raise Conflict("Số thứ tự này đã được đánh giá.", "already_rated")
+        row = _latest_finished(db, counter_id)
+        if (row is None or row["id"] != ticket_id or row["status"] != "done"
+                or not 0 < _seconds_left(row, at, settings["rating_window_s"]) <= settings["rating_window_s"]):
+            raise Conflict("Không có lượt phục vụ nào vừa xong để đánh giá.", "not_rateable")
+        label, satisfied = labels[score - 1], score <= settings["rating_satisfied"]
+        rating_id = db.execute(
+            "INSERT INTO ratings (ticket_id, counter_id, day, score, label, satisfied, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (ticket_id, counter_id, row["day"], score, label, int(satisfied), stamp(at)),
+        ).lastrowid
+        queue.log_event(db, at, "rated", ticket=ticket_id, counter_id=counter_id, service=row["service"],
+                        actor=actor, score=score, label=label)
+    return {"id": rating_id, "ticket": ticket_id, "score": score, "label": label, "satisfied": satisfied}

@@ -1,0 +1,85 @@
+/* Phone status page: the citizen's own ticket, refreshed on every `state` from the server. */
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var root = $("ticket"), token = root.dataset.token, inflight = false, again = false;
+  var STATUS = {
+    waiting: ["Đang chờ đến lượt", "Waiting for your turn"],
+    called: ["Mời bạn đến quầy ngay", "Please go to the counter now"],
+    done: ["Đã phục vụ xong. Cảm ơn bạn!", "Served. Thank you!"],
+    no_show: ["Bạn đã được gọi nhưng vắng mặt. Hãy báo cán bộ tại quầy.", "You were called but were away. Please tell a counter officer."],
+    cancelled: ["Số này đã hết hiệu lực (hết ngày làm việc).", "This number has expired (the working day ended)."]
+  };
+
+  function two(vi, en) {
+    var frag = document.createDocumentFragment();
+    frag.append(vi);
+    var s = document.createElement("span");
+    s.className = "en";
+    s.textContent = en;
+    frag.append(s);
+    return frag;
+  }
+
+  function estimateText(t) {
+    var e = t.estimate;
+    if (t.status !== "waiting") return two("–", "");
+    if (e.minutes === 0) return two("Sắp đến lượt", "Very soon");
+    if (e.minutes) return two("khoảng " + e.minutes + " phút", "about " + e.minutes + " min");
+    if (e.reason === "no_counter") return two("Chưa có quầy mở", "No counter open yet");
+    return two("Chưa đủ dữ liệu hôm nay", "Not enough data yet today");
+  }
+
+  function draw(t) {
+    if (t.status === "called" && root.dataset.status === "waiting" && navigator.vibrate) navigator.vibrate([300, 150, 300]);
+    root.dataset.status = t.status;
+    $("number").textContent = t.number;
+    $("field").textContent = t.service_name + (t.priority ? " · Ưu tiên" : "");
+    var s = STATUS[t.status] || [t.status, ""];
+    $("status-text").replaceChildren(two(s[0], s[1]));
+    $("where").textContent = t.status === "called" && t.counter ? "→ " + t.counter.name : "";
+    $("ahead").textContent = t.status === "waiting" ? t.ahead : "–";
+    $("estimate").replaceChildren(estimateText(t));
+    $("estimate").classList.toggle("soft", t.status === "waiting" && t.estimate.minutes === null);
+    var list = t.counters.map(function (c) {
+      var li = document.createElement("li"), name = document.createElement("span"), num = document.createElement("span");
+      name.textContent = c.name;
+      num.className = "num";
+      num.textContent = c.paused ? "tạm dừng" : (c.current || "—");
+      li.append(name, num);
+      return li;
+    });
+    if (!list.length) {
+      var li = document.createElement("li");
+      li.textContent = "Chưa có quầy nào mở cho lĩnh vực này";
+      list.push(li);
+    }
+    $("serving").replaceChildren.apply($("serving"), list);
+    $("updated").textContent = "Cập nhật lúc " + Live.clockText(new Date());
+    document.title = t.number + " · " + s[0];
+  }
+
+  /* One request at a time; a change that arrives meanwhile asks once more afterwards. */
+  function refresh() {
+    if (inflight) { again = true; return; }
+    inflight = true;
+    Live.api("GET", "/api/t/" + encodeURIComponent(token)).then(draw).catch(function () {})
+      .then(function () {
+        inflight = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+
+  Live.connect({
+    state: refresh,
+    called: refresh,
+    status: function (s) {
+      $("status").dataset.status = s;
+      $("status").textContent = s === "online" ? "● trực tiếp" : "Đang kết nối lại…";
+      root.classList.toggle("stale", s !== "online");
+    }
+  });
+  refresh();
+  // Phones sleep and drop sockets: refresh when the page is looked at again.
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
+})();

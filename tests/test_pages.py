@@ -1,0 +1,76 @@
+"""Page routes and the small APIs behind them: the phone page, its QR code, the
+counter-top screen, the kiosk's field list and the bundled fonts."""
+import xml.etree.ElementTree as ET
+
+
+def issue(client, service="HT", priority=False):
+    response = client.post("/api/tickets", json={"service": service, "priority": priority})
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def test_ticket_by_token_tells_the_citizen_everything(client, officer, clock):
+    first, second = issue(client), issue(client)
+    status = client.get(f"/api/t/{second['token']}").get_json()
+    assert status["number"] == "1002" and status["status"] == "waiting" and status["ahead"] == 1
+    assert [c["name"] for c in status["counters"]] == ["Quầy 1", "Quầy 2"]
+    assert status["estimate"]["minutes"] is None and status["estimate"]["reason"] == "not_enough_data"
+    assert "token" not in status
+    client.post("/api/counters/1/call-next", headers=officer)
+    status = client.get(f"/api/t/{first['token']}").get_json()
+    assert status["status"] == "called" and status["counter"]["name"] == "Quầy 1"
+    assert status["counters"][0]["current"] == "1001"
+
+
+def test_unknown_token_is_404_everywhere(client):
+    assert client.get("/api/t/nope").get_json()["error"] == "ticket_not_found"
+    assert client.get("/t/nope").status_code == 404
+    assert client.get("/t/nope/qr.svg").status_code == 404
+
+
+def test_phone_page_and_its_qr_code(client):
+    ticket = issue(client)
+    page = client.get(f"/t/{ticket['token']}")
+    assert page.status_code == 200 and ticket["token"] in page.get_data(as_text=True)
+    qr = client.get(f"/t/{ticket['token']}/qr.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    svg = ET.fromstring(qr.data)
+    assert svg.tag.endswith("svg") and svg.get("viewBox")
+
+
+def test_kiosk_services_mark_full_fields(client, db):
+    db.execute("UPDATE services SET daily_cap = 1 WHERE code = 'CT'")
+    issue(client, "CT")
+    fields = {s["code"]: s for s in client.get("/api/kiosk/services").get_json()}
+    assert fields["CT"]["full"] is True and fields["HT"]["full"] is False
+    assert fields["CT"]["open"] is True and fields["CT"]["waiting"] == 1
+
+
+def test_counter_top_page(client):
+    assert client.get("/display/counter/1").status_code == 200
+    assert client.get("/display/counter/99").status_code == 404
+
+
+def test_bundled_fonts_are_served(client):
+    font = client.get("/fonts/NotoSans-Regular.ttf")
+    assert font.status_code == 200 and font.data[:4] == b"\x00\x01\x00\x00"
+    assert client.get("/fonts/OFL.txt").status_code == 404
+    assert client.get("/fonts/../config.py").status_code == 404
+
+
+def test_pages_load_only_local_assets(client):
+    ticket = issue(client)
+    for path in ("/kiosk", "/counter", "/display", "/supervisor", "/display/counter/1", f"/t/{ticket['token']}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "http://" not in html and "https://" not in html, path
+
+
+def test_supervisor_sets_the_hall_notice(client, officer, supervisor):
+    assert client.get("/api/notice").get_json() == {"text": ""}
+    body = {"text": "Thứ Bảy làm việc buổi sáng"}
+    assert client.put("/api/notice", json=body).status_code == 401
+    assert client.put("/api/notice", json=body, headers=officer).status_code == 403
+    assert client.put("/api/notice", json=body, headers=supervisor).get_json() == body
+    assert client.get("/api/notice").get_json() == body
+    response = client.put("/api/notice", json={"text": 5}, headers=supervisor)
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"

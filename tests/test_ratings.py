@@ -1,0 +1,177 @@
+"""Satisfaction ratings: one per finished ticket, only just after it was finished at that counter."""
+import json
+
+import pytest
+
+from shared import queue, ratings
+from shared.config import ConfigError, validate
+from shared.queue import Conflict, NotFound, QueueError
+
+ACTOR = "officer:1:Nguyễn Thị Lan"
+
+
+def serve(db, clock, counter_id=1, service="HT", seconds=240, finish=True):
+    """Issue a ticket, call it at the counter, and (by default) finish it."""
+    ticket = queue.issue_ticket(db, service, False, clock())
+    queue.call_next(db, counter_id, clock.tick(30), {"priority_policy": "strict", "priority_every": 3},
+                    actor=ACTOR)
+    clock.tick(seconds)
+    if finish:
+        queue.finish(db, counter_id, clock(), ACTOR)
+    return ticket["id"]
+
+
+# --- the domain, on a bare database --------------------------------------------------------------
+
+def test_rating_is_stored_with_its_event(db, config, clock):
+    settings = config["reports"]
+    ticket = serve(db, clock)
+    clock.tick(5)
+    now = ratings.rateable(db, 1, clock(), settings)
+    assert now["ticket"]["id"] == ticket and now["expires_in"] == pytest.approx(115)
+    assert [s["label"] for s in now["scale"]] == ["Rất hài lòng", "Hài lòng", "Không hài lòng"]
+    rating = ratings.rate(db, 1, ticket, 2, clock(), settings)
+    assert rating == {"id": 1, "ticket": ticket, "score": 2, "label": "Hài lòng", "satisfied": True}
+    row = dict(db.execute("SELECT * FROM ratings").fetchone())
+    assert row["counter_id"] == 1 and row["day"] == "2026-11-23" and row["satisfied"] == 1
+    event = db.execute("SELECT * FROM events WHERE kind = 'rated'").fetchone()
+    assert (event["ticket_id"], event["counter_id"], event["service"], event["actor"]) == (ticket, 1, "HT", "public")
+    assert json.loads(event["data"]) == {"score": 2, "label": "Hài lòng"}
+    assert ratings.rateable(db, 1, clock(), settings)["ticket"] is None
+
+
+def test_once_per_ticket(db, config, clock):
+    ticket = serve(db, clock)
+    ratings.rate(db, 1, ticket, 1, clock(), config["reports"])
+    with pytest.raises(Conflict) as exc:
+        ratings.rate(db, 1, ticket, 3, clock.tick(), config["reports"])
+    assert exc.value.code == "already_rated"
+    assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM events WHERE kind = 'rated'").fetchone()[0] == 1
+
+
+def refused(db, config, clock, counter_id, ticket, code="not_rateable"):
+    with pytest.raises(QueueError) as exc:
+        ratings.rate(db, counter_id, ticket, 1, clock(), config["reports"])
+    assert exc.value.code == code
+
+
+def test_nothing_to_rate_without_a_finish(db, config, clock):
+    assert ratings.rateable(db, 1, clock(), config["reports"])["ticket"] is None
+    ticket = serve(db, clock, finish=False)  # still at the counter
+    refused(db, config, clock, 1, ticket)
+    assert ratings.rateable(db, 1, clock(), config["reports"])["ticket"] is None
+    queue.no_show(db, 1, clock(), ACTOR)  # a no-show is not a finished service
+    refused(db, config, clock, 1, ticket)
+    second = serve(db, clock, finish=False)
+    queue.transfer(db, 1, "CT", clock(), ACTOR)  # sent on to another field: not finished either
+    refused(db, config, clock, 1, second)
+
+
+def test_only_within_the_window(db, config, clock):
+    ticket = serve(db, clock)
+    clock.tick(config["reports"]["rating_window_s"] - 1)
+    assert ratings.rateable(db, 1, clock(), config["reports"])["expires_in"] == 1
+    clock.tick(1)
+    assert ratings.rateable(db, 1, clock(), config["reports"])["ticket"] is None
+    refused(db, config, clock, 1, ticket)
+
+
+def test_only_at_the_counter_that_finished_it(db, config, clock):
+    ticket = serve(db, clock, counter_id=1)
+    refused(db, config, clock, 2, ticket)
+    assert ratings.rateable(db, 1, clock(), config["reports"])["ticket"]["id"] == ticket
+
+
+def test_only_the_counters_latest_finish(db, config, clock):
+    first = serve(db, clock)
+    second = serve(db, clock, seconds=20)
+    refused(db, config, clock, 1, first)
+    ratings.rate(db, 1, second, 1, clock(), config["reports"])
+
+
+def test_call_next_finishes_and_the_previous_citizen_can_still_rate(db, config, clock):
+    """Officers usually press "call next" straight away: that finish counts too."""
+    first = serve(db, clock, finish=False)
+    queue.issue_ticket(db, "HT", False, clock())
+    queue.call_next(db, 1, clock.tick(), {"priority_policy": "strict", "priority_every": 3}, actor=ACTOR)
+    assert ratings.rateable(db, 1, clock.tick(10), config["reports"])["ticket"]["id"] == first
+    assert ratings.rate(db, 1, first, 3, clock(), config["reports"])["satisfied"] is False
+
+
+def test_bad_input(db, config, clock):
+    ticket = serve(db, clock)
+    for score in (0, 4, "1", True, None, 1.0):
+        with pytest.raises(QueueError) as exc:
+            ratings.rate(db, 1, ticket, score, clock(), config["reports"])
+        assert exc.value.code == "invalid_score"
+    with pytest.raises(QueueError) as exc:
+        ratings.rate(db, 1, str(ticket), 1, clock(), config["reports"])
+    assert exc.value.code == "invalid_ticket"
+    with pytest.raises(NotFound) as exc:
+        ratings.rate(db, 1, 999, 1, clock(), config["reports"])
+    assert exc.value.code == "ticket_not_found"
+    with pytest.raises(NotFound) as exc:
+        ratings.rate(db, 99, ticket, 1, clock(), config["reports"])
+    assert exc.value.code == "counter_not_found"
+    assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
+
+
+def test_a_five_point_scale(raw_config, db, clock):
+    raw_config["reports"] = {"rating_scale": ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng",
+                                              "Rất không hài lòng"], "rating_window_s": 30}
+    settings = validate(raw_config)["reports"]
+    assert settings["rating_satisfied"] == 2 and settings["rating_window_s"] == 30
+    ticket = serve(db, clock)
+    assert ratings.rate(db, 1, ticket, 3, clock(), settings) == {
+        "id": 1, "ticket": ticket, "score": 3, "label": "Bình thường", "satisfied": False}
+
+
+@pytest.mark.parametrize("reports, key", [
+    ({"rating_scale": ["Tốt"]}, "reports.rating_scale"),
+    ({"rating_scale": "Tốt, Xấu"}, "reports.rating_scale"),
+    ({"rating_scale": ["Tốt", ""]}, "reports.rating_scale[1]"),
+    ({"rating_scale": ["Tốt", "Tốt"]}, "reports.rating_scale"),
+    ({"rating_satisfied": 3}, "reports.rating_satisfied"),
+    ({"rating_window_s": 5}, "reports.rating_window_s"),
+    ({"wait_target_min": 0}, "reports.wait_target_min"),
+    ({"capacity_weeks": "4"}, "reports.capacity_weeks"),
+    ({"colour": 1}, "reports.colour"),
+])
+def test_config_errors_name_the_key(raw_config, reports, key):
+    raw_config["reports"] = reports
+    with pytest.raises(ConfigError) as exc:
+        validate(raw_config)
+    assert str(exc.value).startswith(key + ":")
+
+
+# --- through the API -----------------------------------------------------------------------------
+
+def test_rating_through_the_api(client, officer, clock):
+    assert client.get("/api/counters/1/rating").get_json()["ticket"] is None
+    nothing = client.post("/api/counters/1/rating", json={"ticket": 1, "score": 1})
+    assert nothing.status_code == 404  # no ticket 1 yet
+    ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
+    refused = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
+    assert refused.status_code == 409 and refused.get_json()["error"] == "not_rateable"
+    client.post("/api/counters/1/call-next", headers=officer)
+    clock.tick(180)
+    client.post("/api/counters/1/finish", headers=officer)
+    clock.tick(3)
+    now = client.get("/api/counters/1/rating").get_json()
+    assert now["ticket"]["number"] == ticket["number"] and now["counter"] == {"id": 1, "name": "Quầy 1"}
+    assert "token" not in now["ticket"]
+    bad = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 7})
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_score"
+    assert client.post("/api/counters/1/rating", data="x").get_json()["error"] == "invalid_json"
+    done = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
+    assert done.status_code == 201 and done.get_json()["label"] == "Rất hài lòng"
+    again = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
+    assert again.status_code == 409 and again.get_json()["error"] == "already_rated"
+    assert client.get("/api/counters/1/rating").get_json()["ticket"] is None
+    assert client.get("/api/counters/42/rating").get_json()["error"] == "counter_not_found"
+
+
+def test_rate_page_is_served(client):
+    page = client.get("/rate/3")
+    assert page.status_code == 200 and 'data-counter="3"' in page.text and "rate.js" in page.text
