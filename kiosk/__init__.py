@@ -1,9 +1,12 @@
 """The ticket kiosk: citizens pick a field and get a number."""
+import threading
+import time
+
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import events, queue
+from shared import events, hours, queue
 from shared.queue import QueueError
-from shared.web import get_db, json_body, now, settings
+from shared.web import error, get_db, json_body, now, settings
 
 from . import printer
 
@@ -22,9 +25,38 @@ def list_services():
     return jsonify(queue.services(get_db(), now()))
 
 
+class _KioskLimit:
+    """At most N tickets a minute from one kiosk (its address and name), so an impatient
+    citizen tapping again and again, or a stuck touch screen, cannot empty a field's numbers."""
+
+    def __init__(self):
+        self._issued: dict[tuple, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, kiosk: tuple, per_minute: int) -> bool:
+        moment = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._issued.get(kiosk, ()) if moment - t < 60]
+            allowed = len(recent) < per_minute
+            if allowed:
+                recent.append(moment)
+            self._issued[kiosk] = recent
+        return allowed
+
+
+_limit = _KioskLimit()
+
+
+@bp.get("/api/hours")
+def working_hours():
+    """Whether the center hands out numbers now, and when it next opens."""
+    return jsonify(hours.status(hours.parse_hours(settings()["center"]["hours"]), now()))
+
+
 @bp.post("/api/tickets")
 def issue():
-    """Open to any kiosk on the center's LAN: citizens carry no credentials."""
+    """Open to any kiosk on the center's LAN: citizens carry no credentials, so the
+    kiosk is known by its address and name, and limited in how fast it issues."""
     body = json_body()
     service, priority = body.get("service"), body.get("priority", False)
     kiosk = body.get("kiosk", "")
@@ -32,7 +64,12 @@ def issue():
         raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
     if not isinstance(kiosk, str) or len(kiosk) > 40:
         raise QueueError("Tên máy lấy số không hợp lệ.", "invalid_kiosk")
-    ticket = queue.issue_ticket(get_db(), service, priority, now())
+    at = now()
+    hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
+    per_minute = settings()["kiosk"]["max_tickets_per_minute"]
+    if per_minute and not _limit.allow((request.remote_addr, kiosk), per_minute):
+        return error(429, "too_many_tickets", "Máy lấy số đang cấp quá nhanh, vui lòng chờ một chút.")
+    ticket = queue.issue_ticket(get_db(), service, priority, at)
     events.changed()
     printer.print_ticket(ticket, kiosk)
     return jsonify(ticket), 201

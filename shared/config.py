@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .hours import parse_hours
+
 DEFAULT_PATH = "config.yaml"
 ASYNC_MODES = ("eventlet", "threading")
 PRIORITY_POLICIES = ("strict", "interleave")
@@ -90,13 +92,13 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     """Return a complete config with defaults filled in, or raise ConfigError."""
     if not isinstance(raw, dict):
         raise ConfigError("config: the file must be a mapping of sections")
-    sections = {"center", "database", "server", "queue", "services", "counters", "voice", "printer",
+    sections = {"center", "database", "kiosk", "server", "queue", "services", "counters", "voice", "printer",
                 "reports"}
     unknown = set(raw) - sections
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
 
-    center = _section(raw, "center", {"name", "timezone"})
+    center = _section(raw, "center", {"name", "timezone", "hours"})
     timezone = center.get("timezone", "Asia/Ho_Chi_Minh")
     try:
         ZoneInfo(_text(timezone, "center.timezone"))
@@ -109,14 +111,20 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         db_path = str((base_dir / db_path).resolve())
 
     server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms"})
+    kiosk = _section(raw, "kiosk", {"max_tickets_per_minute"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
     config = {
         "center": {
             "name": _text(center.get("name", ""), "center.name"),
             "timezone": timezone,
+            "hours": center.get("hours") or {},
         },
         "database": {"path": db_path},
+        "kiosk": {
+            "max_tickets_per_minute": _int(kiosk.get("max_tickets_per_minute", 12),
+                                           "kiosk.max_tickets_per_minute", 0),
+        },
         "server": {
             "host": _text(server.get("host", "0.0.0.0"), "server.host"),
             "port": _int(server.get("port", 5000), "server.port", 1, 65535),
@@ -135,6 +143,10 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     config["reports"] = _reports(_section(raw, "reports", set(REPORT_DEFAULTS)))
     config["services"] = _services(raw.get("services"))
     config["counters"] = _counters(raw.get("counters"), {s["code"] for s in config["services"]})
+    try:
+        parse_hours(config["center"]["hours"])
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     # Imported here, not at the top: `motcua serve` reads the async mode before
     # anything heavy (python-escpos) is imported, so eventlet can patch first.
     from .printing import validate_printer_config

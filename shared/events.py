@@ -19,7 +19,9 @@ socketio = SocketIO()
 
 
 def current_state() -> dict:
-    state = queue.state(get_db(), now(), settings()["queue"]["recent_calls"])
+    db = get_db()
+    state = queue.state(db, now(), settings()["queue"]["recent_calls"])
+    state["notice"] = queue.notice(db)
     state["printer"] = current_app.extensions["motcua.printer"]
     return state
 

@@ -29,6 +29,8 @@ def demo_raw(db_path) -> dict:
     raw["database"]["path"] = str(db_path)
     raw["server"]["async_mode"] = "threading"
     raw["server"]["state_coalesce_ms"] = 5
+    raw["center"].pop("hours", None)  # tests run on any day; test_kiosk sets hours itself
+    raw["kiosk"] = {"max_tickets_per_minute": 0}  # tests issue at machine speed
     return raw
 
 
@@ -110,13 +112,13 @@ def free_port() -> int:
 class Server:
     """A real `motcua serve` process on a loopback port."""
 
-    def __init__(self, workdir: Path, async_mode: str, printer: dict | None = None):
+    def __init__(self, workdir: Path, async_mode: str, extra: dict | None = None):
         self.workdir = workdir
         self.config_path = workdir / "config.yaml"
         raw = demo_raw(workdir / "motcua.db")
         raw["server"]["async_mode"] = async_mode
-        if printer:
-            raw["printer"] = printer
+        for section, values in (extra or {}).items():  # e.g. {"printer": {...}, "center": {"hours": ...}}
+            raw.setdefault(section, {}).update(values)
         self.config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -168,8 +170,8 @@ def make_server(tmp_path):
     """Start servers by hand (restart tests); all are stopped afterwards."""
     started = []
 
-    def make(async_mode="eventlet", printer=None):
-        srv = Server(tmp_path, async_mode, printer)
+    def make(async_mode="eventlet", extra=None):
+        srv = Server(tmp_path, async_mode, extra)
         started.append(srv)
         return srv
 

@@ -10,7 +10,7 @@ expect = sync_api.expect
 
 
 def test_kiosk_shows_closed_and_full_fields_english_and_a_printer_fault(make_server, browser):
-    srv = make_server("eventlet", printer={"kind": "agent"}).start()
+    srv = make_server("eventlet", {"printer": {"kind": "agent"}}).start()
     with sqlite3.connect(srv.workdir / "motcua.db") as db:
         db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
         db.execute("UPDATE services SET daily_cap = 1 WHERE code = 'CT'")
@@ -72,3 +72,17 @@ def test_counter_confirms_only_xong_and_undoes_a_no_show(make_server, browser):
     assert [t["number"] for t in done] == ["1001"]
     for p in (top, counter):
         p.context.close()
+
+
+def test_kiosk_outside_working_hours_says_when_it_opens(make_server, browser):
+    from datetime import datetime
+
+    from conftest import TZ
+
+    period = "23:00-23:30" if datetime.now(TZ).hour < 12 else "01:00-01:30"  # never now
+    srv = make_server("eventlet", {"center": {"hours": {"mon-sun": [period]}}}).start()
+    kiosk = open_page(browser, srv.url + "/kiosk", 1080, 1920)
+    expect(kiosk.locator("#hours")).to_be_visible()
+    expect(kiosk.locator("#hours")).to_contain_text("Ngoài giờ làm việc. Trung tâm mở cửa lúc " + period[:5])
+    expect(kiosk.locator("#services button").first).to_be_disabled()
+    kiosk.context.close()

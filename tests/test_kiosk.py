@@ -72,3 +72,35 @@ def test_unknown_api_path_and_method_are_json(client):
 def test_kiosk_page_is_served(client):
     page = client.get("/kiosk")
     assert page.status_code == 200 and "Hòa Cường" in page.get_data(as_text=True)
+
+
+def test_numbers_are_handed_out_only_in_working_hours(raw_config, clock):
+    from shared.app import create_app
+    from shared.config import validate
+
+    raw_config["center"]["hours"] = {"mon-fri": ["07:30-11:30", "13:30-17:00"], "sat": ["07:30-11:30"]}
+    app = create_app(validate(raw_config))
+    app.config["CLOCK"] = clock
+    client = app.test_client()
+    assert client.get("/api/hours").get_json()["open"] is True  # Monday 07:30
+    assert client.post("/api/tickets", json={"service": "HT"}).status_code == 201
+    clock.at = clock.at.replace(hour=12)
+    assert client.get("/api/hours").get_json() == {"open": False, "next_open": "2026-11-23T13:30+07:00"}
+    response = client.post("/api/tickets", json={"service": "HT"})
+    assert response.status_code == 409 and response.get_json()["error"] == "outside_hours"
+    assert "13:30 Thứ Hai 23/11" in response.get_json()["message"]
+    clock.at = clock.at.replace(day=28, hour=12)  # Saturday after the morning session
+    assert client.get("/api/hours").get_json()["next_open"] == "2026-11-30T07:30+07:00"
+
+
+def test_one_kiosk_cannot_issue_a_pile_of_tickets(raw_config, clock):
+    from shared.app import create_app
+    from shared.config import validate
+
+    raw_config["kiosk"] = {"max_tickets_per_minute": 3}
+    client = create_app(validate(raw_config)).test_client()
+    statuses = [client.post("/api/tickets", json={"service": "HT", "kiosk": "A"}).status_code for _ in range(5)]
+    assert statuses == [201, 201, 201, 429, 429]
+    refused = client.post("/api/tickets", json={"service": "HT", "kiosk": "A"}).get_json()
+    assert refused["error"] == "too_many_tickets" and refused["message"]
+    assert client.post("/api/tickets", json={"service": "HT", "kiosk": "B"}).status_code == 201

@@ -92,7 +92,7 @@ def test_dead_printer_never_slows_ticket_issue_and_is_reported(raw_config, clock
 
 
 def test_printer_agent_prints_its_kiosks_tickets(make_server, fake_printer):
-    server = make_server("threading", printer={"kind": "agent"}).start()
+    server = make_server("threading", {"printer": {"kind": "agent"}}).start()
     officer = server.token("officer")["Authorization"][7:]
     agent = PrinterAgent(server.url, "Kiosk A", officer,
                          {"kind": "network", "host": "127.0.0.1", "port": fake_printer.port,
@@ -116,7 +116,7 @@ def test_printer_agent_prints_its_kiosks_tickets(make_server, fake_printer):
 
 
 def test_printer_agent_needs_an_officer_token(make_server):
-    server = make_server("threading", printer={"kind": "agent"}).start()
+    server = make_server("threading", {"printer": {"kind": "agent"}}).start()
     client = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         client.connect(server.url, auth={"token": "wrong", "kiosk": "Kiosk A"}, transports=["websocket"],

@@ -91,22 +91,14 @@
     }));
   }
 
-  var noticeBusy = false, noticeAgain = false;
-  /* The supervisor's notice line; fetched after every `state`, redrawn only when it changes. */
-  function loadNotice() {
-    if (noticeBusy) { noticeAgain = true; return; }
-    noticeBusy = true;
-    Live.api("GET", "/api/notice").then(function (n) {
-      var text = n.text || "", line = $("notice-text");
-      if (line.textContent === text && $("notice").hidden === !text) return;
-      line.textContent = text;
-      line.style.setProperty("--notice-s", Math.max(12, Math.round(text.length / 4)) + "s");
-      $("notice").hidden = !text;
-      if (last) render(last);
-    }).catch(function () {}).then(function () {
-      noticeBusy = false;
-      if (noticeAgain) { noticeAgain = false; loadNotice(); }
-    });
+  /* The supervisor's notice line, carried by every `state`; redrawn only when it changes. */
+  function showNotice(text) {
+    var line = $("notice-text");
+    if (line.textContent === text && $("notice").hidden === !text) return;
+    line.textContent = text;
+    line.style.setProperty("--notice-s", Math.max(12, Math.round(text.length / 4)) + "s");
+    $("notice").hidden = !text;
+    if (last) render(last);
   }
 
   function highlight(counterId) {
@@ -165,5 +157,5 @@
   setInterval(tick, 1000);
   tick();
   status("offline");
-  Live.connect({ state: function (s) { render(s); loadNotice(); }, called: called, status: status });
+  Live.connect({ state: function (s) { render(s); showNotice(s.notice || ""); }, called: called, status: status });
 })();

@@ -7,7 +7,7 @@
   var RETURN_S = 20, LOCK_MS = 1500;
   var kiosk = new URLSearchParams(location.search).get("kiosk") || "";
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
-  var services = [], printerOk = true, backTimer = null, countdown = 0, shown = null, fetching = false, again = false;
+  var services = [], hours = { open: true, next_open: null }, printerOk = true, backTimer = null, countdown = 0, shown = null, fetching = false, again = false;
 
   var T = {
     vi: {
@@ -20,7 +20,9 @@
       soon: "Sắp đến lượt", minutes: "khoảng {n} phút", no_data: "Chưa đủ dữ liệu hôm nay để ước tính",
       qr: "Quét mã để theo dõi lượt của bạn trên điện thoại", done: "Xong", priority_tag: " · Ưu tiên",
       printer_fault: "Máy in đang có lỗi: xin hãy ghi nhớ hoặc chụp lại số thứ tự này.",
-      offline: "Mất kết nối tới máy chủ, đang thử lại…", lang: "English"
+      offline: "Mất kết nối tới máy chủ, đang thử lại…", lang: "English",
+      closed_now: "Ngoài giờ làm việc.", opens: "Trung tâm mở cửa lúc {t}.",
+      days: ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"]
     },
     en: {
       lead: "Touch a field to take a number", lead_priority: "Priority number: touch a field",
@@ -32,7 +34,9 @@
       soon: "Very soon", minutes: "about {n} min", no_data: "Not enough data today to estimate",
       qr: "Scan to follow your turn on your phone", done: "Done", priority_tag: " · Priority",
       printer_fault: "The printer has a fault: please note or photograph this number.",
-      offline: "Lost the connection to the server, retrying…", lang: "Tiếng Việt"
+      offline: "Lost the connection to the server, retrying…", lang: "Tiếng Việt",
+      closed_now: "Outside working hours.", opens: "The center opens at {t}.",
+      days: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     }
   };
   function t(key) { return T[lang][key]; }
@@ -63,13 +67,29 @@
         return b;
       }));
     }
+    var closedNow = !hours.open;
+    $("hours").hidden = !closedNow;
+    if (closedNow) {
+      var when = "";
+      if (hours.next_open) {   // "2026-11-30T07:30+07:00": the center's own local time
+        var d = new Date(hours.next_open.slice(0, 10) + "T12:00");
+        when = " " + t("opens").replace("{t}", hours.next_open.slice(11, 16) + " " + t("days")[d.getDay()] +
+          " " + hours.next_open.slice(8, 10) + "/" + hours.next_open.slice(5, 7));
+      }
+      $("hours").textContent = t("closed_now") + when;
+    }
     services.forEach(function (s, i) {
       var b = box.children[i];
-      b.disabled = !s.open || s.full;
+      b.disabled = !s.open || s.full || closedNow;
       b.className = !s.open ? "closed" : (s.full ? "full" : "");
       b.firstChild.textContent = s.name;
       b.lastChild.textContent = !s.open ? t("closed") : (s.full ? t("full") : t("waiting") + s.waiting);
     });
+  }
+
+  /* Working hours change with the clock, not with events: ask every minute. */
+  function loadHours() {
+    Live.api("GET", "/api/hours").then(function (h) { hours = h; render(); }).catch(function () {});
   }
 
   function loadServices() {
@@ -159,6 +179,8 @@
     this.setAttribute("aria-pressed", String(priority));
     document.querySelector('[data-t="lead"]').textContent = priority ? t("lead_priority") : t("lead");
   };
+  loadHours();
+  setInterval(loadHours, 60000);
   $("lang").onclick = function () { lang = lang === "vi" ? "en" : "vi"; translate(); };
   Live.connect({
     state: function (state) {

@@ -1,0 +1,31 @@
+"""Working hours: parsing, open or not, and the next opening."""
+from datetime import datetime
+
+import pytest
+
+from shared.hours import is_open, next_opening, parse_hours
+from conftest import TZ
+
+WEEK = parse_hours({"mon-fri": ["07:30-11:30", "13:30-17:00"], "sat": ["07:30-11:30"]})
+
+
+@pytest.mark.parametrize("moment, open_", [
+    ((2026, 11, 23, 7, 29), False), ((2026, 11, 23, 7, 30), True), ((2026, 11, 23, 11, 30), False),
+    ((2026, 11, 23, 13, 45), True), ((2026, 11, 28, 9, 0), True), ((2026, 11, 29, 9, 0), False),
+])
+def test_is_open(moment, open_):
+    assert is_open(WEEK, datetime(*moment, tzinfo=TZ)) is open_
+
+
+def test_next_opening_skips_closed_days():
+    assert next_opening(WEEK, datetime(2026, 11, 28, 12, 0, tzinfo=TZ)) == datetime(2026, 11, 30, 7, 30, tzinfo=TZ)
+    assert next_opening(WEEK, datetime(2026, 11, 23, 6, 0, tzinfo=TZ)) == datetime(2026, 11, 23, 7, 30, tzinfo=TZ)
+    assert next_opening({}, datetime(2026, 11, 23, 6, 0, tzinfo=TZ)) is None
+    assert is_open({}, datetime(2026, 11, 29, 3, 0, tzinfo=TZ))
+
+
+@pytest.mark.parametrize("raw", [["07:30-11:30"], {"mon-xyz": []}, {"fri-mon": ["07:00-08:00"]},
+                                 {"mon": "07:30-11:30"}, {"mon": ["7:30-11:30"]}, {"mon": ["11:30-07:30"]}])
+def test_bad_hours_name_the_key(raw):
+    with pytest.raises(ValueError, match=r"^center\.hours"):
+        parse_hours(raw)
