@@ -151,3 +151,4 @@ def update_counter(counter_id):
 
 
 from . import rating, reports  # noqa: E402,F401  (routes on bp)
+from . import dashboard  # noqa: E402,F401  (routes on bp)

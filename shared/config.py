@@ -166,6 +166,8 @@ REPORT_DEFAULTS = {
     "rating_window_s": 120,
     "wait_target_min": 15,
     "capacity_weeks": 4,
+    "wait_alert_min": 30,
+    "pause_alert_min": 15,
 }
 
 
@@ -186,6 +188,8 @@ def _reports(raw: dict) -> dict:
         "rating_window_s": _int(raw.get("rating_window_s", 120), "reports.rating_window_s", 10, 1800),
         "wait_target_min": _int(raw.get("wait_target_min", 15), "reports.wait_target_min", 1, 240),
         "capacity_weeks": _int(raw.get("capacity_weeks", 4), "reports.capacity_weeks", 1, 52),
+        "wait_alert_min": _int(raw.get("wait_alert_min", 30), "reports.wait_alert_min", 1, 480),
+        "pause_alert_min": _int(raw.get("pause_alert_min", 15), "reports.pause_alert_min", 1, 480),
     }
 
 

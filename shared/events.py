@@ -7,6 +7,8 @@ Names and payloads are documented in docs/api.md.
 """
 import threading
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
@@ -106,3 +108,15 @@ def called(ticket: dict, recall: bool) -> None:
         "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"]),
     })
     changed()
+
+
+def day_rollover(app) -> None:
+    """Forever: at each local midnight, close the old day and refresh every screen."""
+    tz = ZoneInfo(app.config["MOTCUA"]["center"]["timezone"])
+    while True:
+        moment = datetime.now(tz)
+        midnight = (moment + timedelta(days=1)).replace(hour=0, minute=0, second=1, microsecond=0)
+        socketio.sleep((midnight - moment).total_seconds())
+        with app.app_context():
+            queue.start_day(get_db(), now())
+        changed(app)

@@ -117,7 +117,8 @@ def _ahead(db, row) -> int:
 
 
 def _close_previous_days(db, at: datetime) -> None:
-    """Numbers restart every day: yesterday's leftovers leave today's queues."""
+    """Numbers restart every day: yesterday's leftovers leave today's queues, and a
+    field a supervisor closed "for the day" on an earlier day opens again."""
     day = day_of(at)
     stale = db.execute(
         "SELECT count(*) FROM tickets WHERE status IN ('waiting', 'called') AND day < ?", (day,)
@@ -129,6 +130,21 @@ def _close_previous_days(db, at: datetime) -> None:
             (stamp(at), day),
         )
         _event(db, at, "day_closed", tickets=stale)
+    for (code,) in db.execute(
+        """SELECT s.code FROM services s WHERE s.open = 0 AND (
+               SELECT e.kind FROM events e WHERE e.service = s.code
+                 AND e.kind IN ('service_closed', 'service_opened') ORDER BY e.id DESC LIMIT 1
+           ) = 'service_closed' AND (
+               SELECT max(e.at) FROM events e WHERE e.service = s.code AND e.kind = 'service_closed'
+           ) < ?""", (day,)).fetchall():
+        db.execute("UPDATE services SET open = 1 WHERE code = ?", (code,))
+        _event(db, at, "service_opened", service=code, reason="new day")
+
+
+def start_day(db, at: datetime) -> None:
+    """Run the day change now (at start-up and at midnight) rather than at the day's first ticket."""
+    with immediate(db):
+        _close_previous_days(db, at)
 
 
 def issue_ticket(db, service: str, priority: bool, at: datetime) -> dict:

@@ -43,9 +43,14 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     port = port or config["server"]["port"]
     mode = config["server"]["async_mode"]
 
+    from . import events, queue
     from .app import create_app
+    from .web import get_db, now
 
     app = create_app(config)
+    with app.app_context():
+        queue.start_day(get_db(), now())
+    events.socketio.start_background_task(events.day_rollover, app)
     _print_urls(config, host, port)
     if mode == "eventlet":
         import eventlet

@@ -336,3 +336,18 @@ def test_notice_line_is_set_cleaned_and_logged(db, clock):
         queue.set_notice(db, None, clock.tick())
     queue.set_notice(db, "", clock.tick())
     assert queue.notice(db) == ""
+
+
+def test_a_field_closed_for_the_day_opens_again_the_next_morning(db, clock):
+    from shared.dashboard import set_service_open
+
+    set_service_open(db, "DD", {"open": False}, clock.tick())
+    with pytest.raises(Conflict):
+        issue(db, clock, "DD")
+    db.execute("UPDATE services SET open = 0 WHERE code = 'CU'")  # closed in config, not for the day
+    clock.at += timedelta(days=1)
+    assert issue(db, clock, "DD")["number"] == "3001"
+    with pytest.raises(Conflict):
+        issue(db, clock, "CU")
+    assert [r["kind"] for r in db.execute("SELECT kind FROM events WHERE service = 'DD' ORDER BY id")][-2:] \
+        == ["service_opened", "issued"]

@@ -49,3 +49,22 @@ def test_accepted_sockets_inherit_tcp_nodelay():
         conn, _ = listener.accept()
         with conn:
             assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_the_server_starts_the_day_at_start_up(make_server):
+    """A field closed for the day yesterday is open again as soon as the server starts."""
+    from datetime import datetime, timedelta
+
+    from conftest import TZ
+    from shared.db import connect
+
+    server = make_server("eventlet")
+    server.cli("init")
+    db = connect(str(server.workdir / "motcua.db"))
+    yesterday = (datetime.now(TZ) - timedelta(days=1)).isoformat(timespec="milliseconds")
+    db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
+    db.execute("INSERT INTO events (at, kind, service) VALUES (?, 'service_closed', 'DD')", (yesterday,))
+    db.conn.close()
+    server.start()
+    services = {s["code"]: s for s in requests.get(server.url + "/api/services", timeout=5).json()}
+    assert services["DD"]["open"] is True

@@ -1,35 +1,85 @@
-/* Supervisor: open, close, add counters and assign fields, live. */
+/* Supervisor: the live dashboard (alerts, fields, counters) and the controls:
+   open, close, add counters, assign fields, close a field for the day, the hall notice.
+   The dashboard is read again on every `state` push and every 15 s, because waits
+   and service times grow while nothing happens. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var state = null;
+  var board = null, loading = false, again = false, loggedIn = false;
 
   function send(method, path, body) {
     $("error").textContent = "";
-    return Live.api(method, path, body).catch(function (err) {
+    return Live.api(method, path, body).then(refresh).catch(function (err) {
       if (err.status === 401 || err.status === 403) showLogin();
       $("error").textContent = err.message;
     });
   }
 
-  function row(c) {
+  /* Seconds as a supervisor reads them: "8 phút", "1 giờ 05 phút", "—" for nothing. */
+  function duration(s) {
+    if (s === null || s === undefined) return "—";
+    var m = Math.floor(s / 60);
+    if (m < 1) return "dưới 1 phút";
+    if (m < 60) return m + " phút";
+    return Math.floor(m / 60) + " giờ " + String(m % 60).padStart(2, "0") + " phút";
+  }
+
+  function cell(text, cls) {
+    var td = document.createElement("td");
+    if (cls) td.className = cls;
+    td.textContent = text;
+    return td;
+  }
+
+  function button(text, cls, onclick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = cls;
+    b.textContent = text;
+    b.onclick = onclick;
+    return b;
+  }
+
+  function fieldRow(f, over) {
     var tr = document.createElement("tr");
-    tr.className = c.open ? "" : "closed";
-    var name = document.createElement("td");
-    name.textContent = c.name;
-    var status = document.createElement("td");
-    status.textContent = !c.open ? "Đóng" : (c.paused ? "Tạm dừng" : "Mở");
-    var current = document.createElement("td");
-    current.className = "num";
-    current.textContent = c.current ? c.current.number : "—";
-    var fields = document.createElement("td");
-    state.services.forEach(function (s) {
+    tr.dataset.service = f.code;
+    tr.className = (f.open ? "" : "closed") + (over ? " over" : "");
+    var state = cell("");
+    var badge = document.createElement("span");
+    badge.className = "badge" + (f.open ? "" : " off");
+    badge.textContent = f.open ? "Đang phát số" : "Đã ngừng";
+    state.className = "state";
+    state.append(badge, " ", button(f.open ? "Ngừng nhận số" : "Mở lại", "secondary toggle", function () {
+      if (f.open && !confirm("Ngừng phát số lĩnh vực " + f.name + " trong hôm nay? Người đã lấy số vẫn được phục vụ.")) return;
+      send("PATCH", "/api/services/" + encodeURIComponent(f.code), { open: !f.open });
+    }));
+    tr.append(cell(f.name, "name"), cell(String(f.waiting), "n queued"), cell(duration(f.longest_wait_s), "n longest"),
+      cell(duration(f.avg_wait_last_hour_s) + (f.called_last_hour ? " (" + f.called_last_hour + " lượt)" : ""), "n avg"),
+      cell(String(f.served), "n served"), state);
+    return tr;
+  }
+
+  function counterRow(c) {
+    var tr = document.createElement("tr");
+    tr.dataset.counter = c.id;
+    tr.className = c.status === "open" ? "" : c.status;
+    var status = { open: "Mở", paused: "Tạm dừng", closed: "Đóng" }[c.status];
+    if (c.status === "paused" && c.paused_s !== null) status += " (" + duration(c.paused_s) + ")";
+    var current = cell(c.current ? c.current.number : "—", "num current");
+    if (c.current) {
+      var since = document.createElement("span");
+      since.className = "for";
+      since.textContent = duration(c.current.for_s);
+      current.appendChild(since);
+    }
+    var fields = cell("");
+    board.fields.forEach(function (s) {
       var label = document.createElement("label");
       var box = document.createElement("input");
       box.type = "checkbox";
       box.checked = c.services.indexOf(s.code) >= 0;
       box.onchange = function () {
-        var chosen = state.services.filter(function (x) {
+        var chosen = board.fields.filter(function (x) {
           return x.code === s.code ? box.checked : c.services.indexOf(x.code) >= 0;
         }).map(function (x) { return x.code; });
         send("PATCH", "/api/counters/" + c.id, { services: chosen });
@@ -37,34 +87,60 @@
       label.append(box, " " + s.name);
       fields.appendChild(label);
     });
-    var toggle = document.createElement("td");
-    var b = document.createElement("button");
-    b.className = "primary";
-    b.textContent = c.open ? "Đóng quầy" : "Mở quầy";
-    b.onclick = function () {
+    var toggle = cell("");
+    toggle.appendChild(button(c.open ? "Đóng quầy" : "Mở quầy", "primary", function () {
       if (c.open && c.current && !confirm(c.name + " đang phục vụ số " + c.current.number + ". Đóng quầy và đưa công dân về hàng chờ?")) return;
       send("PATCH", "/api/counters/" + c.id, { open: !c.open });
-    };
-    toggle.appendChild(b);
-    tr.append(name, status, current, fields, toggle);
+    }));
+    tr.append(cell(c.name, "name"), cell(status, "state"), cell(c.officer || "—", "officer"), current,
+      cell(String(c.served), "n served"), fields, toggle);
     return tr;
   }
 
   function render() {
-    if (!state) return;
-    $("counters").replaceChildren.apply($("counters"), state.counters.map(row));
-    $("waiting").replaceChildren.apply($("waiting"), state.services.map(function (s) {
+    var over = {};
+    var items = board.alerts.map(function (a) {
+      if (a.kind === "wait") over[a.service] = true;
       var li = document.createElement("li");
-      li.textContent = s.name + ": " + s.waiting + (s.open ? "" : " (đóng)");
+      li.className = a.kind;
+      li.textContent = a.message;
       return li;
-    }));
+    });
+    if (!items.length) {
+      var ok = document.createElement("li");
+      ok.className = "ok";
+      ok.textContent = "Không có cảnh báo.";
+      items.push(ok);
+    }
+    $("alerts").replaceChildren.apply($("alerts"), items);
+    $("fields").replaceChildren.apply($("fields"), board.fields.map(function (f) { return fieldRow(f, over[f.code]); }));
+    $("counters").replaceChildren.apply($("counters"), board.counters.map(counterRow));
+    $("updated").textContent = "· cập nhật " + Live.clockText(new Date());
   }
 
-  function showLogin() { $("login").hidden = false; $("desk").hidden = true; }
+  /* One read at a time; a push that arrives meanwhile asks for one more. */
+  function refresh() {
+    if (!loggedIn) return;
+    if (loading) { again = true; return; }
+    loading = true;
+    Live.api("GET", "/api/dashboard").then(function (b) {
+      board = b;
+      render();
+    }).catch(function (err) {
+      if (err.status === 401 || err.status === 403) showLogin();
+    }).then(function () {
+      loading = false;
+      if (again) { again = false; refresh(); }
+    });
+  }
+
+  function showLogin() { loggedIn = false; $("login").hidden = false; $("desk").hidden = true; }
   function start(me) {
     if (me.role !== "supervisor") { showLogin(); $("login-error").textContent = "Cần mã của lãnh đạo."; return; }
+    loggedIn = true;
     $("login").hidden = true;
     $("desk").hidden = false;
+    refresh();
     Live.api("GET", "/api/notice").then(function (n) { $("notice").value = n.text; }).catch(function () {});
   }
 
@@ -72,7 +148,6 @@
     e.preventDefault();
     send("PUT", "/api/notice", { text: $("notice").value });
   };
-
   $("login-form").onsubmit = function (e) {
     e.preventDefault();
     Live.api("POST", "/api/login", { token: $("token").value })
@@ -85,8 +160,9 @@
       .then(function () { $("add-name").value = ""; });
   };
   Live.api("GET", "/api/me").then(start).catch(showLogin);
+  setInterval(refresh, 15000);
   Live.connect({
-    state: function (s) { state = s; render(); },
+    state: refresh,
     status: function (s) { $("status").dataset.status = s; $("status").textContent = s === "online" ? "●" : "Mất kết nối…"; }
   });
 })();

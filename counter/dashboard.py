@@ -1,0 +1,24 @@
+"""The supervisor's live dashboard (JSON) and closing or reopening a field for the day."""
+from flask import current_app, jsonify
+
+from shared import dashboard, events
+from shared.web import actor, get_db, json_body, now, require, settings
+
+from . import bp
+
+
+@bp.get("/api/dashboard")
+@require("supervisor")
+def dashboard_json():
+    cfg = settings()["reports"]
+    return jsonify(dashboard.build(get_db(), now(), current_app.extensions.get("motcua.printer"),
+                                   cfg["wait_alert_min"], cfg["pause_alert_min"]))
+
+
+@bp.patch("/api/services/<code>")
+@require("supervisor")
+def update_service(code):
+    """{"open": bool}; kiosks follow through the `state` pushed after the commit."""
+    field = dashboard.set_service_open(get_db(), code, json_body(), now(), actor())
+    events.changed()
+    return jsonify(field)

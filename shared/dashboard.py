@@ -1,0 +1,165 @@
+"""The supervisor's live dashboard: queues, counters and alerts for today; no Flask here.
+
+Read on every `state` push and every 15 s by the supervisor page, so it reads
+today's rows through indexes (about 4 ms on a 650-ticket day). Durations are
+seconds to `at`, which the caller passes (the request's clock), so they keep
+growing between events. A wait is measured as in shared/reports.py: from
+`issued_at` (kept across transfers) to the ticket's first `called` event.
+"""
+from datetime import datetime, timedelta
+
+from .db import immediate
+from .queue import NotFound, QueueError, day_of, log_event, stamp
+
+HOUR = timedelta(hours=1)
+
+
+def _seconds(since: str | None, at: datetime) -> float | None:
+    return None if since is None else max(0.0, (at - datetime.fromisoformat(since)).total_seconds())
+
+
+def officer_name(actor: str | None) -> str | None:
+    """The name part of an audit actor "role:id:name" (whatever else it holds, as is)."""
+    if not actor:
+        return None
+    parts = actor.split(":", 2)
+    return parts[2] if len(parts) == 3 else actor
+
+
+def fields(db, at: datetime) -> list[dict]:
+    """Per field: waiting now, longest current wait, average wait of the last hour, served today."""
+    day = day_of(at)
+    waiting = {
+        r["service"]: r for r in db.execute(
+            "SELECT service, count(*) AS n, min(arrived_at) AS oldest FROM tickets"
+            " WHERE status = 'waiting' AND day = ? GROUP BY service", (day,))
+    }
+    served = dict(db.execute(
+        "SELECT service, count(*) FROM tickets WHERE status = 'done' AND day = ? GROUP BY service", (day,)
+    ).fetchall())
+    # A ticket is first called in the field it was issued in: a transfer needs a call first.
+    recent: dict[str, list[float]] = {}
+    for r in db.execute(
+        """SELECT t.issued_service AS service, t.issued_at, f.first_call
+           FROM (SELECT ticket_id, min(at) AS first_call FROM events
+                 WHERE at >= ? AND kind = 'called' GROUP BY ticket_id) f
+           JOIN tickets t ON t.id = f.ticket_id WHERE t.day = ?""", (day, day)
+    ):
+        called = datetime.fromisoformat(r["first_call"])
+        if at - HOUR < called <= at:
+            recent.setdefault(r["service"], []).append(
+                (called - datetime.fromisoformat(r["issued_at"])).total_seconds())
+    result = []
+    for row in db.execute("SELECT code, name, open FROM services ORDER BY position, code"):
+        code, queue = row["code"], waiting.get(row["code"])
+        waits = recent.get(code, [])
+        result.append({
+            "code": code, "name": row["name"], "open": bool(row["open"]),
+            "waiting": queue["n"] if queue else 0,
+            "oldest_arrived_at": queue["oldest"] if queue else None,
+            "longest_wait_s": _seconds(queue["oldest"], at) if queue else None,
+            "called_last_hour": len(waits),
+            "avg_wait_last_hour_s": sum(waits) / len(waits) if waits else None,
+            "served": served.get(code, 0),
+        })
+    return result
+
+
+def _paused_since(db, counter_id: int) -> str | None:
+    """When a paused counter's latest pause began (it may be yesterday: a pause outlasts the night)."""
+    row = db.execute("SELECT at FROM events WHERE counter_id = ? AND kind = 'paused' ORDER BY id DESC LIMIT 1",
+                     (counter_id,)).fetchone()
+    return row[0] if row else None
+
+
+def counters(db, at: datetime) -> list[dict]:
+    """Per counter: open/paused/closed, officer, current ticket and for how long, served today."""
+    day = day_of(at)
+    services: dict[int, list[str]] = {}
+    for r in db.execute("SELECT counter_id, service FROM counter_services ORDER BY counter_id, position"):
+        services.setdefault(r[0], []).append(r[1])
+    # Whoever called last today is at the counter (the events_at index keeps this to today).
+    officer = {r["counter_id"]: r["actor"] for r in db.execute(
+        "SELECT counter_id, actor FROM events WHERE at >= ? AND kind = 'called' ORDER BY at, id", (day,))}
+    current = {r["counter_id"]: r for r in db.execute(
+        "SELECT * FROM tickets WHERE status = 'called' AND day = ?", (day,))}
+    served = dict(db.execute(
+        "SELECT counter_id, count(*) FROM tickets WHERE status = 'done' AND day = ? AND counter_id IS NOT NULL"
+        " GROUP BY counter_id", (day,)).fetchall())
+    result = []
+    for row in db.execute("SELECT * FROM counters ORDER BY position, id"):
+        cid = row["id"]
+        ticket, actor = current.get(cid), officer.get(cid)
+        paused = bool(row["open"] and row["paused"])
+        paused_since = _paused_since(db, cid) if paused else None
+        result.append({
+            "id": cid, "name": row["name"], "open": bool(row["open"]), "paused": paused,
+            "status": "closed" if not row["open"] else "paused" if paused else "open",
+            "services": services.get(cid, []),
+            "officer": officer_name(actor),
+            "actor": actor,
+            "current": {
+                "id": ticket["id"], "number": ticket["number"], "service": ticket["service"],
+                "priority": bool(ticket["priority"]), "called_at": ticket["called_at"],
+                "for_s": _seconds(ticket["called_at"], at),
+            } if ticket else None,
+            "paused_since": paused_since,
+            "paused_s": _seconds(paused_since, at),
+            "served": served.get(cid, 0),
+        })
+    return result
+
+
+def _minutes(seconds: float) -> int:
+    return int(seconds // 60)
+
+
+def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | None,
+           wait_alert_min: int, pause_alert_min: int) -> list[dict]:
+    """What needs the supervisor now: long waits, a printer fault, counters paused too long."""
+    found = []
+    if printer and printer.get("ok") is False:
+        found.append({"kind": "printer", "since": printer.get("at"), "error": printer.get("error"),
+                      "message": "Máy in số thứ tự bị lỗi" + (f": {printer['error']}" if printer.get("error") else ".")})
+    for f in field_rows:
+        if f["longest_wait_s"] is not None and f["longest_wait_s"] > wait_alert_min * 60:
+            found.append({"kind": "wait", "service": f["code"], "seconds": f["longest_wait_s"],
+                          "message": f"{f['name']}: công dân đã chờ {_minutes(f['longest_wait_s'])} phút"
+                                     f" (ngưỡng {wait_alert_min} phút)."})
+    for c in counter_rows:
+        if c["paused_s"] is not None and c["paused_s"] > pause_alert_min * 60:
+            found.append({"kind": "paused", "counter": c["id"], "seconds": c["paused_s"],
+                          "message": f"{c['name']} tạm dừng đã {_minutes(c['paused_s'])} phút"
+                                     f" (ngưỡng {pause_alert_min} phút)."})
+    return found
+
+
+def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_alert_min: int) -> dict:
+    """The whole dashboard in one document (docs/api.md, "Supervisor dashboard")."""
+    field_rows, counter_rows = fields(db, at), counters(db, at)
+    return {
+        "at": stamp(at),
+        "fields": field_rows,
+        "counters": counter_rows,
+        "printer": printer,
+        "thresholds": {"wait_alert_min": wait_alert_min, "pause_alert_min": pause_alert_min},
+        "alerts": alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min),
+    }
+
+
+def set_service_open(db, code: str, changes, at: datetime, actor=None) -> dict:
+    """Close a field (the kiosk stops issuing its numbers) or reopen it.
+
+    Tickets already waiting stay in the queue and are still called: closing a
+    field for the day turns new citizens away, never those who came in time.
+    """
+    if not isinstance(changes, dict) or set(changes) != {"open"} or not isinstance(changes["open"], bool):
+        raise QueueError("Chỉ có thể đổi open, với giá trị true hoặc false.", "invalid_change")
+    with immediate(db):
+        row = db.execute("SELECT open FROM services WHERE code = ?", (code,)).fetchone()
+        if row is None:
+            raise NotFound("Không tìm thấy lĩnh vực này.", "service_not_found")
+        if bool(row["open"]) != changes["open"]:
+            db.execute("UPDATE services SET open = ? WHERE code = ?", (int(changes["open"]), code))
+            log_event(db, at, "service_opened" if changes["open"] else "service_closed", service=code, actor=actor)
+    return next(f for f in fields(db, at) if f["code"] == code)
