@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from urllib.parse import urlparse
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -197,3 +198,14 @@ def browser():
         b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def local_only(context, outside: list):
+    """Refuse, and remember, any request that would leave the machine."""
+    def handle(route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+    context.route("**/*", handle)

@@ -4,21 +4,9 @@ Real server process, Debian's chromium through Playwright (never a downloaded
 browser), and no network beyond 127.0.0.1. The officer's side goes through
 the HTTP API, so this test does not depend on the counter page's layout.
 """
-from urllib.parse import urlparse
-
 import requests
+from conftest import local_only
 from playwright import sync_api
-
-
-def local_only(context, outside: list):
-    """Refuse, and remember, any request that would leave the machine."""
-    def handle(route):
-        if urlparse(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-    context.route("**/*", handle)
 
 
 def test_rate_a_finished_ticket_and_see_it_in_the_report(make_server, browser):

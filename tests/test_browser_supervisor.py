@@ -4,22 +4,9 @@ Tickets go through the HTTP API; the page must show the figures, follow
 changes live, raise the printer alert, and close a field so that the kiosk
 API refuses it. Debian's chromium, no network beyond 127.0.0.1.
 """
-from urllib.parse import urlparse
-
 import requests
-from conftest import free_port
+from conftest import free_port, local_only
 from playwright import sync_api
-
-
-def local_only(context, outside: list):
-    """Refuse, and remember, any request that would leave the machine."""
-    def handle(route):
-        if urlparse(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-    context.route("**/*", handle)
 
 
 def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
