@@ -24,7 +24,7 @@ log = logging.getLogger("motcua.printer")
 def init_app(app) -> None:
     cfg = app.config["MOTCUA"]["printer"]
     app.extensions["motcua.printer"] = {"kind": cfg["kind"], "ok": True, "error": None, "at": None}
-    if cfg["kind"] not in ("none", "agent"):
+    if cfg["kind"] not in ("none", "agent", "browser"):
         app.extensions["motcua.print_queue"] = PrintQueue(
             cfg, lambda slip, ok, error: record_result(app, slip.number, ok, error))
 
@@ -59,7 +59,7 @@ def on_print_result(data):
 def print_ticket(ticket: dict, kiosk: str) -> None:
     """Hand a freshly issued ticket to its printer (returns at once)."""
     kind = current_app.config["MOTCUA"]["printer"]["kind"]
-    if kind == "none":
+    if kind in ("none", "browser"):  # `browser`: the kiosk page prints itself
         return
     slip = _slip(ticket)
     if kind == "agent":

@@ -25,7 +25,7 @@ from escpos.printer import File, Network, Serial, Usb
 from .ticket_image import WIDTHS, TicketSlip, png_bytes, render_ticket
 
 LOCAL_KINDS = ("network", "usb", "serial", "file")
-KINDS = ("none", "agent") + LOCAL_KINDS
+KINDS = ("none", "agent", "browser") + LOCAL_KINDS
 IMAGE_IMPLS = ("bitImageRaster", "graphics")
 DEFAULT_PROFILE = "default"
 
@@ -112,6 +112,8 @@ def validate_printer_config(raw: dict | None) -> dict:
     - ``agent``: the server prints nothing itself; each ticket goes over Socket.IO to
       the ``motcua printer-agent`` running on the kiosk PC it was issued at, which
       prints it with its own ``printer:`` section (one of the kinds above).
+    - ``browser``: the last resort: the kiosk page prints its own ticket screen with the
+      browser's print dialog, which Chromium started with ``--kiosk-printing`` skips.
     - ``timeout_s`` (default 3): seconds allowed to connect and for each write to make
       progress before a job is reported failed; 0.1 to 60.
     - ``footer`` (default empty): short text printed at the bottom of each ticket when

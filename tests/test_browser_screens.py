@@ -86,3 +86,16 @@ def test_kiosk_outside_working_hours_says_when_it_opens(make_server, browser):
     expect(kiosk.locator("#hours")).to_contain_text("Ngoài giờ làm việc. Trung tâm mở cửa lúc " + period[:5])
     expect(kiosk.locator("#services button").first).to_be_disabled()
     kiosk.context.close()
+
+
+def test_kiosk_prints_through_the_browser_as_a_last_resort(make_server, browser):
+    srv = make_server("eventlet", {"printer": {"kind": "browser"}}).start()
+    kiosk = open_page(browser, srv.url + "/kiosk", 1080, 1920)
+    kiosk.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    kiosk.locator('#services button[data-service="HT"]').click()
+    expect(kiosk.locator("#issued-number")).to_have_text("1001")
+    kiosk.wait_for_function("window.printed === 1")
+    kiosk.emulate_media(media="print")  # the 80 mm print stylesheet keeps only the ticket
+    assert kiosk.locator("#issued-number").is_visible() and not kiosk.locator("#services").is_visible()
+    assert kiosk.locator(".issued").bounding_box()["width"] < 320  # 74 mm at 96 dpi = 280 px
+    kiosk.context.close()

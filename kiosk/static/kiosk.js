@@ -7,7 +7,7 @@
   var RETURN_S = 20, LOCK_MS = 1500;
   var kiosk = new URLSearchParams(location.search).get("kiosk") || "";
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
-  var services = [], hours = { open: true, next_open: null }, printerOk = true, backTimer = null, countdown = 0, shown = null, fetching = false, again = false;
+  var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none", backTimer = null, countdown = 0, shown = null, fetching = false, again = false;
 
   var T = {
     vi: {
@@ -140,6 +140,10 @@
     $("start").hidden = true;
     $("issued").hidden = false;
     $("done").focus({ preventScroll: true });
+    if (printerKind === "browser") {   // printer.kind: browser, with Chromium's --kiosk-printing
+      var qr = $("issued-qr");
+      if (qr.complete) window.print(); else qr.onload = qr.onerror = function () { qr.onload = null; window.print(); };
+    }
     window.scrollTo(0, 0);
     Live.api("GET", "/api/t/" + encodeURIComponent(ticket.token)).then(function (info) {
       if (shown !== ticket) return;
@@ -185,6 +189,7 @@
   Live.connect({
     state: function (state) {
       printerOk = !state.printer || state.printer.ok !== false;
+      printerKind = state.printer ? state.printer.kind : "none";
       if (shown) $("printer-fault").hidden = printerOk;
       loadServices();
     },
