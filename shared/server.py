@@ -71,5 +71,5 @@ def _print_urls(config: dict, host: str, port: int) -> None:
     base = config["server"]["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     print(f"motcua serving {config['center']['name']}", flush=True)
     for label, path in (("kiosk", "/kiosk"), ("counter", "/counter"), ("display", "/display"),
-                        ("supervisor", "/supervisor")):
+                        ("supervisor", "/supervisor"), ("reports", "/reports")):
         print(f"  {label:<11}{base}{path}", flush=True)
