@@ -5,11 +5,9 @@ from datetime import date
 
 import pytest
 
-from conftest import Clock
 from shared import capacity
-from shared.auth import create_token
 from shared.db import connect
-from test_reports import DAY, at, generate_peak_day
+from test_reports import DAY, at, generate_peak_day, staff_client
 
 # Worked by hand from C(c, a) = (a^c/c! * c/(c-a)) / (sum_{k<c} a^k/k! + a^c/c! * c/(c-a)):
 #   a=1, c=2: (1/2 * 2) / (1 + 1 + 1) = 1/3
@@ -104,17 +102,7 @@ def test_actual_counters_on_the_day(peak):
 
 
 def test_capacity_api(peak):
-    from shared.app import create_app
-
-    config = peak[0]
-    app = create_app(config)
-    clock = Clock()
-    clock.at = at(24 * 3600 + 9 * 3600)
-    app.config["CLOCK"] = clock
-    db = connect(config["database"]["path"])
-    headers = {"Authorization": f"Bearer {create_token(db, 'supervisor', 'Hùng', clock())}"}
-    db.conn.close()
-    client = app.test_client()
+    client, headers, _ = staff_client(peak[0])
     assert client.get("/api/reports/capacity").status_code == 401
     advice = client.get("/api/reports/capacity?day=2026-11-30&target=20", headers=headers).get_json()
     assert advice["target_min"] == 20 and advice["basis_days"] == ["2026-11-23"]

@@ -337,11 +337,10 @@ def test_percentile_method():
 
 # --- exports and the API ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def peak_client(peak):
+def staff_client(config):
+    """A test client the morning after the peak day, with supervisor and officer headers."""
     from shared.app import create_app
 
-    config = peak[0]
     app = create_app(config)
     clock = Clock()
     clock.at = at(24 * 3600 + 9 * 3600)
@@ -351,6 +350,11 @@ def peak_client(peak):
     officer = create_token(db, "officer", "Cán bộ", clock())
     db.conn.close()
     return app.test_client(), {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {officer}"}
+
+
+@pytest.fixture(scope="module")
+def peak_client(peak):
+    return staff_client(peak[0])
 
 
 def minutes_close(cell, seconds):
