@@ -40,3 +40,14 @@ def identify(db, token: str | None) -> dict | None:
 def allowed(who: dict | None, role: str) -> bool:
     """Supervisors may do everything officers may."""
     return who is not None and (who["role"] == role or who["role"] == "supervisor")
+
+
+def list_tokens(db) -> list[dict]:
+    """Who holds a token (never the token itself: only its hash is stored)."""
+    return [dict(row) for row in db.execute("SELECT id, role, name, created_at FROM tokens ORDER BY id")]
+
+
+def revoke_token(db, token_id: int) -> bool:
+    """An officer leaves: their token stops working at once, sessions made with it too."""
+    with immediate(db):
+        return db.execute("DELETE FROM tokens WHERE id = ?", (token_id,)).rowcount == 1

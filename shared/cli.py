@@ -1,4 +1,4 @@
-"""The `motcua` command: init, serve, token create, voice build, print-test, printer-agent.
+"""The `motcua` command: init, serve, token create/list/revoke, voice build, print-test, printer-agent.
 
 Imports stay inside the commands: `serve` in eventlet mode must monkey-patch
 before Flask, Socket.IO or threading are imported (see shared/server.py).
@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     create = token_commands.add_parser("create", help="create a token; it is printed once, on the last line")
     create.add_argument("--role", choices=("officer", "supervisor"), required=True)
     create.add_argument("--name", default="", help="who holds it, for the audit log")
+    token_commands.add_parser("list", help="list tokens by id, role and holder")
+    revoke = token_commands.add_parser("revoke", help="stop a token from working")
+    revoke.add_argument("id", type=int, help="the token's id, from `motcua token list`")
     voice = commands.add_parser("voice", help="announcement clips")
     voice_commands = voice.add_subparsers(dest="voice_command", required=True)
     voice_commands.add_parser("build", help="generate the clip set with espeak-ng (voice.clip_set)")
@@ -81,13 +84,26 @@ def main(argv: list[str] | None = None) -> int:
     init_database(db, config)
     if args.command == "init":
         print(f"Database ready: {config['database']['path']}")
-    elif args.command == "token":
+    elif args.token_command == "create":
         from .auth import create_token
 
         at = datetime.now(ZoneInfo(config["center"]["timezone"]))
         token = create_token(db, args.role, args.name, at)
         print(f"New {args.role} token (stored hashed; copy it now, it is not shown again):")
         print(token)
+    elif args.token_command == "list":
+        from .auth import list_tokens
+
+        for row in list_tokens(db):
+            print(f"{row['id']:>4}  {row['role']:<10}  {row['created_at']}  {row['name']}")
+    else:
+        from .auth import revoke_token
+
+        if not revoke_token(db, args.id):
+            print(f"motcua: no token with id {args.id}", file=sys.stderr)
+            db.conn.close()
+            return 1
+        print(f"Token {args.id} revoked.")
     db.conn.close()
     return 0
 

@@ -75,3 +75,15 @@ def test_printer_agent_needs_a_local_printer_and_a_token(tmp_path, monkeypatch):
     server = Server(tmp_path, "threading")
     args = ["--config", str(server.config_path), "printer-agent", "--server", "http://127.0.0.1:9", "--kiosk", "A"]
     assert main(args) == 2  # printer.kind is none in the demo config
+
+
+def test_tokens_can_be_listed_and_revoked(tmp_path, capsys):
+    server = Server(tmp_path, "threading")
+    token = server.cli("token", "create", "--role", "officer", "--name", "Anh Minh").splitlines()[-1]
+    listing = server.cli("token", "list")
+    assert "officer" in listing and "Anh Minh" in listing and token not in listing
+    token_id = listing.split()[0]
+    assert "revoked" in server.cli("token", "revoke", token_id)
+    db = connect(str(tmp_path / "motcua.db"))
+    assert identify(db, token) is None
+    assert main(["--config", str(server.config_path), "token", "revoke", token_id]) == 1

@@ -151,3 +151,14 @@ def test_actions_are_logged_with_who_did_them(client, officer, db):
 def test_counter_and_supervisor_pages_are_served(client):
     assert client.get("/counter").status_code == 200
     assert client.get("/supervisor").status_code == 200
+
+
+def test_a_revoked_token_ends_its_sessions(client, config, db):
+    from conftest import _token
+    from shared.auth import list_tokens, revoke_token
+
+    assert client.post("/api/login", json={"token": _token(config, "officer")}).status_code == 200
+    assert client.get("/api/me").status_code == 200
+    assert revoke_token(db, list_tokens(db)[-1]["id"])
+    assert client.get("/api/me").status_code == 401
+    assert client.post("/api/counters/1/call-next").status_code == 401
