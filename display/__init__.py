@@ -4,10 +4,10 @@ from pathlib import Path
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, jsonify, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, send_from_directory, url_for
 
 from shared import events, queue, voice
-from shared.web import actor, get_db, json_body, now, require, settings
+from shared.web import actor, get_db, json_body, now, phone_url, require, settings
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
@@ -31,11 +31,6 @@ def counter_top(counter_id):
     return render_template("counter_top.html", center=settings()["center"], counter_id=counter_id)
 
 
-def _phone_url(token: str) -> str:
-    base = settings()["server"]["public_url"] or request.host_url.rstrip("/")
-    return f"{base}/t/{token}"
-
-
 @bp.get("/t/<token>")
 def phone(token):
     """The citizen's phone page; the token is the only key (never the ticket id)."""
@@ -55,7 +50,7 @@ def phone_qr(token):
         abort(404)
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M,
                          image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(_phone_url(token))
+    code.add_data(phone_url(token))
     out = io.BytesIO()
     code.make_image().save(out)
     response = Response(out.getvalue(), mimetype="image/svg+xml")
@@ -68,8 +63,7 @@ def fonts(name):
     """The bundled Noto Sans, so diacritics render the same on every screen."""
     if not name.endswith(".ttf"):
         abort(404)
-    response = send_from_directory(FONTS, name, max_age=7 * 86400)
-    return response
+    return send_from_directory(FONTS, name, max_age=7 * 86400)
 
 
 @bp.get("/api/notice")

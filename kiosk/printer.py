@@ -16,7 +16,7 @@ from shared import events, queue
 from shared.events import socketio
 from shared.printing import PrintQueue
 from shared.ticket_image import TicketSlip
-from shared.web import get_db
+from shared.web import get_db, phone_url
 
 log = logging.getLogger("motcua.printer")
 
@@ -72,7 +72,6 @@ def print_ticket(ticket: dict, kiosk: str) -> None:
 
 def _slip(ticket: dict) -> TicketSlip:
     cfg = current_app.config["MOTCUA"]
-    base = cfg["server"]["public_url"] or request.host_url.rstrip("/")
     return TicketSlip(
         center_name=cfg["center"]["name"],
         service_name=ticket["service_name"],
@@ -80,7 +79,7 @@ def _slip(ticket: dict) -> TicketSlip:
         counters=[c["name"] for c in queue.counters(get_db()) if c["open"] and ticket["service"] in c["services"]],
         issued_at=datetime.fromisoformat(ticket["issued_at"]),
         ahead=ticket["ahead"],
-        url=f"{base}/t/{ticket['token']}",
+        url=phone_url(ticket["token"]),
         footer=cfg["printer"]["footer"],
         priority=ticket["priority"],
     )

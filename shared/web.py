@@ -37,6 +37,13 @@ def now() -> datetime:
     return clock() if clock else datetime.now(ZoneInfo(settings()["center"]["timezone"]))
 
 
+def phone_url(token: str) -> str:
+    """The citizen's status page, as printed and shown in QR codes: server.public_url when
+    set, else the address this request came in on."""
+    base = settings()["server"]["public_url"] or request.host_url.rstrip("/")
+    return f"{base}/t/{token}"
+
+
 def error(status: int, code: str, message: str):
     return jsonify({"error": code, "message": message}), status
 

@@ -177,19 +177,21 @@ def test_network_queue_prints_fails_fast_and_recovers(fake_printer):
         queue.close()
 
 
-def test_unreachable_printer_never_delays_submit_and_queue_is_bounded():
-    """A printer that stops answering (SYNs dropped): each job waits for its connect timeout."""
+def stalled_printer(timeout_s: float):
+    """A network printer that stops answering: its port never accepts, so after one queued
+    connection new connects hang until the job's timeout."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    listener.listen(0)  # never accepted: after one queued connection, new connects hang
+    listener.listen(0)
+    cfg = {"kind": "network", "host": "127.0.0.1", "port": listener.getsockname()[1],
+           "width_px": WIDTH, "timeout_s": timeout_s}
+    return listener, cfg
+
+
+def test_unreachable_printer_never_delays_submit_and_queue_is_bounded():
+    """A printer that stops answering (SYNs dropped): each job waits for its connect timeout."""
+    listener, cfg = stalled_printer(0.4)
     results = Results()
-    cfg = {
-        "kind": "network",
-        "host": "127.0.0.1",
-        "port": listener.getsockname()[1],
-        "width_px": WIDTH,
-        "timeout_s": 0.4,
-    }
     queue = PrintQueue(cfg, results, maxsize=3)
     try:
         slips = [make_slip(i) for i in range(12)]
@@ -292,17 +294,8 @@ def test_kind_none_and_closed_queue_refuse_quietly(fake_printer):
 
 
 def test_close_reports_waiting_slips():
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
+    listener, cfg = stalled_printer(0.5)
     results = Results()
-    cfg = {
-        "kind": "network",
-        "host": "127.0.0.1",
-        "port": listener.getsockname()[1],
-        "width_px": WIDTH,
-        "timeout_s": 0.5,
-    }
     queue = PrintQueue(cfg, results)
     try:
         slips = [make_slip(i) for i in range(5)]
