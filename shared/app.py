@@ -3,6 +3,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from .db import Pool, connect, init_database, setting
+from . import fanout
 from .events import socketio
 from .queue import Conflict, NotFound, QueueError
 from .web import close_db, error
@@ -54,4 +55,5 @@ def create_app(config: dict) -> Flask:
         return error(exc.code, code, message)
 
     socketio.init_app(app, async_mode=config["server"]["async_mode"])
+    fanout.install(socketio.server)
     return app

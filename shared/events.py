@@ -2,7 +2,8 @@
 
 `called` goes out at once (the hall must hear it now); `state` is rebuilt
 from the database and throttled, so a burst of changes (14 counters pressing
-at once) costs each display two small messages, not fourteen.
+at once) costs each display two small messages, not fourteen. Both reach every
+screen through one fan-out (shared/fanout.py), which keeps them in order.
 Names and payloads are documented in docs/api.md.
 """
 import threading
@@ -13,11 +14,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import queue, voice
+from . import fanout, queue, voice
 from .auth import allowed, identify
 from .web import get_db, now, settings
 
 socketio = SocketIO()
+broadcast = fanout.Broadcaster(socketio)
 
 
 def current_state() -> dict:
@@ -89,7 +91,7 @@ class _StateBroadcast:
             self._pending = False  # a change from here on schedules another flush
         self._last_sent = time.monotonic()
         with app.app_context():
-            socketio.emit("state", current_state())
+            broadcast.emit("state", current_state())
 
 
 _broadcast = _StateBroadcast()
@@ -103,7 +105,7 @@ def changed(app=None) -> None:
 def called(ticket: dict, recall: bool) -> None:
     """A number was called (or called again): announce it at once, then refresh state."""
     counter = ticket["counter"]
-    socketio.emit("called", {
+    broadcast.emit("called", {
         "ticket": ticket, "counter": counter, "recall": recall,
         "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"]),
     })
