@@ -10,7 +10,7 @@ with and without TCP_NODELAY, so figures read as ratios on a noisy machine.
 Ticket issue throughput: T tickets posted from 8 threads, then every field's
 numbers checked for duplicates and gaps in the database.
 
-usage: python bench/bench_calls.py [--clients 200] [--rounds 30] [--tickets 3000]
+usage: python bench/bench_calls.py [--clients 200] [--rounds 30] [--tickets 3000] [--no-deflate]
 """
 import argparse
 import asyncio
@@ -33,6 +33,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = 4
 COUNTERS = 14
+# Displays are browsers, and Chromium offers permessage-deflate on every websocket;
+# a server that accepts compresses each message once per client. --no-deflate turns it off.
+DEFLATE = {"compress": 15}
 
 
 def free_port():
@@ -57,7 +60,7 @@ def wait_up(url, path, proc):
 async def display(session, url, on_called=None, ready=None, counts=None):
     """A Socket.IO client speaking the protocol directly; cheap enough to run hundreds."""
     ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-    async with session.ws_connect(ws_url, max_msg_size=0) as ws:
+    async with session.ws_connect(ws_url, max_msg_size=0, **DEFLATE) as ws:
         async for msg in ws:
             data = msg.data
             if data.startswith("42"):
@@ -93,7 +96,8 @@ async def load_main(url, n):
 
 
 def start_load(url, n):
-    proc = subprocess.Popen([sys.executable, __file__, "--load", url, "--clients", str(n)],
+    flags = [] if DEFLATE else ["--no-deflate"]
+    proc = subprocess.Popen([sys.executable, __file__, "--load", url, "--clients", str(n), *flags],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     if line != "ready":
@@ -247,8 +251,11 @@ def main():
     parser.add_argument("--tickets", type=int, default=3000)
     parser.add_argument("--coalesce-ms", type=int, help="server.state_coalesce_ms (default: config.yaml's)")
     parser.add_argument("--skip-baseline", action="store_true", help="measure motcua only")
+    parser.add_argument("--no-deflate", action="store_true", help="displays do not offer permessage-deflate")
     parser.add_argument("--load")
     args = parser.parse_args()
+    if args.no_deflate:
+        DEFLATE.clear()
     if args.load:
         asyncio.run(load_main(args.load, args.clients))
         return
