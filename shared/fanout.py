@@ -46,14 +46,18 @@ def install(server) -> None:
     long as the connection lives.
     """
     eio = server.eio
-    base = eio._async["websocket"]
+    base = eio._async.get("websocket")
+    if base is None:
+        return
 
     class Recording(base):
         def __init__(self, handler, eio_server):
-            sid = handler.__self__.sid  # the Engine.IO socket whose handler this is
+            # The Engine.IO socket whose handler this is; should a later python-engineio
+            # pass something else, its clients simply keep the queued path.
+            sid = getattr(getattr(handler, "__self__", None), "sid", None)
 
             def recording(ws):
-                if direct_writer is not None:
+                if direct_writer is not None and sid is not None:
                     _writers[sid] = direct_writer(ws)
                 try:
                     return handler(ws)
