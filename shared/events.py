@@ -94,12 +94,12 @@ class _StateBroadcast:
             broadcast.emit("state", current_state())
 
 
-_broadcast = _StateBroadcast()
+_state_throttle = _StateBroadcast()
 
 
 def changed(app=None) -> None:
     """Something changed: displays get a fresh `state` shortly (outside a request, pass the app)."""
-    _broadcast.schedule(app or current_app._get_current_object())
+    _state_throttle.schedule(app or current_app._get_current_object())
 
 
 def called(ticket: dict, recall: bool) -> None:

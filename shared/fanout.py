@@ -74,7 +74,8 @@ class Broadcaster:
 
     def __init__(self, socketio):
         self._socketio = socketio
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _pending
+        self._flushing = threading.Lock()  # one flush at a time: every client gets broadcasts in order
         self._pending: list[str] = []
 
     def emit(self, event: str, data) -> None:
@@ -87,8 +88,13 @@ class Broadcaster:
         self._socketio.start_background_task(self._flush)
 
     def _flush(self) -> None:
-        with self._lock:
-            texts, self._pending = self._pending, []
+        with self._flushing:
+            with self._lock:
+                texts, self._pending = self._pending, []
+            if texts:
+                self._send(texts)
+
+    def _send(self, texts: list[str]) -> None:
         server = self._socketio.server
         packets = [eio_packet.Packet(eio_packet.MESSAGE, text) for text in texts]
         frames = b"".join(websocket_frame(p.encode()) for p in packets)

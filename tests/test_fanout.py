@@ -4,6 +4,7 @@ import queue as queues
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -121,6 +122,45 @@ def test_a_socket_that_cannot_take_it_now_gets_the_queue_in_order(writers):
     assert writers.written["queued"] == writers.written["polling"] == []
     texts = ['42["called",{"n":1}]', '42["state",{"n":2}]']
     assert sio.server.queued == [(sid, text) for sid in ("busy", "queued", "polling", "unknown") for text in texts]
+
+
+def test_flushes_in_threads_never_reorder_broadcasts(writers):
+    """Threading mode runs each flush in its own thread: a second flush waits for
+    the first, so a client never gets a newer broadcast before an older one."""
+    sockets = {sid: FakeSocket() for sid in "abc"}
+    for sid in sockets:
+        writers(sid)
+    sio = FakeSocketIO(FakeServer(sockets))
+    threads = []
+
+    def in_a_thread(fn):
+        threads.append(threading.Thread(target=fn))
+        threads[-1].start()
+
+    sio.start_background_task = in_a_thread
+    slow = threading.Event()
+    first_write = fanout._writers["a"]
+    calls = []
+
+    def slow_write(frames):
+        calls.append(frames)
+        if len(calls) == 1:  # the first flush is still writing when the next broadcast comes
+            slow.wait(5)
+        return first_write(frames)
+
+    fanout._writers["a"] = slow_write
+    broadcast = fanout.Broadcaster(sio)
+    broadcast.emit("called", {"n": 1})
+    time.sleep(0.05)
+    broadcast.emit("state", {"n": 2})
+    time.sleep(0.05)
+    slow.set()  # the state flush, if it did not wait, has written everything by now
+    for t in threads:
+        t.join(5)
+    assert len(threads) == 2
+    frames = [fanout.websocket_frame("4" + sio.server.packet_class(2, data=data).encode())
+              for data in (["called", {"n": 1}], ["state", {"n": 2}])]
+    assert writers.written == {sid: frames for sid in "abc"}
 
 
 def test_called_then_state_arrive_in_that_order(app):
