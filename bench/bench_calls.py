@@ -10,7 +10,10 @@ with and without TCP_NODELAY, so figures read as ratios on a noisy machine.
 Ticket issue throughput: T tickets posted from 8 threads, then every field's
 numbers checked for duplicates and gaps in the database.
 
-usage: python bench/bench_calls.py [--clients 200] [--rounds 30] [--tickets 3000] [--no-deflate]
+--pin gives the server core 0 alone and the clients the other cores, as in a
+center where the displays are other machines; without it they share all cores.
+
+usage: python bench/bench_calls.py [--clients 200] [--rounds 30] [--tickets 3000] [--no-deflate] [--pin]
 """
 import argparse
 import asyncio
@@ -36,6 +39,15 @@ COUNTERS = 14
 # Displays are browsers, and Chromium offers permessage-deflate on every websocket;
 # a server that accepts compresses each message once per client. --no-deflate turns it off.
 DEFLATE = {"compress": 15}
+# --pin: the cores the server may use (the benchmark and its clients take the others).
+SERVER_CPUS: set[int] = set()
+
+
+def start_server(cmd, **kwargs):
+    """Popen a server process, on SERVER_CPUS alone when --pin is given."""
+    if SERVER_CPUS:
+        kwargs["preexec_fn"] = lambda: os.sched_setaffinity(0, SERVER_CPUS)
+    return subprocess.Popen(cmd, **kwargs)
 
 
 def free_port():
@@ -183,7 +195,7 @@ def motcua_server(workdir, port, coalesce_ms=None):
     cli = [sys.executable, "-m", "shared.cli", "--config", str(cfg)]
     token = subprocess.run(cli + ["token", "create", "--role", "officer"], cwd=ROOT, check=True,
                            capture_output=True, text=True).stdout.splitlines()[-1]
-    proc = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+    proc = start_server(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, token, raw
 
@@ -252,6 +264,7 @@ def main():
     parser.add_argument("--coalesce-ms", type=int, help="server.state_coalesce_ms (default: config.yaml's)")
     parser.add_argument("--skip-baseline", action="store_true", help="measure motcua only")
     parser.add_argument("--no-deflate", action="store_true", help="displays do not offer permessage-deflate")
+    parser.add_argument("--pin", action="store_true", help="server on core 0 alone, clients on the others")
     parser.add_argument("--load")
     args = parser.parse_args()
     if args.no_deflate:
@@ -260,7 +273,13 @@ def main():
         asyncio.run(load_main(args.load, args.clients))
         return
 
-    print(f"{os.cpu_count()} cores; {args.clients} displays, {COUNTERS} counters pressing at once, "
+    if args.pin:
+        cores = os.sched_getaffinity(0)
+        if len(cores) < 2:
+            sys.exit("--pin needs at least 2 cores")
+        SERVER_CPUS.add(min(cores))
+        os.sched_setaffinity(0, cores - SERVER_CPUS)  # the load process inherits this
+    print(f"{os.cpu_count()} cores{' (server pinned to one)' if args.pin else ''}; {args.clients} displays, {COUNTERS} counters pressing at once, "
           f"{args.rounds} rounds; {args.tickets} tickets from 8 threads")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -294,7 +313,7 @@ def main():
                              ("bare Flask-SocketIO, default", [])):
             port = free_port()
             url = f"http://127.0.0.1:{port}"
-            bare = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_server.py"), str(port), *flags])
+            bare = start_server([sys.executable, str(ROOT / "bench" / "bare_server.py"), str(port), *flags])
             try:
                 wait_up(url, "/ping", bare)
                 if not baselines:

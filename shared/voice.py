@@ -212,8 +212,11 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def clip_name(text: str, language: str = "vi") -> str:
-    """ASCII clip name for a spoken unit or phrase fragment ("" when it has no words)."""
+    """ASCII clip name for a spoken unit or phrase fragment ("" when it has no words).
+
+    Cached: every call announcement names the same few hundred words again."""
     name = "_".join(w for w in (_telex(w) for w in _words(text)) if w)
     return f"en-{name}" if name and language == "en" else name
 
