@@ -116,7 +116,8 @@ def _minutes(seconds: float) -> int:
 
 def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | None,
            wait_alert_min: int, pause_alert_min: int) -> list[dict]:
-    """What needs the supervisor now: long waits, a printer fault, counters paused too long."""
+    """What needs the supervisor now: long waits, a printer fault, counters paused too long,
+    and fields no open counter serves (the kiosk still hands out numbers nobody would call)."""
     found = []
     if printer and printer.get("ok") is False:
         found.append({"kind": "printer", "since": printer.get("at"), "error": printer.get("error"),
@@ -126,6 +127,12 @@ def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | Non
             found.append({"kind": "wait", "service": f["code"], "seconds": f["longest_wait_s"],
                           "message": f"{f['name']}: công dân đã chờ {_minutes(f['longest_wait_s'])} phút"
                                      f" (ngưỡng {wait_alert_min} phút)."})
+    served = {code for c in counter_rows if c["open"] for code in c["services"]}
+    for f in field_rows:
+        if f["code"] not in served and (f["open"] or f["waiting"]):
+            found.append({"kind": "unserved", "service": f["code"], "waiting": f["waiting"],
+                          "message": f"{f['name']}: không có quầy nào đang mở phục vụ lĩnh vực này"
+                                     + (f", {f['waiting']} công dân đang chờ." if f["waiting"] else ".")})
     for c in counter_rows:
         if c["paused_s"] is not None and c["paused_s"] > pause_alert_min * 60:
             found.append({"kind": "paused", "counter": c["id"], "seconds": c["paused_s"],

@@ -1,9 +1,11 @@
 """The supervisor dashboard in a real browser against a real server.
 
 Tickets go through the HTTP API; the page must show the figures, follow
-changes live, raise the printer alert, and close a field so that the kiosk
+changes live, raise the printer and unserved-field alerts, and close a field so that the kiosk
 API refuses it. Debian's chromium, no network beyond 127.0.0.1.
 """
+import re
+
 import requests
 from conftest import free_port, local_only
 from playwright import sync_api
@@ -75,6 +77,12 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
         sync_api.expect(dd.locator(".badge")).to_have_text("Đang phát số")
         assert requests.post(srv.url + "/api/tickets", json={"service": "DD"}, timeout=5).status_code == 201
         sync_api.expect(dd.locator(".queued")).to_have_text("1")
+
+        # The only counter of Đất đai closes: the page says that nobody serves its citizen.
+        requests.patch(srv.url + "/api/counters/4", json={"open": False}, headers=boss, timeout=5).raise_for_status()
+        sync_api.expect(page.locator("#alerts li.unserved")).to_contain_text(
+            "Đất đai - Xây dựng: không có quầy nào đang mở phục vụ lĩnh vực này, 1 công dân đang chờ.")
+        sync_api.expect(dd).to_have_class(re.compile(r"\bover\b"))
 
         # The controls that were there before still work: add a counter, set the notice.
         page.fill("#add-name", "Quầy 8")

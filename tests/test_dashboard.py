@@ -189,10 +189,31 @@ def test_alerts_for_the_printer_and_a_long_pause(db, clock):
     board = dashboard.build(db, start + timedelta(minutes=15, seconds=1), dict(printer, ok=True), 30, 15)
     assert [(a["kind"], a["counter"]) for a in board["alerts"]] == [("paused", 4)]
     assert board["counters"][3]["paused_since"] == queue.stamp(start)
-    # Closing the counter ends its pause: a closed counter raises no alert.
+    # Closing the counter ends its pause alert; Đất đai, which only it served, is now unserved.
     queue.update_counter(db, 4, {"open": False}, start + timedelta(minutes=16))
     board = dashboard.build(db, start + timedelta(minutes=40), None, 30, 15)
-    assert board["alerts"] == [] and board["counters"][3]["status"] == "closed"
+    assert [(a["kind"], a["service"]) for a in board["alerts"]] == [("unserved", "DD")]
+    assert board["counters"][3]["status"] == "closed"
+
+
+def test_alert_for_a_field_no_open_counter_serves(db, clock):
+    """Numbers nobody would call: the field is open, or citizens still wait in it."""
+    assert dashboard.build(db, clock(), None, 30, 15)["alerts"] == []
+    queue.issue_ticket(db, "DKKD", False, clock())
+    queue.set_paused(db, 5, True, clock.tick())          # a pause is not a closed counter
+    assert dashboard.build(db, clock.tick(), None, 30, 15)["alerts"] == []
+    queue.update_counter(db, 5, {"open": False}, clock.tick())
+    [alert] = dashboard.build(db, clock.tick(), None, 30, 15)["alerts"]
+    assert (alert["kind"], alert["service"], alert["waiting"]) == ("unserved", "DKKD", 1)
+    assert "Đăng ký kinh doanh" in alert["message"] and "1 công dân đang chờ" in alert["message"]
+    queue.update_counter(db, 7, {"services": ["TKQ", "CT", "DKKD"]}, clock.tick())  # another counter takes it
+    assert dashboard.build(db, clock.tick(), None, 30, 15)["alerts"] == []
+    queue.update_counter(db, 7, {"services": ["TKQ", "CT"]}, clock.tick())
+    dashboard.set_service_open(db, "DKKD", {"open": False}, clock.tick())
+    [alert] = dashboard.build(db, clock.tick(), None, 30, 15)["alerts"]   # closed, but one still waits
+    assert alert["kind"] == "unserved" and alert["waiting"] == 1
+    queue.call_ticket(db, 3, queue.tickets_today(db, clock(), "waiting")[0]["id"], clock.tick())
+    assert dashboard.build(db, clock.tick(), None, 30, 15)["alerts"] == []  # closed and empty: nothing to do
 
 
 def test_closing_a_field_stops_new_tickets_but_keeps_the_queue(db, clock):

@@ -100,7 +100,7 @@
   function render() {
     var over = {};
     var items = board.alerts.map(function (a) {
-      if (a.kind === "wait") over[a.service] = true;
+      if (a.service) over[a.service] = true;  // a long wait, or nobody serving the field
       var li = document.createElement("li");
       li.className = a.kind;
       li.textContent = a.message;
