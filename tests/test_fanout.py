@@ -8,13 +8,10 @@ import threading
 import time
 
 import pytest
-import yaml
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
-from shared import fanout
-from shared.events import socketio as server_socketio
-from conftest import ROOT, demo_raw
-
+from shared import events, fanout
+from conftest import ROOT, Server
 
 
 @pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
@@ -165,11 +162,9 @@ def test_flushes_in_threads_never_reorder_broadcasts(writers):
 
 def test_called_then_state_arrive_in_that_order(app):
     """Through Flask-SocketIO's own path (threading mode, test client)."""
-    display = server_socketio.test_client(app)
+    display = events.socketio.test_client(app)
     display.get_received()
     with app.app_context():
-        from shared import events
-
         events.broadcast.emit("called", {"n": 1})
         events.broadcast.emit("state", {"n": 2})
     received = []
@@ -259,10 +254,7 @@ def test_eventlet_direct_writes_keep_order_and_a_stalled_screen_stalls_nobody(tm
     """Under eventlet broadcasts really take the direct path. A screen that stops
     reading fills its socket: the rest of its frames wait for it (whole, in order)
     while the other screens get every event."""
-    raw = demo_raw(tmp_path / "motcua.db")
-    raw["server"]["async_mode"] = "eventlet"
-    config_path = tmp_path / "config.yaml"
-    config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    config_path = Server(tmp_path, "eventlet").config_path  # the demo config, not started
     out = subprocess.run([sys.executable, "-c", EVENTLET_SCRIPT, str(config_path)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
