@@ -5,7 +5,6 @@ import stat
 
 import pytest
 
-from shared.web import get_db
 
 
 def test_changes_from_a_form_or_a_no_cors_fetch_are_refused(client, config):
@@ -91,11 +90,14 @@ def test_extreme_report_dates_get_400(client, supervisor, query):
 
 
 def test_a_full_disk_is_a_kind_503(app, client):
-    """SQLite's "database or disk is full", simulated with max_page_count on the pooled connection."""
-    with app.app_context():
-        db = get_db()
+    """SQLite's "database or disk is full", simulated with max_page_count on the pooled connections."""
+    pool = app.extensions["motcua.pool"]
+    held = [pool.acquire() for _ in range(pool.keep)]  # every connection a request could get
+    for db in held:
         pages = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {pages}")
+    for db in held:
+        pool.release(db)
     for _ in range(500):  # the last pages' free space fills first
         response = client.post("/api/tickets", json={"service": "HT"})
         if response.status_code != 201:
