@@ -106,7 +106,10 @@ def by_token(token):
 
 @bp.get("/api/kiosk/services")
 def kiosk_services():
-    """Fields in kiosk order, with `full` when today's daily cap is reached."""
-    caps = queue.service_caps(get_db(), now())
-    return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False))
-                    for s in queue.services(get_db(), now())])
+    """Fields in kiosk order, with `full` when today's daily cap is reached and the wait
+    a citizen taking a number now may expect, so the start screen can show it."""
+    db, at = get_db(), now()
+    caps = queue.service_caps(db, at)
+    return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False),
+                         estimate=queue.wait_estimate(db, s["code"], s["waiting"], at))
+                    for s in queue.services(db, at)])

@@ -80,12 +80,15 @@ def init_database(db: sqlite_utils.Database, config: dict) -> None:
     never undoes what was changed during the day.
     """
     db.conn.executescript(SCHEMA.read_text(encoding="utf-8"))
+    if "name_en" not in db["services"].columns_dict:  # databases made before fields had English names
+        db.execute("ALTER TABLE services ADD COLUMN name_en TEXT NOT NULL DEFAULT ''")
     with immediate(db):
         for position, service in enumerate(config["services"]):
             db.execute(
-                """INSERT INTO services (code, name, prefix, start, digits, daily_cap, open, position)
-                   VALUES (:code, :name, :prefix, :start, :digits, :daily_cap, :open, :position)
-                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, prefix = excluded.prefix,
+                """INSERT INTO services (code, name, name_en, prefix, start, digits, daily_cap, open, position)
+                   VALUES (:code, :name, :name_en, :prefix, :start, :digits, :daily_cap, :open, :position)
+                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
+                     prefix = excluded.prefix,
                      start = excluded.start, digits = excluded.digits,
                      daily_cap = excluded.daily_cap, position = excluded.position""",
                 {**service, "position": position},

@@ -78,7 +78,7 @@ def _ticket(row) -> dict:
         "called_at": row["called_at"],
         "finished_at": row["finished_at"],
         "counter": {"id": row["counter_id"], "name": row["counter_name"]}
-        if row["counter_id"] is not None and row["status"] == "called" else None,
+        if row["counter_id"] is not None and row["status"] in ("called", "no_show") else None,
         "recalls": row["recalls"],
     }
 
@@ -475,7 +475,7 @@ def services(db, at: datetime) -> list[dict]:
         (day_of(at),),
     ).fetchall())
     return [
-        {"code": row["code"], "name": row["name"], "open": bool(row["open"]),
+        {"code": row["code"], "name": row["name"], "name_en": row["name_en"], "open": bool(row["open"]),
          "waiting": waiting.get(row["code"], 0)}
         for row in db.execute("SELECT * FROM services ORDER BY position, code")
     ]
