@@ -450,7 +450,7 @@ def test_reports_page_shows_tables_and_charts(peak_client):
     assert "Ngày phải có dạng ngày/tháng/năm, ví dụ 30/11/2026." in bad and 'id="summary"' in bad  # today's report, and why
     assert client.get("/reports?from=23/11/2026").text.count('value="23/11/2026"') == 4  # from and to, in both forms
     assert client.get("/reports/help").status_code == 200
-    client.post("/api/logout")
+    client.post("/api/logout", json={})
     assert 'id="login-form"' in client.get("/reports").text
 
 

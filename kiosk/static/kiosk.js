@@ -8,7 +8,6 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var KEEP_S = 60, AGAIN_MIN = 5, LOCK_MS = 1500, RETRY_FALLBACK_S = 60;
-  var kiosk = new URLSearchParams(location.search).get("kiosk") || "";
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
   var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none";
   var shown = null, shownAt = 0, last = null, lastError = null, fetching = false, again = false;
@@ -62,6 +61,7 @@
         service_closed: "This field is not taking files now.",
         daily_cap_reached: "No numbers left today for this field.",
         unknown_service: "This field does not exist any more. Please choose another.",
+        device_not_enrolled: "This kiosk is not registered any more. Please ask a staff member.",
         other: "The number could not be issued. Please ask a staff member."
       }
     }
@@ -155,9 +155,7 @@
     $("services").classList.add("locked");
     lastError = null;
     $("error").textContent = "";
-    var body = { service: code, priority: priority };
-    if (kiosk) body.kiosk = kiosk;
-    Live.api("POST", "/api/tickets", body)
+    Live.api("POST", "/api/tickets", { service: code, priority: priority })
       .then(function (ticket) {
         last = { ticket: ticket, at: Date.now() };
         show(ticket);
