@@ -110,6 +110,20 @@ def test_a_refusal_for_issuing_too_fast_says_in_large_type_how_long_to_wait(srv,
     kiosk.context.close()
 
 
+def test_the_servers_own_refusal_shows_its_retry_after(make_server, browser):
+    limited = make_server("eventlet", {"kiosk": {"max_tickets_per_minute": 1}}).start()
+    kiosk = kiosk_page(browser, limited)
+    kiosk.click('#services button[data-service="HT"]')
+    kiosk.click("#done")
+    kiosk.clock.run_for(2_000)
+    with kiosk.expect_response("**/api/tickets") as refused:
+        kiosk.click('#services button[data-service="CT"]')
+    wait = refused.value.json()["retry_after"]
+    assert refused.value.status == 429 and 1 <= wait <= 60
+    expect(kiosk.locator("#slow-down strong")).to_have_text(f"Xin chờ {wait} giây rồi chạm lại.")
+    kiosk.context.close()
+
+
 def test_portrait_kiosk_fills_the_screen_with_readable_waits(srv, browser):
     for _ in range(4):
         issue(srv, "HT")
