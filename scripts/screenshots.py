@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 import yaml
@@ -27,6 +28,7 @@ class Server:
         raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
         raw["database"]["path"] = str(workdir / "motcua.db")
         raw["server"]["async_mode"] = "threading"
+        raw["kiosk"] = {"max_tickets_per_minute": 0}  # the morning is issued at machine speed
         self.config = workdir / "config.yaml"
         self.config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         with socket.socket() as s:
@@ -64,11 +66,21 @@ def post(srv, path, headers=None, **body):
     return r.json()
 
 
-def morning(srv, officer):
+def enrol_link(srv, kind="kiosk", name="Sảnh") -> str:
+    """A one-time enrolment path for a device; a browser opens it first, a script trades it for a secret."""
+    return urlparse(srv.cli("device", "invite", "--kind", kind, "--name", name).strip().splitlines()[-1]).path
+
+
+def device(srv, kind="kiosk", name="Sảnh") -> dict:
+    code = enrol_link(srv, kind, name).rsplit("/", 1)[1]
+    return {"Authorization": f"Bearer {post(srv, '/api/devices/enrol', code=code)['secret']}"}
+
+
+def morning(srv, officer, kiosk):
     """A busy morning on 7 counters: some served, a no-show, people waiting in every field."""
     for code, n in (("HT", 9), ("CT", 7), ("DD", 4), ("DKKD", 3), ("LDXH", 4), ("BHYT", 2), ("CU", 3), ("TKQ", 3)):
         for i in range(n):
-            post(srv, "/api/tickets", service=code, priority=(i == 3))
+            post(srv, "/api/tickets", kiosk, service=code, priority=(i == 3))
     for counter_id in range(1, 8):
         post(srv, f"/api/counters/{counter_id}/call-next", officer)
     time.sleep(0.3)
@@ -88,7 +100,8 @@ def shoot(out: Path):
         officer = {"Authorization": f"Bearer {token}"}
         srv.start()
         try:
-            morning(srv, officer)
+            kiosk_device = device(srv)
+            morning(srv, officer, kiosk_device)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
 
@@ -106,7 +119,7 @@ def shoot(out: Path):
                     pg.screenshot(path=str(out / name))
                     print(out / name)
 
-                kiosk = page(1280, 1024, "/kiosk?kiosk=Sảnh")
+                kiosk = page(1280, 1024, enrol_link(srv))
                 kiosk.locator('button[data-service="HT"]').wait_for()
                 save(kiosk, "kiosk.png")
                 kiosk.click('button[data-service="CT"]')
@@ -115,6 +128,14 @@ def shoot(out: Path):
                 save(kiosk, "kiosk-ticket.png")
                 token_src = kiosk.locator("#issued-qr").get_attribute("src")
                 kiosk.context.close()
+
+                portrait = page(1080, 1920, enrol_link(srv, name="Sảnh 2"))   # a portrait kiosk
+                portrait.locator('button[data-service="HT"]').wait_for()
+                save(portrait, "kiosk-portrait.png")
+                portrait.click('button[data-service="HT"]')
+                portrait.wait_for_function("document.getElementById('issued-wait').textContent !== '…'")
+                save(portrait, "kiosk-portrait-ticket.png")
+                portrait.context.close()
 
                 phone = page(412, 915, token_src.rsplit("/", 1)[0], scale=2)
                 phone.locator("#number").wait_for()
@@ -145,7 +166,7 @@ def shoot(out: Path):
                 }).raise_for_status()
                 for i, code in enumerate(["HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"], start=8):
                     post(srv, "/api/counters", {"Authorization": f"Bearer {boss}"}, name=f"Quầy {i}", services=[code])
-                    post(srv, "/api/tickets", service=code)
+                    post(srv, "/api/tickets", kiosk_device, service=code)
                     post(srv, f"/api/counters/{i}/call-next", officer)
                 for width, height in ((1920, 1080), (1366, 768)):
                     hall = page(width, height, "/display")
@@ -153,7 +174,36 @@ def shoot(out: Path):
                     post(srv, "/api/counters/3/call-next", officer)
                     save(hall, f"display-14-{width}x{height}.png" if width != 1920 else "display-14.png")
                     hall.context.close()
+                shoot_reports(browser, out, save)
                 browser.close()
+        finally:
+            srv.stop()
+
+
+def shoot_reports(browser, out: Path, save):
+    """The reports page on the peak day the report tests simulate (650 tickets, 7 then 14 counters)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_reports import DAY, generate_peak_day
+
+    with tempfile.TemporaryDirectory() as tmp:
+        srv = Server(Path(tmp))
+        generate_peak_day(Path(tmp) / "motcua.db")
+        boss = srv.cli("token", "create", "--role", "supervisor").splitlines()[-1]
+        srv.start()
+        try:
+            ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+            pg = ctx.new_page()
+            pg.goto(srv.url + "/reports")
+            pg.fill("#token", boss)
+            pg.click("#login-form button[type=submit]")
+            pg.locator("#summary").wait_for()
+            day = DAY.strftime("%d/%m/%Y")
+            pg.goto(f"{srv.url}/reports?from={day}&to={day}&plan=30/11/2026")
+            pg.wait_for_function("document.fonts.status === 'loaded'")
+            save(pg, "reports.png")
+            pg.locator("#capacity").screenshot(path=str(out / "reports-capacity.png"))
+            print(out / "reports-capacity.png")
+            ctx.close()
         finally:
             srv.stop()
 
