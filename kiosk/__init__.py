@@ -51,6 +51,19 @@ def issue():
     return jsonify(ticket), 201
 
 
+REPRINT_S, REPRINTS = 300, 2  # the page offers "In lại" for 5 minutes (kiosk.js AGAIN_MIN)
+
+
+@bp.post("/api/tickets/<int:ticket_id>/reprint")
+@require_device("kiosk")
+def reprint(ticket_id):
+    """One more paper copy of this kiosk's own recent ticket, on its printer."""
+    kiosk = device()
+    ticket = queue.reprint(get_db(), ticket_id, kiosk["id"], now(), REPRINT_S, REPRINTS)
+    printer.print_ticket(ticket, kiosk["name"])
+    return jsonify(ticket)
+
+
 @bp.get("/api/tickets")
 def list_today():
     """Today's tickets in one status: ?status=no_show lists who can be called back."""

@@ -11,7 +11,7 @@
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
   var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none";
   var shown = null, shownAt = 0, last = null, lastError = null, fetching = false, again = false;
-  var waitLeft = 0, waitTimer = null, againTimer = null;
+  var waitLeft = 0, waitTimer = null, againTimer = null, unprinted = false;
 
   var T = {
     vi: {
@@ -202,7 +202,7 @@
 
   function paperState() {
     if (printerKind === "none") return "none";
-    return printerOk ? "printing" : "fault";
+    return printerOk && !unprinted ? "printing" : "fault";
   }
 
   function drawPaper() {
@@ -232,6 +232,7 @@
   function show(ticket) {
     shown = ticket;
     shownAt = Date.now();
+    unprinted = false;
     ticket.status_info = null;
     fill(ticket);
     $("issued-qr").src = "/t/" + encodeURIComponent(ticket.token) + "/qr.svg";
@@ -270,12 +271,17 @@
     clearTimeout(againTimer);
     button.hidden = left <= 0;
     if (left <= 0) { last = null; return; }
-    button.textContent = t(printerKind === "browser" ? "again_print" : "again").replace("{n}", last.ticket.number);
+    button.textContent = t(printerKind === "none" ? "again" : "again_print").replace("{n}", last.ticket.number);
     againTimer = setTimeout(drawAgain, left);
   }
 
+  /* "In lại": the page prints itself (printer.kind browser), else the server prints once more. */
   $("again").onclick = function () {
-    if (last && Date.now() >= lockedUntil) show(last.ticket);
+    if (!last || Date.now() < lockedUntil) return;
+    show(last.ticket);
+    if (printerKind !== "none" && printerKind !== "browser") {
+      Live.api("POST", "/api/tickets/" + last.ticket.id + "/reprint").catch(function () { unprinted = true; drawPaper(); });
+    }
   };
   $("done").onclick = back;
   /* After KEEP_S seconds, any touch on the ticket screen is the next citizen's. */
