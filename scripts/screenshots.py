@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import requests
 import yaml
@@ -41,6 +40,10 @@ class Server:
         return subprocess.run([sys.executable, "-m", "shared.cli", "--config", str(self.config), *args],
                               cwd=ROOT, capture_output=True, text=True, check=True, timeout=60).stdout
 
+    def enrol_path(self, *args) -> str:
+        """The path of a one-time enrolment link (`motcua device invite ARGS`)."""
+        return "/enroll/" + self.cli("device", "invite", *args).strip().rsplit("/", 1)[1]
+
     def start(self):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "--config", str(self.config), "serve",
@@ -64,16 +67,6 @@ def post(srv, path, headers=None, **body):
     r = requests.post(srv.url + path, json=body, headers=headers, timeout=5)
     r.raise_for_status()
     return r.json()
-
-
-def enrol_link(srv, kind="kiosk", name="Sảnh") -> str:
-    """A one-time enrolment path for a device; a browser opens it first, a script trades it for a secret."""
-    return urlparse(srv.cli("device", "invite", "--kind", kind, "--name", name).strip().splitlines()[-1]).path
-
-
-def device(srv, kind="kiosk", name="Sảnh") -> dict:
-    code = enrol_link(srv, kind, name).rsplit("/", 1)[1]
-    return {"Authorization": f"Bearer {post(srv, '/api/devices/enrol', code=code)['secret']}"}
 
 
 def morning(srv, officer, kiosk):
@@ -100,7 +93,8 @@ def shoot(out: Path):
         officer = {"Authorization": f"Bearer {token}"}
         srv.start()
         try:
-            kiosk_device = device(srv)
+            kiosk_device = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
+                "--kind", "kiosk", "--name", "Lối vào").rsplit("/", 1)[1])["secret"]}
             morning(srv, officer, kiosk_device)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
@@ -119,7 +113,7 @@ def shoot(out: Path):
                     pg.screenshot(path=str(out / name))
                     print(out / name)
 
-                kiosk = page(1280, 1024, enrol_link(srv))
+                kiosk = page(1280, 1024, srv.enrol_path("--kind", "kiosk", "--name", "Sảnh"))
                 kiosk.locator('button[data-service="HT"]').wait_for()
                 save(kiosk, "kiosk.png")
                 kiosk.click('button[data-service="CT"]')
@@ -129,7 +123,7 @@ def shoot(out: Path):
                 token_src = kiosk.locator("#issued-qr").get_attribute("src")
                 kiosk.context.close()
 
-                portrait = page(1080, 1920, enrol_link(srv, name="Sảnh 2"))   # a portrait kiosk
+                portrait = page(1080, 1920, srv.enrol_path("--kind", "kiosk", "--name", "Sảnh 2"))   # a portrait kiosk
                 portrait.locator('button[data-service="HT"]').wait_for()
                 save(portrait, "kiosk-portrait.png")
                 portrait.click('button[data-service="HT"]')
