@@ -216,9 +216,9 @@
     $("issued-service").textContent = serviceName(ticket.service, ticket.service_name) +
       (ticket.priority ? t("priority_tag") : "");
     $("issued-time").textContent = issuedText(ticket.issued_at);
-    $("issued-ahead").textContent = ticket.ahead;
+    var status = ticket.status_info;                   // fresher than the issue reply, e.g. when shown again
+    $("issued-ahead").textContent = status ? status.ahead : ticket.ahead;
     drawPaper();
-    var status = ticket.status_info;
     if (!status) { $("issued-counters").textContent = ""; $("issued-wait").textContent = "…"; return; }
     var names = status.counters.map(function (c) { return c.name; });
     $("issued-counters").textContent = names.length ? t("served_at") + names.join(", ") : t("no_counter");
