@@ -102,6 +102,9 @@ def create_app(config: dict) -> Flask:
         code, message = HTTP_MESSAGES.get(exc.code, ("bad_request", "Yêu cầu không hợp lệ."))
         return error(exc.code, code, message)
 
-    socketio.init_app(app, async_mode=config["server"]["async_mode"])
+    # Screens answer a ping at least twice per idle timeout, so the server's idle
+    # limit (shared/server.py) never closes a display that is only listening.
+    socketio.init_app(app, async_mode=config["server"]["async_mode"],
+                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2))
     fanout.install(socketio.server)
     return app

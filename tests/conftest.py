@@ -1,4 +1,5 @@
 """Shared fixtures: a demo config on a temporary database, an app, a real server process."""
+import contextlib
 import functools
 import os
 import shutil
@@ -85,13 +86,24 @@ def app(config, clock):
     return application
 
 
-def invite(config, kind: str, name: str, counter_id=None) -> str:
-    """A one-time enrolment code, as `motcua device invite` makes one."""
+@contextlib.contextmanager
+def opened(config):
+    """A connection of the test's own to the app's database."""
     database = connect(config["database"]["path"])
     try:
-        return invite_device(database, kind, name, counter_id, datetime.now(TZ))
+        yield database
     finally:
         database.conn.close()
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def invite(config, kind: str, name: str, counter_id=None) -> str:
+    """A one-time enrolment code, as `motcua device invite` makes one."""
+    with opened(config) as database:
+        return invite_device(database, kind, name, counter_id, datetime.now(TZ))
 
 
 def enrolled_client(app, config, kind="kiosk", name="Sảnh", counter_id=None):
@@ -108,42 +120,36 @@ def client(app, config):
 
 
 def _token(config, role):
-    database = connect(config["database"]["path"])
-    try:
+    with opened(config) as database:
         return create_token(database, role, f"test {role}", datetime.now(TZ))
-    finally:
-        database.conn.close()
 
 
 def device_secret(config, kind: str, name: str, counter_id=None) -> str:
     """An enrolled device's credential, as a kiosk program gets it from /api/devices/enrol."""
-    database = connect(config["database"]["path"])
-    try:
+    with opened(config) as database:
         return enrol_device(database, invite(config, kind, name, counter_id), datetime.now(TZ))[1]
-    finally:
-        database.conn.close()
 
 
 @pytest.fixture
 def kiosk(app, config):
     """Bearer headers of an enrolled kiosk: only these may issue tickets."""
-    return {"Authorization": f"Bearer {device_secret(config, 'kiosk', 'Sảnh')}"}
+    return bearer(device_secret(config, "kiosk", "Sảnh"))
 
 
 @pytest.fixture
 def rating_tablet(app, config):
     """Bearer headers of the rating tablet enrolled for counter 1."""
-    return {"Authorization": f"Bearer {device_secret(config, 'rating', 'Quầy 1', 1)}"}
+    return bearer(device_secret(config, "rating", "Quầy 1", 1))
 
 
 @pytest.fixture
 def officer(app, config):
-    return {"Authorization": f"Bearer {_token(config, 'officer')}"}
+    return bearer(_token(config, "officer"))
 
 
 @pytest.fixture
 def supervisor(app, config):
-    return {"Authorization": f"Bearer {_token(config, 'supervisor')}"}
+    return bearer(_token(config, "supervisor"))
 
 
 def free_port() -> int:
@@ -176,7 +182,7 @@ class Server:
         return out.stdout
 
     def token(self, role: str) -> dict:
-        return {"Authorization": f"Bearer {self.cli('token', 'create', '--role', role).splitlines()[-1]}"}
+        return bearer(self.cli("token", "create", "--role", role).splitlines()[-1])
 
     def enrol_link(self, kind: str, name: str | None = None, counter: int | None = None) -> str:
         """A one-time enrolment link (at this server) for a browser page to open first."""
@@ -196,7 +202,7 @@ class Server:
         code = self.enrol_link(kind, name, counter).rsplit("/", 1)[1]
         reply = requests.post(self.url + "/api/devices/enrol", json={"code": code}, timeout=10)
         reply.raise_for_status()
-        return {"Authorization": f"Bearer {reply.json()['secret']}"}
+        return bearer(reply.json()["secret"])
 
     def start(self):
         self.proc = subprocess.Popen(

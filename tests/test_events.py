@@ -1,7 +1,9 @@
 """Socket.IO events against a real server process, under eventlet and threading."""
 import queue as queues
+import sqlite3
 import time
 
+import pytest
 import requests
 import socketio
 
@@ -103,3 +105,31 @@ def test_bursts_of_changes_are_coalesced(app, client):
     assert [m["name"] for m in received] == ["state", "state"]
     assert received[-1]["args"][0]["services"][0]["waiting"] == 20
     display.disconnect()
+
+
+def test_a_failed_day_rollover_is_retried_not_the_end_of_the_loop(app, monkeypatch):
+    """One failure at midnight (a locked disk) used to end the loop until a restart."""
+    from shared import events, queue
+
+    class Stop(Exception):
+        pass
+
+    sleeps, starts = [], []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) > 3:
+            raise Stop
+
+    def start_day(db, at):
+        starts.append(at)
+        if len(starts) == 1:
+            raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(events.socketio, "sleep", sleep)
+    monkeypatch.setattr(queue, "start_day", start_day)
+    monkeypatch.setattr(events, "changed", lambda app=None: starts.append("changed"))
+    with pytest.raises(Stop):
+        events.day_rollover(app, retry_s=7)
+    assert sleeps[1] == 7 and abs(sleeps[0] - sleeps[2]) < 5  # to midnight, a retry, to midnight again
+    assert len([s for s in starts if s != "changed"]) == 3 and starts.count("changed") == 2
