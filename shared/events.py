@@ -2,9 +2,10 @@
 
 `called` goes out at once (the hall must hear it now); `state` is rebuilt
 from the database and throttled, so a burst of changes (14 counters pressing
-at once) costs each display two small messages, not fourteen. Both reach every
-screen through one fan-out (shared/fanout.py), which keeps them in order.
-Names and payloads are documented in docs/api.md.
+at once) costs each display two small messages, not fourteen. Both go through
+Flask-SocketIO's own `emit`, so python-socketio's manager delivers them to every
+client in order, and with `server.message_queue` to the clients of every server
+process. Names and payloads are documented in docs/api.md.
 """
 import logging
 import threading
@@ -15,13 +16,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import fanout, queue, voice
+from . import queue, voice
 from .auth import allowed, identify
 from .web import get_db, now, settings
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
-broadcast = fanout.Broadcaster(socketio)
 
 
 def current_state() -> dict:
@@ -93,7 +93,7 @@ class _StateBroadcast:
             self._pending = False  # a change from here on schedules another flush
         self._last_sent = time.monotonic()
         with app.app_context():
-            broadcast.emit("state", current_state())
+            socketio.emit("state", current_state())
 
 
 _state_throttle = _StateBroadcast()
@@ -107,7 +107,7 @@ def changed(app=None) -> None:
 def called(ticket: dict, recall: bool) -> None:
     """A number was called (or called again): announce it at once, then refresh state."""
     counter = ticket["counter"]
-    broadcast.emit("called", {
+    socketio.emit("called", {
         "ticket": ticket, "counter": counter, "recall": recall,
         "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"]),
     })

@@ -28,43 +28,6 @@ def _nodelay(sock: socket.socket) -> socket.socket:
     return sock
 
 
-def _eventlet_writer(ws):
-    """write(frames) for an eventlet websocket: hand the bytes to the kernel now.
-
-    Takes the websocket's own send lock without waiting (a send in progress must
-    not be cut into) and writes on the green socket's non-blocking OS socket, so
-    a broadcast never switches tasks per client. If the kernel takes only part,
-    a green thread sends the rest, holding the lock so nothing overtakes it.
-    """
-    import eventlet
-
-    lock, green, raw = ws._sendlock, ws.socket, ws.socket.fd
-
-    def finish(rest: bytes) -> None:
-        try:
-            green.sendall(rest)
-        except OSError:
-            pass  # the client went away: its reader closes the connection
-        finally:
-            lock.release()
-
-    def write(frames: bytes) -> bool:
-        if not lock.acquire(blocking=False):
-            return False
-        try:
-            sent = raw.send(frames)
-        except OSError:  # full (BlockingIOError) or gone: the queue's writer deals with it
-            lock.release()
-            return False
-        if sent < len(frames):
-            eventlet.spawn(finish, frames[sent:])
-        else:
-            lock.release()
-        return True
-
-    return write
-
-
 def prepare(mode: str) -> None:
     """Get the process ready for its async mode; call before importing anything else."""
     if mode != "eventlet":
@@ -78,11 +41,10 @@ def prepare(mode: str) -> None:
     eventlet.monkey_patch()
     from eventlet import patcher, tpool
 
-    from . import blocking, fanout, printing
+    from . import blocking, printing
 
     blocking.run = tpool.execute
     printing.raw_write = patcher.original("os").write
-    fanout.direct_writer = _eventlet_writer
     print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
           file=sys.stderr)
 
