@@ -103,8 +103,11 @@ def create_app(config: dict) -> Flask:
 
     # Screens answer a ping at least twice per idle timeout, so the server's idle
     # limit (shared/server.py) never closes a display that is only listening.
+    # With server.message_queue, every process publishes its events to Redis and
+    # delivers everyone's to its own clients: one center, any number of processes.
     socketio.init_app(app, async_mode=config["server"]["async_mode"],
-                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2))
+                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
+                      message_queue=config["server"]["message_queue"] or None)
     app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
     return app
 

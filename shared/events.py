@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import queue, voice
+from . import printing, queue, voice
 from .auth import allowed, identify
 from .web import get_db, now, settings
 
@@ -28,11 +28,8 @@ def current_state() -> dict:
     db = get_db()
     state = queue.state(db, now(), settings()["queue"]["recent_calls"])
     state["notice"] = queue.notice(db)
-    state["printer"] = current_app.extensions["motcua.printer"]
+    state["printer"] = printing.health(db, settings()["printer"]["kind"])
     return state
-
-
-_printer_agents: dict[str, str] = {}  # Socket.IO sid -> kiosk name
 
 
 @socketio.on("connect")
@@ -47,24 +44,25 @@ def on_connect(auth=None):
         if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
             raise ConnectionRefusedError("unauthorized")
         join_room(f"printer:{kiosk}")
-        _printer_agents[request.sid] = kiosk
+        printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
         return
     emit("state", current_state())
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
-    _printer_agents.pop(request.sid, None)
+    printing.agent_left(get_db(), request.sid)
 
 
 def printer_agent(sid: str) -> str | None:
-    """The kiosk a connected printer agent prints for, or None for any other client."""
-    return _printer_agents.get(sid)
+    """The kiosk a printer agent connected to this process prints for, or None for any other client."""
+    return printing.agent_kiosk(get_db(), sid)
 
 
 def send_to_printer(kiosk: str, slip: dict) -> bool:
-    """Send a ticket to the printer agent of `kiosk`; False when none is connected."""
-    if kiosk not in _printer_agents.values():
+    """Send a ticket to the printer agent of `kiosk` (connected to any server process);
+    False when none is connected."""
+    if not printing.has_agent(get_db(), kiosk):
         return False
     socketio.emit("print", {"slip": slip}, to=f"printer:{kiosk}")
     return True

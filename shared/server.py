@@ -13,6 +13,7 @@ servers bound what a client can hold: an idle connection is closed after
 `server.max_connections` (docs/security.md).
 """
 import logging
+import os
 import resource
 import socket
 import sys
@@ -114,13 +115,14 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     host = host or cfg["host"]
     port = port or cfg["port"]
 
-    from . import events, queue
+    from . import events, printing, queue
     from .app import create_app
     from .web import get_db, now
 
     app = create_app(config)
     with app.app_context():
-        queue.start_day(get_db(), now())
+        queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
+        printing.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
     events.socketio.start_background_task(events.day_rollover, app)
     base = cfg["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     _print_urls(config, base)

@@ -1,6 +1,5 @@
 """Socket.IO events against a real server process, under eventlet and threading."""
 import json
-import queue as queues
 import socket as socket_module
 import sqlite3
 import subprocess
@@ -10,35 +9,9 @@ import time
 
 import pytest
 import requests
-import socketio
 
-from conftest import ROOT, Server
+from conftest import ROOT, Display, Server
 from shared.events import socketio as server_socketio
-
-
-class Display:
-    """A hall display: a Socket.IO client recording every event it receives."""
-
-    def __init__(self, url):
-        self.events = queues.Queue()
-        self.client = socketio.Client(reconnection=False)
-        for name in ("state", "called"):
-            self.client.on(name, lambda data, name=name: self.events.put((name, data)))
-        self.client.connect(url, transports=["websocket"], wait_timeout=10)
-
-    def next(self, name, timeout=5.0, where=lambda data: True):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                got, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queues.Empty:
-                break
-            if got == name and where(data):
-                return data
-        raise AssertionError(f"no {name!r} event within {timeout}s")
-
-    def close(self):
-        self.client.disconnect()
 
 
 def test_connect_sends_state(server):
