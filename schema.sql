@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS settings (
 CREATE TABLE IF NOT EXISTS services (
     code      TEXT PRIMARY KEY,
     name      TEXT NOT NULL,
+    name_en   TEXT NOT NULL DEFAULT '',
     prefix    TEXT NOT NULL DEFAULT '',
     start     INTEGER NOT NULL DEFAULT 1,
     digits    INTEGER NOT NULL DEFAULT 1,

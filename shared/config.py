@@ -216,7 +216,7 @@ def _services(raw) -> list[dict]:
         key = f"services[{i}]"
         if not isinstance(item, dict):
             raise ConfigError(f"{key}: must be a mapping")
-        unknown = set(item) - {"code", "name", "prefix", "start", "digits", "daily_cap", "open"}
+        unknown = set(item) - {"code", "name", "name_en", "prefix", "start", "digits", "daily_cap", "open"}
         if unknown:
             raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
         code = item.get("code")
@@ -229,6 +229,7 @@ def _services(raw) -> list[dict]:
         services.append({
             "code": code,
             "name": _text(item.get("name"), f"{key}.name"),
+            "name_en": _text(item.get("name_en", ""), f"{key}.name_en", allow_empty=True),
             "prefix": _text(item.get("prefix", ""), f"{key}.prefix", allow_empty=True),
             "start": _int(item.get("start", 1), f"{key}.start", 0),
             "digits": _int(item.get("digits", 1), f"{key}.digits", 1, 9),

@@ -160,9 +160,10 @@ def init_database(db: sqlite_utils.Database, config: dict) -> None:
     with immediate(db):
         for position, service in enumerate(config["services"]):
             db.execute(
-                """INSERT INTO services (code, name, prefix, start, digits, daily_cap, open, position)
-                   VALUES (:code, :name, :prefix, :start, :digits, :daily_cap, :open, :position)
-                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, prefix = excluded.prefix,
+                """INSERT INTO services (code, name, name_en, prefix, start, digits, daily_cap, open, position)
+                   VALUES (:code, :name, :name_en, :prefix, :start, :digits, :daily_cap, :open, :position)
+                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
+                     prefix = excluded.prefix,
                      start = excluded.start, digits = excluded.digits,
                      daily_cap = excluded.daily_cap, position = excluded.position""",
                 {**service, "position": position},
@@ -184,7 +185,7 @@ def init_database(db: sqlite_utils.Database, config: dict) -> None:
 
 # Columns added after a center may already have gone live: CREATE TABLE IF NOT
 # EXISTS does not add them to an existing table, so they are added here.
-ADDED_COLUMNS = {"tickets": {"device_id": int}, "tokens": {"revoked_at": str}}
+ADDED_COLUMNS = {"tickets": {"device_id": int}, "tokens": {"revoked_at": str}, "services": {"name_en": str}}
 
 
 def _add_columns(db: sqlite_utils.Database) -> None:
