@@ -10,11 +10,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
-from . import fanout
-from . import health
+from . import health, printing
 from .events import socketio
 from .queue import Conflict, NotFound, QueueError, TooFast
-from .web import SQLITE_INT, close_db, error, slow_down
+from .web import SQLITE_INT, close_db, error, get_db, slow_down
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
@@ -107,10 +106,29 @@ def create_app(config: dict) -> Flask:
 
     # Screens answer a ping at least twice per idle timeout, so the server's idle
     # limit (shared/server.py) never closes a display that is only listening.
+    # With server.message_queue, every process publishes its events to Redis and
+    # delivers everyone's to its own clients: one center, any number of processes.
     socketio.init_app(app, async_mode=config["server"]["async_mode"],
-                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2))
-    fanout.install(socketio.server)
+                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
+                      message_queue=config["server"]["message_queue"] or None)
+    app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
     return app
+
+
+class _WithoutWebsocketCompression:
+    """Websocket frames go uncompressed, whatever the browser offers.
+
+    Chromium offers permessage-deflate; granted, the server compresses each
+    event once per client, which on a LAN costs more than it saves (measured:
+    latency doubled with 200 displays, docs/performance.md). Removing the offer
+    from the handshake is plain WSGI, so no server library is reached into."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return self.wsgi_app(environ, start_response)
 
 
 def _operations(app: Flask) -> None:
@@ -138,7 +156,8 @@ def _operations(app: Flask) -> None:
         """503 when the database cannot take a write: a monitor restarts or alerts."""
         database = health.check_database(app.config["MOTCUA"]["database"]["path"])
         clients = sum(1 for _ in socketio.server.manager.get_participants("/", None)) if socketio.server else 0
+        printer = printing.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
         report = {"status": "ok" if database["writable"] else "unavailable", "version": health.version(),
                   "database": database, "migrations_current": database["reachable"] and not database["pending_migrations"],
-                  "printer": app.extensions["motcua.printer"], "connected_clients": clients}
+                  "printer": printer, "connected_clients": clients}
         return jsonify(report), 200 if database["writable"] else 503

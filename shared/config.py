@@ -111,7 +111,8 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         db_path = str((base_dir / db_path).resolve())
 
     server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
-                                      "max_connections", "max_connections_per_address", "idle_timeout_s", "log_file"})
+                                      "max_connections", "max_connections_per_address", "idle_timeout_s",
+                                      "message_queue", "log_file"})
     kiosk = _section(raw, "kiosk", {"max_tickets_per_minute"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
@@ -136,6 +137,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "max_connections_per_address": _int(server.get("max_connections_per_address", 40),
                                                 "server.max_connections_per_address", 0),
             "idle_timeout_s": _int(server.get("idle_timeout_s", 60), "server.idle_timeout_s", 2, 3600),
+            "message_queue": _message_queue(server.get("message_queue", "")),
             "log_file": _log_file(server.get("log_file", ""), base_dir),
         },
         "queue": {
@@ -177,6 +179,14 @@ def _log_file(value, base_dir: Path) -> str:
     if path.is_dir():
         raise ConfigError(f"server.log_file: {path} is a folder, not a file")
     return str(path)
+
+
+def _message_queue(value) -> str:
+    """Empty (one process) or a Redis URL that several processes share."""
+    url = _text(value, "server.message_queue", allow_empty=True)
+    if url and not re.match(r"^rediss?://[^/\s]+(/\d+)?$", url):
+        raise ConfigError("server.message_queue: must be empty or a Redis URL such as redis://127.0.0.1:6379/0")
+    return url
 
 
 REPORT_DEFAULTS = {

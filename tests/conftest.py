@@ -2,6 +2,7 @@
 import contextlib
 import functools
 import os
+import queue as queues
 import shutil
 import signal
 import socket
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+import socketio
 import yaml
 
 from shared.auth import create_token, enrol_device, invite_device
@@ -225,6 +227,31 @@ class Server:
         if self.proc and self.proc.poll() is None:
             os.kill(self.proc.pid, sig)
             self.proc.wait(timeout=10)
+
+
+class Display:
+    """A hall display: a Socket.IO client recording every event it receives."""
+
+    def __init__(self, url):
+        self.events = queues.Queue()
+        self.client = socketio.Client(reconnection=False)
+        for name in ("state", "called"):
+            self.client.on(name, lambda data, name=name: self.events.put((name, data)))
+        self.client.connect(url, transports=["websocket"], wait_timeout=10)
+
+    def next(self, name, timeout=5.0, where=lambda data: True):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                got, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queues.Empty:
+                break
+            if got == name and where(data):
+                return data
+        raise AssertionError(f"no {name!r} event within {timeout}s")
+
+    def close(self):
+        self.client.disconnect()
 
 
 @pytest.fixture(params=ASYNC_MODES)
