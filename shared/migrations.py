@@ -47,3 +47,13 @@ def cookie_key_out_of_database(db):
     """Release 0.1 kept the cookie-signing key in `settings`, where a copied backup
     could forge a supervisor's cookie; it now lives in a file beside the database."""
     db.execute("DELETE FROM settings WHERE key = 'secret_key'")
+
+
+@STEPS(name="0003_printer_agents")
+def printer_agents(db):
+    """Printer agents seen from every server process (server.message_queue)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS printer_agents (
+        sid          TEXT PRIMARY KEY,
+        kiosk        TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        connected_at TEXT NOT NULL)""")
