@@ -1,6 +1,9 @@
 """The motcua command: init, token create, config errors."""
+import shutil
 import subprocess
 import sys
+
+import requests
 
 from shared.auth import identify
 from shared.cli import main
@@ -112,3 +115,28 @@ def test_an_unusable_database_is_named_without_a_traceback(tmp_path):
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert out.returncode == 1
         assert str(tmp_path / "motcua.db") in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_backup_taken_while_serving_restores_and_serves(make_server, tmp_path):
+    live = make_server("threading").start()
+    numbers = [requests.post(live.url + "/api/tickets", json={"service": "HT"}, headers=live.kiosk,
+                             timeout=10).json()["number"] for _ in range(3)]
+    copy = tmp_path / "backups" / "motcua-today.db"
+    assert f"Backup written: {copy}" in live.cli("backup", str(copy))
+    live.kill()
+    restored_dir = tmp_path / "restored"
+    restored_dir.mkdir()
+    shutil.copy(copy, restored_dir / "motcua.db")  # restoring is copying the file back
+    restored = Server(restored_dir, "threading").start()
+    try:
+        waiting = requests.get(restored.url + "/api/tickets?status=waiting", headers=restored.token("officer"),
+                               timeout=10).json()
+        assert [t["number"] for t in waiting] == numbers
+    finally:
+        restored.kill()
+
+
+def test_backup_of_a_missing_database_says_so(tmp_path):
+    server = Server(tmp_path, "threading")
+    assert main(["--config", str(server.config_path), "backup", str(tmp_path / "copy.db")]) == 1
+    assert not (tmp_path / "copy.db").exists()
