@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                   "folder exist and are writable by the user running motcua.", file=sys.stderr)
             return 1
     if args.command == "voice":
+        if not config["voice"]["clip_dir"]:
+            print("motcua: voice.clip_dir: set the folder to build clips into; the clips shipped "
+                  "inside the package are never overwritten", file=sys.stderr)
+            return 2
         from .voice import build_clips, clip_set_dir
 
         try:

@@ -165,6 +165,8 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             config[key] = check(raw.get(key))
         except ValueError as exc:  # their messages already start with the dotted key
             raise ConfigError(str(exc)) from None
+    if config["voice"]["clip_dir"]:  # relative to the config file, like database.path
+        config["voice"]["clip_dir"] = str((base_dir / config["voice"]["clip_dir"]).resolve())
     return config
 
 

@@ -62,16 +62,17 @@ def test_print_test_without_a_printer_says_so(tmp_path):
     assert result.returncode == 1 and "printer.kind" in result.stderr
 
 
-def test_voice_build_writes_the_configured_clip_set(tmp_path, monkeypatch):
-    """The CLI builds into voice.clip_set's folder; here pointed at a temporary one."""
+def test_voice_build_writes_into_voice_clip_dir_never_into_the_package(tmp_path):
     from shared import voice
 
-    monkeypatch.setattr(voice, "VOICE_DIR", tmp_path / "voice")
-    server = Server(tmp_path, "threading")
-    monkeypatch.chdir(tmp_path)
+    shipped = {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")}
+    unset = Server(tmp_path, "threading")
+    assert main(["--config", str(unset.config_path), "voice", "build"]) == 2
+    server = Server(tmp_path, "threading", {"voice": {"clip_dir": "built-voice"}})
     assert main(["--config", str(server.config_path), "voice", "build"]) == 0
-    manifest = (tmp_path / "voice" / "default" / "manifest.json").read_text(encoding="utf-8")
+    manifest = (tmp_path / "built-voice" / "default" / "manifest.json").read_text(encoding="utf-8")
     assert "mowif_coong_daan_cos_soos_thuws_tuwj" in manifest
+    assert {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")} == shipped
 
 
 def test_printer_agent_needs_a_local_printer_and_a_token(tmp_path, monkeypatch):
