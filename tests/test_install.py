@@ -19,7 +19,8 @@ import requests
 from conftest import ROOT, Server
 
 PACKAGES = ("shared", "kiosk", "counter", "display")
-PAGES = ("/kiosk", "/counter", "/display", "/supervisor", "/devices", "/reports", "/display/counter/1", "/rate/1")
+PAGES = ("/kiosk", "/counter", "/display", "/supervisor", "/devices", "/reports", "/display/counter/1", "/rate/1",
+         "/healthz")
 
 
 class References(HTMLParser):
@@ -84,5 +85,6 @@ def test_the_installed_motcua_inits_and_serves_every_page(installed, tmp_path):
                 for inner in re.findall(r"url\(['\"]?([^'\")]+)", got.text) if url.endswith(".css") else []:
                     assert requests.get(urljoin(url, inner), timeout=10).status_code == 200, (url, inner)
         assert any(url.endswith(".js") for url in fetched) and any(url.endswith(".css") for url in fetched)
+        assert requests.get(server.url + "/healthz", timeout=10).json()["version"] == "0.1.0"
     finally:
         server.kill()
