@@ -91,4 +91,3 @@ def test_supervisor_sets_the_hall_notice(client, officer, supervisor):
     assert client.get("/api/notice").get_json() == body
     response = client.put("/api/notice", json={"text": 5}, headers=supervisor)
     assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
-
