@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shared import auth, queue
-from shared.db import connect, init_database, pending_migrations
+from shared.db import SCHEMA, connect, init_database, pending_migrations
 from shared.migrations import STEPS
 
 from conftest import TZ, Server
@@ -114,3 +114,14 @@ def test_init_says_which_migrations_it_applied(tmp_path):
     first = server.cli("init")
     assert "0001_devices_and_sessions, 0002_cookie_key_out_of_database" in first and "Database ready" in first
     assert "Database upgraded" not in server.cli("init")
+
+
+def test_a_development_build_database_without_migration_records_upgrades_too(config):
+    """Builds between 0.1 and migrations made today's tables with CREATE IF NOT EXISTS and
+    recorded nothing: every step must accept what they already made."""
+    with sqlite3.connect(config["database"]["path"]) as made:
+        made.executescript(SCHEMA.read_text(encoding="utf-8"))
+    made.close()
+    db = connect(config["database"]["path"])
+    assert init_database(db, config) == [step.name for step in STEPS.pending(connect(":memory:"))]
+    assert pending_migrations(db) == []
