@@ -1,5 +1,6 @@
 """The app factory's guards: cross-site requests, bad input of every kind, an unwell database."""
 import json
+import re
 import os
 import stat
 
@@ -112,3 +113,27 @@ def test_the_cookie_secret_lives_in_a_private_file_not_in_the_database(app, conf
     assert app.secret_key == open(path, encoding="ascii").read().strip() and len(app.secret_key) >= 64
     assert db.execute("SELECT count(*) FROM settings WHERE value = ?", (app.secret_key,)).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM settings WHERE key = 'secret_key'").fetchone()[0] == 0
+
+
+def test_an_unexpected_error_is_a_json_500_and_its_traceback_is_logged(app, caplog):
+    @app.get("/api/test-breaks")
+    def breaks():
+        raise ZeroDivisionError("a bug")
+
+    with caplog.at_level("INFO"):
+        response = app.test_client().get("/api/test-breaks")
+    assert response.status_code == 500 and response.is_json
+    assert response.get_json()["error"] == "internal" and "thử lại" in response.get_json()["message"]
+    failed = [r for r in caplog.records if r.exc_info and r.exc_info[0] is ZeroDivisionError]
+    assert failed and "a bug" in caplog.text and "Traceback" in caplog.text
+    assert re.search(r"GET /api/test-breaks 500 \d+\.\dms", caplog.text)
+
+
+def test_every_request_gets_one_access_line(client, caplog):
+    with caplog.at_level("INFO", logger="motcua.access"):
+        client.get("/api/services")
+        client.post("/api/tickets", data="x")  # refused before any view runs: still logged
+    lines = [r.getMessage() for r in caplog.records if r.name == "motcua.access"]
+    assert len(lines) == 2
+    assert re.fullmatch(r"GET /api/services 200 \d+\.\dms", lines[0])
+    assert re.fullmatch(r"POST /api/tickets 415 \d+\.\dms", lines[1])

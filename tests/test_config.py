@@ -32,6 +32,9 @@ def test_shipped_config_is_a_realistic_demo_center():
     (("services", 3, "name_en"), 42, "services[3].name_en"),
     (("counters", 0, "services"), ["XX"], "counters[0].services"),
     (("counters", 1, "name"), None, "counters[1].name"),
+    (("server", "log_file"), "/no/such/folder/motcua.log", "server.log_file"),
+    (("server", "log_file"), "/tmp", "server.log_file"),
+    (("server", "log_file"), 5, "server.log_file"),
 ])
 def test_errors_name_the_key(raw_config, path, value, key):
     target = raw_config

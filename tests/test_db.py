@@ -18,20 +18,6 @@ def test_restart_keeps_live_state_but_follows_config_names(db, config, clock):
     assert len(queue.counters(db)) == 7  # counters are seeded only once
 
 
-def test_a_database_from_before_english_names_gains_them(config, tmp_path, clock):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:  # the services table as it was before `name_en`
-        old.execute("CREATE TABLE services (code TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL"
-                    " DEFAULT '', start INTEGER NOT NULL DEFAULT 1, digits INTEGER NOT NULL DEFAULT 1,"
-                    " daily_cap INTEGER, open INTEGER NOT NULL DEFAULT 1, position INTEGER NOT NULL DEFAULT 0)")
-        old.execute("INSERT INTO services (code, name) VALUES ('HT', 'Hộ tịch')")
-    database = connect(path)
-    init_database(database, config)
-    names = {s["code"]: s["name_en"] for s in queue.services(database, clock())}
-    assert names["HT"] == "Civil status" and len(names) == 8
-    database.conn.close()
-
-
 def test_a_counter_cannot_hold_two_current_tickets(db, clock):
     for _ in range(2):
         queue.issue_ticket(db, "HT", False, clock.tick())

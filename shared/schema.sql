@@ -1,0 +1,166 @@
+-- motcua database schema: what a new database is made from. A database made by an
+-- earlier release is brought to the same place by shared/migrations.py, so any change
+-- here needs a migration step there too (tests/test_migrations.py compares them).
+-- Times are ISO 8601 strings in the center's time zone; `day` is the center's
+-- local date (YYYY-MM-DD), which is what makes numbers restart every day.
+
+PRAGMA foreign_keys = ON;
+
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Procedure fields (lĩnh vực). Names and numbering come from config.yaml at
+-- every start; `open` is live state that a supervisor changes.
+CREATE TABLE IF NOT EXISTS services (
+    code      TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    prefix    TEXT NOT NULL DEFAULT '',
+    start     INTEGER NOT NULL DEFAULT 1,
+    digits    INTEGER NOT NULL DEFAULT 1,
+    daily_cap INTEGER,
+    open      INTEGER NOT NULL DEFAULT 1,
+    position  INTEGER NOT NULL DEFAULT 0,
+    name_en   TEXT NOT NULL DEFAULT ''     -- English name for the kiosk's English mode
+);
+
+CREATE TABLE IF NOT EXISTS counters (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL,
+    open     INTEGER NOT NULL DEFAULT 1,
+    paused   INTEGER NOT NULL DEFAULT 0,
+    position INTEGER NOT NULL DEFAULT 0
+);
+
+-- Which fields a counter serves, in the order the officer sees them.
+CREATE TABLE IF NOT EXISTS counter_services (
+    counter_id INTEGER NOT NULL REFERENCES counters(id) ON DELETE CASCADE,
+    service    TEXT NOT NULL REFERENCES services(code),
+    position   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (counter_id, service)
+);
+
+-- Last number issued per field per day. Allocation is one UPSERT ... RETURNING
+-- inside BEGIN IMMEDIATE, so two kiosks can never get the same number.
+CREATE TABLE IF NOT EXISTS sequences (
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL REFERENCES services(code),
+    last    INTEGER NOT NULL,
+    PRIMARY KEY (day, service)
+);
+
+CREATE TABLE IF NOT EXISTS tickets (
+    id          INTEGER PRIMARY KEY,
+    day         TEXT NOT NULL,
+    service     TEXT NOT NULL REFERENCES services(code),
+    issued_service TEXT NOT NULL,          -- field the number was issued in
+    seq         INTEGER NOT NULL,
+    number      TEXT NOT NULL,             -- printed text, e.g. "1023", "A012"
+    priority    INTEGER NOT NULL DEFAULT 0,
+    status      TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (status IN ('waiting', 'called', 'done', 'no_show', 'cancelled')),
+    issued_at   TEXT NOT NULL,
+    arrived_at  TEXT NOT NULL,             -- queue position; kept across transfers
+    called_at   TEXT,
+    finished_at TEXT,
+    counter_id  INTEGER REFERENCES counters(id),
+    recalls     INTEGER NOT NULL DEFAULT 0,
+    token       TEXT NOT NULL UNIQUE,      -- unguessable id for the phone status page
+    device_id   INTEGER,                   -- the enrolled kiosk that issued it
+    UNIQUE (day, issued_service, seq)
+);
+
+-- A counter serves at most one citizen at a time: enforced by the database.
+CREATE UNIQUE INDEX IF NOT EXISTS one_current_per_counter
+    ON tickets (counter_id) WHERE status = 'called';
+-- Waiting counts per field.
+CREATE INDEX IF NOT EXISTS tickets_queue
+    ON tickets (status, service, priority, arrived_at);
+-- Call next: today's waiting tickets of one priority class, oldest first.
+CREATE INDEX IF NOT EXISTS tickets_next
+    ON tickets (status, day, priority, arrived_at, id);
+CREATE INDEX IF NOT EXISTS tickets_day ON tickets (day);
+-- Per-kiosk limits: one kiosk's tickets of the last minute.
+CREATE INDEX IF NOT EXISTS tickets_device ON tickets (device_id, issued_at);
+
+-- Audit log: every state change, written in the same transaction as the change,
+-- so a day can be replayed for reports.
+CREATE TABLE IF NOT EXISTS events (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    ticket_id  INTEGER REFERENCES tickets(id),
+    counter_id INTEGER REFERENCES counters(id),
+    service    TEXT,
+    actor      TEXT,
+    data       TEXT
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+
+-- API tokens; only a SHA-256 of each token is stored. A revoked token keeps its
+-- row (revoked_at set, hash replaced) so that its id is never handed out again.
+CREATE TABLE IF NOT EXISTS tokens (
+    id         INTEGER PRIMARY KEY,
+    role       TEXT NOT NULL CHECK (role IN ('officer', 'supervisor')),
+    name       TEXT NOT NULL DEFAULT '',
+    hash       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+
+-- Staff login sessions, kept on the server: the cookie holds a random secret of
+-- which only a SHA-256 is stored here. Logout and revoking the token delete them.
+CREATE TABLE IF NOT EXISTS sessions (
+    hash       TEXT PRIMARY KEY,
+    token_id   INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    seen_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token_id);
+
+-- Enrolled devices: the kiosks that may issue tickets and the tablets that may
+-- rate. A supervisor invites one (a one-time enrolment code, `invite_hash`); the
+-- device that opens the link gets its own secret (`hash`). AUTOINCREMENT: an id
+-- is never reused, so nothing that names a revoked device can name a new one.
+CREATE TABLE IF NOT EXISTS devices (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind          TEXT NOT NULL CHECK (kind IN ('kiosk', 'rating')),
+    name          TEXT NOT NULL,
+    counter_id    INTEGER REFERENCES counters(id),
+    hash          TEXT UNIQUE,
+    invite_hash   TEXT UNIQUE,
+    invite_until  TEXT,
+    created_at    TEXT NOT NULL,
+    enrolled_at   TEXT,
+    revoked_at    TEXT
+);
+
+-- Citizen satisfaction: at most one rating per finished ticket (UNIQUE), given
+-- at the counter that finished it. `score` is the answer's place in
+-- reports.rating_scale (1 = best); `label` and `satisfied` are kept as they were
+-- when rated, so a later change of the scale does not rewrite history.
+CREATE TABLE IF NOT EXISTS ratings (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
+    counter_id INTEGER NOT NULL REFERENCES counters(id),
+    day        TEXT NOT NULL,
+    score      INTEGER NOT NULL,
+    label      TEXT NOT NULL,
+    satisfied  INTEGER NOT NULL,
+    at         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ratings_day ON ratings (day);
+-- A counter's latest finish (what its rating screen may ask about), found
+-- without scanning the whole audit log.
+CREATE INDEX IF NOT EXISTS events_counter_kind ON events (counter_id, kind);
+
+-- Printer agents connected now (printer.kind: agent), whichever server process
+-- holds their connection; `pid` lets a process tell a live agent from one left
+-- behind by a killed process.
+CREATE TABLE IF NOT EXISTS printer_agents (
+    sid          TEXT PRIMARY KEY,
+    kiosk        TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    connected_at TEXT NOT NULL
+);
