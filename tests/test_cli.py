@@ -58,16 +58,28 @@ def test_print_test_without_a_printer_says_so(tmp_path):
     assert result.returncode == 1 and "printer.kind" in result.stderr
 
 
-def test_voice_build_writes_the_configured_clip_set(tmp_path, monkeypatch):
-    """The CLI builds into voice.clip_set's folder; here pointed at a temporary one."""
+def test_voice_build_writes_the_configured_clip_set_and_names_uncovered_counters(tmp_path, monkeypatch, capsys):
+    """The CLI builds into voice.clip_set's folder (here a temporary one) and says which counter
+    names, in the config or added since in the database, its clips cannot say."""
+    import sqlite3
+
     from shared import voice
 
     monkeypatch.setattr(voice, "VOICE_DIR", tmp_path / "voice")
+    monkeypatch.setattr(voice, "NAME_WORDS", frozenset({"hộ", "tịch"}))  # fewer clips: a faster test
+    voice._cached_clip_names.cache_clear()
     server = Server(tmp_path, "threading")
     monkeypatch.chdir(tmp_path)
+    assert main(["--config", str(server.config_path), "init"]) == 0
+    with sqlite3.connect(tmp_path / "motcua.db") as db:
+        db.execute("INSERT INTO counters (name, position) VALUES ('Quầy Anh Tuấn', 8), ('Quầy Hộ tịch', 9)")
     assert main(["--config", str(server.config_path), "voice", "build"]) == 0
+    voice._cached_clip_names.cache_clear()
     manifest = (tmp_path / "voice" / "default" / "manifest.json").read_text(encoding="utf-8")
-    assert "mowif_coong_daan_cos_soos_thuws_tuwj" in manifest
+    assert "mowif_soos" in manifest and "hooj" in manifest
+    out = capsys.readouterr().out
+    assert "Not covered: 'Quầy Anh Tuấn' (no clip for anh, tuấn)" in out
+    assert "Hộ tịch" not in out and "'Quầy 1'" not in out
 
 
 def test_printer_agent_needs_a_local_printer_and_a_token(tmp_path, monkeypatch):
