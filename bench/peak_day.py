@@ -81,10 +81,13 @@ def clock_of(text: str, tz: ZoneInfo) -> float:
 
 
 class SimClock:
-    """Simulated epoch seconds = start + (real - real_start) * speed; shared with the server."""
+    """Simulated epoch seconds = start + (real - real_start) * speed; shared with the server.
 
-    def __init__(self, sim0: float, speed: float):
-        self.sim0, self.speed, self.real0 = sim0, speed, time.time()
+    The start lies `lead` real seconds ahead, so starting the server and the browser happens
+    before the simulated day begins instead of eating into it."""
+
+    def __init__(self, sim0: float, speed: float, lead: float = 25.0):
+        self.sim0, self.speed, self.real0 = sim0, speed, time.time() + lead
 
     def now(self) -> float:
         return self.sim0 + (time.time() - self.real0) * self.speed
@@ -205,6 +208,7 @@ class Day:
         for at, field, prio in arrivals:
             self.push(at, "arrive", {"field": field, "priority": prio, "kiosk": self.rnd.choice(KIOSKS)})
         self.refusals: dict[str, int] = {}
+        self.recalls: dict[int, int] = {}     # ticket id -> recalls so far
         self.tickets: dict[int, dict] = {}   # id -> {field, issued, called}
         self.calls: list[dict] = []          # every call and recall, in the order sent
         self.busy: dict[int, bool] = {}
@@ -237,6 +241,8 @@ class Day:
         assert len(self.fields) == 14, self.fields
 
     def run(self, page) -> None:
+        if time.time() > self.clock.real0:
+            print(f"peak-day: setup overran the lead by {time.time() - self.clock.real0:.1f} s", file=sys.stderr)
         while self.events:
             at, _, kind, data = heapq.heappop(self.events)
             if at > self.end:
@@ -245,9 +251,10 @@ class Day:
             if wait > 0:
                 time.sleep(wait)
             getattr(self, kind)(self.clock.now(), data)
-        # let the announcer finish what it was given (in hall time: a few minutes at most)
+        # let the announcer finish every call it was given (in hall time: minutes at most)
         deadline = time.time() + 600 / self.clock.speed + 30
-        while time.time() < deadline and page.evaluate("Announcer.pending()"):
+        while time.time() < deadline and page.evaluate(
+                "Announcer.log.filter(e => e.event === 'end').length") < len(self.calls):
             time.sleep(0.2)
 
     def arrive(self, now: float, d: dict) -> None:
@@ -302,7 +309,9 @@ class Day:
     def recall(self, now: float, d: dict) -> None:
         r = self.post(f"/api/counters/{d['counter']}/recall", headers=self.officer)
         r.raise_for_status()
-        self.record(now, r.json()["current"], d["counter"], recall=True)
+        ticket = r.json()["current"]
+        self.recalls[ticket["id"]] = self.recalls.get(ticket["id"], 0) + 1
+        self.record(now, dict(ticket, recalls=self.recalls[ticket["id"]]), d["counter"], recall=True)
         if self.rnd.random() < NEVER_COME:
             self.push(now + 60, "no_show", d)
         else:
@@ -338,12 +347,12 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
     for e in log:
         target = starts if e["event"] == "start" else ends if e["event"] == "end" else None
         if target is not None and str(e["id"]) not in target:
-            target[str(e["id"])] = (e["at"] / 1000, e.get("via"), e.get("form"))
+            target[str(e["id"])] = (e["at"] / 1000, e.get("via"), e.get("form"))  # form: on "end"
     calls = []
     for c in day.calls:
         s, e = starts.get(c["id"]), ends.get(c["id"])
         calls.append({**c, "start": s and round(s[0] - c["at"], 2), "end": e and round(e[0] - c["at"], 2),
-                      "via": e and e[1], "form": s and s[2],
+                      "via": e and e[1], "form": e and e[2],
                       "clock": datetime.fromtimestamp(c["at"], tz).strftime("%H:%M:%S")})
     start = [c["start"] for c in calls if c["start"] is not None]
     end = [c["end"] for c in calls if c["end"] is not None]
@@ -445,6 +454,151 @@ def chart(runs: dict, tz: ZoneInfo) -> str:
     out.append(f'<text x="{left + 260}" y="{h - 5}">seconds from call to start of speech, by time of call</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+MAIN_RUNS = ("before", "after")
+
+
+def row(label: str, values) -> str:
+    return "| " + " | ".join([label] + ["—" if v is None else str(v) for v in values]) + " |"
+
+
+def write_doc(runs: dict) -> None:
+    """docs/peak-day.md (and the chart, docs/peak-day.svg) from every run kept in the results."""
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    labels = [k for k in MAIN_RUNS if k in runs] + [k for k in runs if k not in MAIN_RUNS]
+    (DOC.parent / "peak-day.svg").write_text(chart({k: runs[k] for k in MAIN_RUNS if k in runs}, tz), "utf-8")
+    burst = lambda r, name: (r["bursts"].get(name) or {}).get("last_end_s")  # noqa: E731
+    lines = [
+        "| | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|",
+        row("code", [f"`{runs[k]['commit']}`" if runs[k].get("commit") else "—" for k in labels]),
+        row("speed (hall s per real s)", [runs[k]["speed"] for k in labels]),
+        row("calls (incl. recalls)", [runs[k]["calls"] for k in labels]),
+        row("announced (start and end logged)", [runs[k]["announced"] for k in labels]),
+        row("call -> speech starts, p50 / p95 / max (s)",
+            [f"{runs[k]['start']['p50']} / {runs[k]['start']['p95']} / {runs[k]['start']['max']}" for k in labels]),
+        row("call -> speech ends, p50 / p95 / max (s)",
+            [f"{runs[k]['end']['p50']} / {runs[k]['end']['p95']} / {runs[k]['end']['max']}" for k in labels]),
+        row("calls starting > 10 s late", [runs[k]["late_10s"] for k in labels]),
+        row("calls starting > 30 s late", [runs[k]["late_30s"] for k in labels]),
+        row("opening burst (calls in 07:30-07:31): last one spoken, s after the first call",
+            [f"{burst(runs[k], 'opening')} ({runs[k]['bursts'].get('opening', {}).get('calls', 0)} calls)"
+             for k in labels]),
+        row("after lunch (13:30-13:31): last one spoken",
+            [f"{burst(runs[k], 'after_lunch')} ({runs[k]['bursts'].get('after_lunch', {}).get('calls', 0)} calls)"
+             for k in labels]),
+        row("tickets issued", [runs[k]["tickets"] for k in labels]),
+        row("kiosk refusals", [", ".join(f"{c} {n}" for c, n in sorted(runs[k]["refusals"].items())) or "0"
+                               for k in labels]),
+    ]
+    main = runs.get("after") or runs[labels[0]]
+    waits = ["| field | tickets | called | wait p50 (min) | p90 | max |", "|---|---|---|---|---|---|"]
+    waits += [row(f, [w["tickets"], w["called"], w["p50_min"], w["p90_min"], w["max_min"]])
+              for f, w in main["waits"].items()]
+    forms = {}
+    for c in main["per_call"]:
+        forms[c["form"] or "—"] = forms.get(c["form"] or "—", 0) + 1
+    text = DOC_TEXT.format(
+        table="\n".join(lines), waits="\n".join(waits), main=main["label"],
+        forms=", ".join(f"{k} {v}" for k, v in sorted(forms.items())),
+        fields="\n".join(f"| {f} | {share:.0%} | {mins} |" for f, (share, mins) in FIELDS.items()),
+        extra=", ".join(f"Quầy {i}: {'+'.join(f)}" for i, f in enumerate(EXTRA_COUNTERS, start=8)),
+        absent=f"{ABSENT:.0%}", never=f"{NEVER_COME:.0%}", priority=f"{PRIORITY:.0%}")
+    DOC.write_text(text, "utf-8")
+    print(f"wrote {DOC} and {DOC.parent / 'peak-day.svg'}")
+
+
+DOC_TEXT = """# A simulated peak day in the hall
+
+Written by `bench/peak_day.py` (`make peak-day`); the figures below are from its runs, kept in
+`docs/peak-day.json`. Rerun it after any change to the display, the voice or the server's
+call path.
+
+## What it plays
+
+The real server (`motcua serve`, eventlet, the demo config with 14 counters), a real headless
+Chromium on `/display` with the shipped clips (sound muted, but every clip is decoded and
+played on the Web Audio clock, so it takes its real length), and a seeded model of a ward
+center's peak day (seed 2026):
+
+- 650 citizens. Arrivals per half hour from 06:30: a crowd at the door when the kiosk opens at
+  07:00, falling through the morning, a smaller rise after lunch at 13:30. Those who come
+  outside the kiosk's hours (07:00-11:30, 13:30-17:00) are refused and come back at the next
+  opening; two kiosks.
+- Fields and service times (lognormal around the mean, at least 40 s, plus 30 s to walk up):
+
+  | field | share | mean service (min) |
+  |---|---|---|
+{fields}
+
+- Counters 1-7 as in `config.yaml`, plus {extra}. Every counter calls at 07:30 and at 13:30
+  within 20 s of each other (the opening bursts), stops calling at 11:30 (finishing its
+  citizen), calls the next citizen when done, and, when idle, calls again a few seconds after
+  a ticket of its fields is issued.
+- {absent} of citizens are not there when called: recalled after 60 s; {never} of those never
+  come (no-show 60 s after the recall). {priority} take a priority ticket.
+
+For every call and recall the bench notes when the officer's request left, and the display's
+own `Announcer.log` gives when the announcement of that call started and ended.
+
+## Time: 30x, speech included
+
+A peak day is ten hours; the bench plays it 30 times faster (`--speed`). Speech cannot keep
+real time inside a day that runs 30x: 650 announcements of 2-7 s take 30-80 minutes by
+themselves, and reading them at real speed against calls arriving 30 times too densely would
+measure an impossible hall. Nor can the idle time alone be squeezed: the announcer is busy
+after almost every call, so the bench would spend most of its time waiting for speech.
+
+So the whole hall is accelerated, the voice included: the server's clock runs 30x; the display
+page's `performance.now` and Web Audio clock are scaled 30x and every clip plays 30x faster
+(an init script in the bench, the announcer's code unchanged, before and after alike). The
+announcer's queue then sees exactly the calls, clip lengths and pauses of the real day, and
+every delay is reported in hall seconds (what a citizen in the hall would wait). What does not
+scale are the milliseconds of real work between two announcements (events, timers, network):
+at 30x each real millisecond counts as 30 ms of hall time, so the figures are slightly
+pessimistic, more so for the old code (one item per call) than the new. The burst test in
+`tests/test_browser_display.py` reads a 14-call burst in real time with the shipped clips and
+gives the unscaled check (see "Real time" below). The kiosk's per-minute limit counts real
+seconds, so the bench multiplies `kiosk.max_tickets_per_minute` by the speed.
+
+## Results
+
+"before" is main at commit b254a6e (checked out in a temporary directory and run by the same
+bench: `bench/peak_day.py --code DIR --label before`); "after" is this change.
+
+{table}
+
+![announcement delay over the day](peak-day.svg)
+
+Each dot is a call: when it was made (x) and how long until its announcement started (y).
+Forms read in the "{main}" run: {forms} (full phrase when nothing waits; short and quick while
+calls queue up; see docs/voice.md).
+
+Waits per field ("{main}" run, ticket issued to first called):
+
+{waits}
+
+The waits are the model's (14 counters against a peak-day crowd), not the voice's: they are
+what a supervisor would see on such a day, and they come from the same seeded arrivals in
+every run.
+
+## Real time
+
+`tests/test_browser_display.py` calls 14 counters within one second against a real server and
+display, nothing accelerated: after this change the 14th call starts being read about 28 s
+after the first and the last ends about 33 s after it (before: the 14th ended about 95 s after
+the first, docs/voice.md). At 30x the bench's opening burst shows the same shape.
+
+## Running it
+
+    make peak-day                                   # the whole day, about 25 minutes
+    .venv/bin/python bench/peak_day.py --tickets 60 --until 08:00 --no-doc   # a short day
+    .venv/bin/python bench/peak_day.py --code /tmp/main --label before       # another checkout
+
+`--speed`, `--seed`, `--tickets`, `--start`, `--until` change the model's run; `--results`
+names the JSON file the runs are kept in; every run is kept under its `--label` and the page
+is rewritten from all of them. `tests/test_peak_day.py` runs a short day.
+"""
 
 
 def main() -> None:

@@ -150,3 +150,17 @@ def test_1366x768_with_14_counters_is_readable_and_the_speaker_test_is_for_staff
     setup = open_page(browser, srv.url + "/display?setup=1", 1366, 768)
     expect(setup.locator("#sound-test")).to_be_visible()
     setup.context.close()
+
+
+def test_voice_repeat_reads_a_lone_call_twice(make_server, browser):
+    srv = make_server("eventlet").start()
+    hall = open_page(browser, srv.url + "/display", 1366, 768)
+    hall.wait_for_function("Announcer.preload().then(n => n > 300)", timeout=30000)
+    lengths = []
+    for repeat in (False, True):
+        hall.evaluate(f"Announcer.configure({{repeat: {str(repeat).lower()}, runGap: 0}}); Announcer.test()")
+        hall.wait_for_function("Announcer.pending() === 0", timeout=20000)
+        start, end = hall.evaluate("Announcer.log.slice(-2).map(e => e.at)")
+        lengths.append((end - start) / 1000)
+    once, twice = lengths
+    assert twice > once + 2.5, lengths     # the words again (about 4 s), after the same chime
