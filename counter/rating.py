@@ -1,15 +1,17 @@
-"""The citizen-facing rating screen at each counter (no login: see shared/ratings.py)."""
+"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter."""
 from flask import jsonify, render_template
 
 from shared import ratings
-from shared.web import get_db, json_body, now, settings
+from shared.web import device, error, get_db, json_body, now, only_keys, require_device, settings
 
 from . import bp
 
 
 @bp.get("/rate/<int:counter_id>")
 def rate_page(counter_id):
-    return render_template("rate.html", center=settings()["center"], counter_id=counter_id)
+    tablet = device()
+    enrolled = tablet is not None and tablet["kind"] == "rating" and tablet["counter_id"] == counter_id
+    return render_template("rate.html", center=settings()["center"], counter_id=counter_id, enrolled=enrolled)
 
 
 @bp.get("/api/counters/<int:counter_id>/rating")
@@ -18,8 +20,13 @@ def rateable(counter_id):
 
 
 @bp.post("/api/counters/<int:counter_id>/rating")
+@require_device("rating")
 def rate(counter_id):
-    body = json_body()
+    """Only the tablet enrolled for this counter rates its citizens: ratings feed the
+    officers' figures, so a phone must not be able to send them."""
+    if device()["counter_id"] != counter_id:
+        return error(403, "wrong_counter", "Máy đánh giá này thuộc quầy khác.")
+    body = only_keys(json_body(), "ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
                           settings()["reports"])
     return jsonify(rating), 201

@@ -18,10 +18,10 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
     boss = srv.token("supervisor")
     officer = {"Authorization": "Bearer " + srv.cli("token", "create", "--role", "officer",
                                                    "--name", "Nguyễn Thị Lan").splitlines()[-1]}
-    numbers = [requests.post(srv.url + "/api/tickets", json={"service": code}, timeout=5).json()["number"]
+    numbers = [requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": code}, timeout=5).json()["number"]
                for code in ("HT", "HT", "HT", "CT")]
     assert numbers == ["1001", "1002", "1003", "2001"]
-    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5).raise_for_status()
+    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).raise_for_status()
 
     outside = []
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
@@ -58,8 +58,8 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
         assert len(reads) == before + 1
 
         # Changes made elsewhere reach the page through the live `state`.
-        requests.post(srv.url + "/api/counters/1/finish", headers=officer, timeout=5).raise_for_status()
-        requests.post(srv.url + "/api/counters/3/pause", headers=officer, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/counters/1/finish", headers=officer, timeout=5, json={}).raise_for_status()
+        requests.post(srv.url + "/api/counters/3/pause", headers=officer, timeout=5, json={}).raise_for_status()
         sync_api.expect(ht.locator(".served")).to_have_text("1")
         sync_api.expect(q1.locator(".served")).to_have_text("1")
         sync_api.expect(q1.locator(".current")).to_have_text("—")
@@ -69,13 +69,13 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
         dd = page.locator('#fields tr[data-service="DD"]')
         dd.get_by_role("button", name="Ngừng nhận số").click()
         sync_api.expect(dd.locator(".badge")).to_have_text("Đã ngừng")
-        refused = requests.post(srv.url + "/api/tickets", json={"service": "DD"}, timeout=5)
+        refused = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "DD"}, timeout=5)
         assert refused.status_code == 409 and refused.json()["error"] == "service_closed"
         kiosk = requests.get(srv.url + "/api/kiosk/services", timeout=5).json()
         assert next(s for s in kiosk if s["code"] == "DD")["open"] is False
         dd.get_by_role("button", name="Mở lại").click()
         sync_api.expect(dd.locator(".badge")).to_have_text("Đang phát số")
-        assert requests.post(srv.url + "/api/tickets", json={"service": "DD"}, timeout=5).status_code == 201
+        assert requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "DD"}, timeout=5).status_code == 201
         sync_api.expect(dd.locator(".queued")).to_have_text("1")
 
         # The only counter of Đất đai closes: the page says that nobody serves its citizen.

@@ -56,12 +56,14 @@
     return { close: function () { closed = true; if (ws) ws.close(); } };
   }
 
-  /* JSON over fetch with the API's error shape turned into an Error. */
+  /* JSON over fetch with the API's error shape turned into an Error. Every change
+     is sent as JSON, even without a body: the server refuses any other kind, which
+     is what keeps other sites' forms from acting with this page's cookie. */
   function api(method, path, body) {
     var init = { method: method, headers: {}, credentials: "same-origin" };
-    if (body !== undefined) {
+    if (method !== "GET") {
       init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
+      init.body = JSON.stringify(body === undefined ? {} : body);
     }
     return fetch(path, init).then(function (res) {
       return res.json().then(function (data) {
