@@ -86,14 +86,14 @@ def morning(srv, officer, kiosk):
     post(srv, "/api/counters/4/pause", officer)
 
 
-def burst(srv, officer, hall, save):
+def burst(srv, officer, kiosk, hall, save):
     """Opening time: all 14 counters call within a second; photographed while the voice reads
     the fourth call (highlighted, with the banner) and the others wait (the lighter mark)."""
     hall.wait_for_function("Announcer.preload().then(n => n > 300)", timeout=30000)
     hall.wait_for_function("Announcer.pending() === 0", timeout=30000)
     post(srv, "/api/counters/4/resume", officer)
     for code in ("HT", "HT", "CT", "DD", "DKKD", "LDXH", "TKQ", "HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"):
-        post(srv, "/api/tickets", service=code)
+        post(srv, "/api/tickets", kiosk, service=code)
     for counter_id in range(1, 15):
         post(srv, f"/api/counters/{counter_id}/call-next", officer)
     hall.wait_for_function("Announcer.log.filter(e => e.event === 'start').length >= 4", timeout=30000)
@@ -110,9 +110,9 @@ def shoot(out: Path):
         officer = {"Authorization": f"Bearer {token}"}
         srv.start()
         try:
-            kiosk = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
+            entrance = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
                 "--kind", "kiosk", "--name", "Lối vào").rsplit("/", 1)[1])["secret"]}
-            morning(srv, officer, kiosk)
+            morning(srv, officer, entrance)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
 
@@ -169,7 +169,7 @@ def shoot(out: Path):
                 }).raise_for_status()
                 for i, code in enumerate(["HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"], start=8):
                     post(srv, "/api/counters", {"Authorization": f"Bearer {boss}"}, name=f"Quầy {i}", services=[code])
-                    post(srv, "/api/tickets", kiosk, service=code)
+                    post(srv, "/api/tickets", entrance, service=code)
                     post(srv, f"/api/counters/{i}/call-next", officer)
                 for width, height in ((1920, 1080), (1366, 768)):
                     hall = page(width, height, "/display")
@@ -178,7 +178,7 @@ def shoot(out: Path):
                     hall.wait_for_function("document.querySelector('.tile.speaking')")
                     save(hall, f"display-14-{width}x{height}.png" if width != 1920 else "display-14.png")
                     hall.context.close()
-                burst(srv, officer, page(1366, 768, "/display"), save)
+                burst(srv, officer, entrance, page(1366, 768, "/display"), save)
                 browser.close()
         finally:
             srv.stop()
