@@ -1,6 +1,7 @@
 """The hall display on a peak day, in a real browser with the shipped clips: a burst of 14
 calls is read in call order, quickly, with the highlight on the call being read; the clock
 is the server's; the text is big enough at 1366x768; the speaker test is for staff only."""
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -56,15 +57,20 @@ def test_a_burst_of_14_calls_is_read_in_order_within_45_s_with_the_highlight_on_
     hall.wait_for_function("Announcer.preload().then(n => n > 300)", timeout=30000)
     hall.evaluate(WATCH)
 
+    together = threading.Barrier(14)
+
     def call(counter_id):
+        together.wait()                                   # the 14 officers press at once
+        sent = time.time()
         r = requests.post(f"{srv.url}/api/counters/{counter_id}/call", json={"ticket": tickets[counter_id - 1]["id"]},
                           headers=officer, timeout=5)
         assert r.status_code == 200, r.text
+        return sent
 
-    first_call = time.time()
     with ThreadPoolExecutor(14) as pool:
-        list(pool.map(call, range(1, 15)))
-    assert time.time() - first_call < 1.0
+        sent = list(pool.map(call, range(1, 15)))
+    first_call = min(sent)
+    assert max(sent) - first_call < 1.0
     hall.wait_for_function("Announcer.log.filter(e => e.event === 'end').length === 14", timeout=60000)
     log = hall.evaluate("Announcer.log.map(e => ({...e, epoch: (performance.timeOrigin + e.at) / 1000}))")
     seen = hall.evaluate("seen")

@@ -26,9 +26,11 @@
     return e;
   }
 
-  /* Text sizes on a tile for a number size: names and fields never under MIN_TEXT. */
+  /* Text sizes on a tile for a number size: names and fields not under MIN_TEXT while the
+     number is at least MIN_NUM (smaller only when even that cannot fit, e.g. 16 counters). */
   function textSizes(size) {
-    return { name: Math.max(MIN_TEXT + 2, size * 0.3), field: Math.max(MIN_TEXT, size * 0.22) };
+    var k = Math.min(1, size / MIN_NUM);
+    return { name: Math.max((MIN_TEXT + 2) * k, size * 0.3), field: Math.max(MIN_TEXT * k, size * 0.22) };
   }
 
   /* Pick the grid that gives the biggest number for this many counters on this screen:
@@ -44,16 +46,16 @@
       if (cols > 1 && Math.ceil(n / (cols - 1)) === rows) continue;  // same rows, narrower tiles
       var w = (W - gap * (cols + 1)) / cols, h = (H - gap * (rows + 1)) / rows;
       var size = Math.min(300, (w * 0.94) / (0.6 * longest + 0.1)), fits = false;
-      for (; size >= MIN_NUM && !fits; size -= 2) {
+      for (; size >= 12 && !fits; size -= 2) {
         var t = textSizes(size);
-        fits = t.name * 1.15 + size * 1.1 + t.field * 2.4 <= h * 0.94;
+        fits = t.name * 1.15 + size * 1.1 + t.field * 2.4 <= h - 10 - 0.04 * w;  // borders, padding
       }
       size += 2;
       if (!best || (fits && !best.fits) || (fits === best.fits && size > best.size)) {
         best = { cols: cols, rows: rows, size: size, fits: fits };
       }
     }
-    var size = Math.max(MIN_NUM, best.size), text = textSizes(size);
+    var size = Math.max(12, best.size), text = textSizes(size);
     box.style.setProperty("--cols", best.cols);
     box.style.setProperty("--rows", best.rows);
     box.style.setProperty("--num-size", size.toFixed(1) + "px");
