@@ -9,7 +9,7 @@ CONFIG  ?= config.yaml
 SYSTEM_TOOLS := chromium espeak-ng sox redis-server
 SYSTEM_PKGS  := chromium espeak-ng sox libsox-fmt-all redis-server
 
-.PHONY: run test bench system-deps clean
+.PHONY: run test bench peak-day system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_calls.py
+
+# A simulated 650-ticket peak day against the real server and a real hall display (docs/peak-day.md).
+peak-day: $(STAMP) system-deps
+	$(BIN)/python bench/peak_day.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

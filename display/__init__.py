@@ -20,8 +20,19 @@ def page():
     cfg = settings()["voice"]
     sound = {"base": url_for("display.static", filename=f"voice/{cfg['clip_set']}/"),
              "chime": url_for("display.static", filename="voice/chime.ogg"),
-             "mode": voice.resolve_mode(cfg)}
-    return render_template("display.html", center=settings()["center"], sound=sound)
+             "mode": voice.resolve_mode(cfg), "maxLag": cfg["max_lag_s"], "repeat": cfg["repeat"]}
+    return render_template("display.html", center=settings()["center"], sound=sound, clock=server_time())
+
+
+def server_time() -> dict:
+    """The center's time for screens: a TV's own clock is often hours off."""
+    return {"epoch_ms": round(now().timestamp() * 1000), "timezone": settings()["center"]["timezone"]}
+
+
+@bp.get("/api/time")
+def time_now():
+    """The server's time (epoch ms) and the center's time zone, for the hall clock."""
+    return jsonify(server_time())
 
 
 @bp.get("/display/counter/<int:counter_id>")

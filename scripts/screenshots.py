@@ -19,7 +19,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--mute-audio", "--hide-scrollbars"]
+        "--disable-sync", "--no-first-run", "--mute-audio", "--hide-scrollbars",
+        "--autoplay-policy=no-user-gesture-required"]  # the hall TV's flag: the voice runs, muted
 
 
 class Server:
@@ -27,7 +28,8 @@ class Server:
         raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
         raw["database"]["path"] = str(workdir / "motcua.db")
         raw["server"]["async_mode"] = "threading"
-        raw["kiosk"] = {"max_tickets_per_minute": 0}  # the morning is issued at machine speed
+        raw["center"].pop("hours", None)    # photographs at any hour
+        raw["kiosk"] = {"max_tickets_per_minute": 0}  # a morning's tickets issued in a second
         self.config = workdir / "config.yaml"
         self.config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         with socket.socket() as s:
@@ -82,6 +84,21 @@ def morning(srv, officer, kiosk):
     post(srv, "/api/counters/2/no-show", officer)
     post(srv, "/api/counters/2/call-next", officer)
     post(srv, "/api/counters/4/pause", officer)
+
+
+def burst(srv, officer, kiosk, hall, save):
+    """Opening time: all 14 counters call within a second; photographed while the voice reads
+    the fourth call (highlighted, with the banner) and the others wait (the lighter mark)."""
+    hall.wait_for_function("Announcer.preload().then(n => n > 300)", timeout=30000)
+    hall.wait_for_function("Announcer.pending() === 0", timeout=30000)
+    post(srv, "/api/counters/4/resume", officer)
+    for code in ("HT", "HT", "CT", "DD", "DKKD", "LDXH", "TKQ", "HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"):
+        post(srv, "/api/tickets", kiosk, service=code)
+    for counter_id in range(1, 15):
+        post(srv, f"/api/counters/{counter_id}/call-next", officer)
+    hall.wait_for_function("Announcer.log.filter(e => e.event === 'start').length >= 4", timeout=30000)
+    save(hall, "display-burst-1366x768.png")
+    hall.context.close()
 
 
 def shoot(out: Path):
@@ -166,8 +183,10 @@ def shoot(out: Path):
                     hall = page(width, height, "/display")
                     hall.wait_for_function("document.querySelectorAll('.tile').length === 14")
                     post(srv, "/api/counters/3/call-next", officer)
+                    hall.wait_for_function("document.querySelector('.tile.speaking')")
                     save(hall, f"display-14-{width}x{height}.png" if width != 1920 else "display-14.png")
                     hall.context.close()
+                burst(srv, officer, kiosk_device, page(1366, 768, "/display"), save)
                 shoot_reports(browser, out, save)
                 browser.close()
         finally:

@@ -8,6 +8,7 @@ import argparse
 import sqlite3
 import sys
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .config import ConfigError, async_mode, read_raw, validate
@@ -52,6 +53,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_counter_names(config: dict) -> None:
+    """Say which counter names (config and database) the clips cannot say: the display reads
+    those as "quầy số N"."""
+    from .voice import uncovered_names
+
+    names = {c["name"] for c in config["counters"]}
+    if Path(config["database"]["path"]).is_file():
+        from .db import connect
+
+        db = connect(config["database"]["path"])
+        try:
+            names |= {row[0] for row in db.execute("SELECT name FROM counters").fetchall()}
+        finally:
+            db.conn.close()
+    missing = uncovered_names(sorted(names), config["voice"])
+    for name, words in missing.items():
+        print(f"Not covered: {name!r} (no clip for {', '.join(words)}): read as \"quầy số N\"; "
+              "add the words to voice.words and build again")
+    if not missing:
+        print(f"Every counter name is covered ({len(names)} names).")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "printer-agent":
@@ -89,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"motcua: {exc}", file=sys.stderr)
             return 1
         print(f"Wrote {len(paths)} clips to {clip_set_dir(config['voice'])}")
+        _report_counter_names(config)
         return 0
     from .printing import print_test  # print-test
 

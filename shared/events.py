@@ -107,7 +107,8 @@ def called(ticket: dict, recall: bool) -> None:
     counter = ticket["counter"]
     socketio.emit("called", {
         "ticket": ticket, "counter": counter, "recall": recall,
-        "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"]),
+        "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"],
+                                       counter["id"]),
     })
     changed()
 

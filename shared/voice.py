@@ -41,21 +41,39 @@ NUMBER_READINGS = ("whole", "digits")
 SPEECH_LANG = {"vi": "vi-VN", "en": "en-US"}
 ESPEAK_VOICE = {"vi": "vi", "en": "en-us"}
 
+#: The phrases as halls say them. ``call``/``recall`` are read when the announcer has time;
+#: ``short``/``short_recall`` when calls queue up (see docs/voice.md, "Pacing").
 DEFAULT_TEMPLATES = {
     "vi": {
-        "call": "Mời công dân có số thứ tự {number} đến {counter}",
-        "recall": "Xin nhắc lại, mời công dân có số thứ tự {number} đến {counter}",
+        "call": "Mời số {number} đến {counter}",
+        "recall": "Nhắc lại, mời số {number} đến {counter}",
+        "short": "{number}, {counter}",
+        "short_recall": "Nhắc lại {number}, {counter}",
     },
     "en": {
         "call": "Ticket number {number}, please go to {counter}",
         "recall": "Once again, ticket number {number}, please go to {counter}",
+        "short": "{number}, {counter}",
+        "short_recall": "Again {number}, {counter}",
     },
 }
+TEMPLATE_KINDS = tuple(DEFAULT_TEMPLATES["vi"])
 
 #: Words supervisors commonly type in counter names; they get clips. In English the
 #: Vietnamese word is translated so "Quầy 5" is read "counter five".
 COUNTER_WORDS = {"vi": ("quầy", "số", "bàn"), "en": ("counter", "number", "desk")}
 _EN_COUNTER_WORDS = {"quầy": "counter", "số": "number", "bàn": "desk"}
+_COUNTER_NOUNS = {"quầy", "bàn"}
+
+#: Words of the names halls give counters after their fields ("Quầy Hộ tịch", "Bàn Trả kết
+#: quả", "Quầy Đất đai - Xây dựng"): the shipped Vietnamese clip set says each of them.
+#: More words: the ``voice.words`` setting, then ``motcua voice build``.
+NAME_WORDS = frozenset("""
+hộ tịch chứng thực đất đai địa chính xây dựng đăng ký kinh doanh lao động thương binh và xã hội
+chính sách bảo hiểm y tế thuế tư pháp cư trú trả kết quả tiếp nhận hồ sơ ưu tiên một cửa hướng
+dẫn tổng hợp văn hóa giáo dục nội vụ tài chính kế hoạch đầu tư nguyên môi trường nông nghiệp công
+thương giao thông vận tải an thông tin hỗ trợ dịch vụ doanh nghiệp người cao tuổi khuyết tật
+""".split())
 
 _EN_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
              "fourteen fifteen sixteen seventeen eighteen nineteen").split()
@@ -64,7 +82,8 @@ _EN_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"))
 EN_NUMBER_WORDS = frozenset(_EN_SMALL + list(_EN_TENS[2:]) + ["hundred", "thousand", "million",
                                                                "billion"])
 
-_KEYS = ("mode", "language", "southern", "number_reading", "letters", "templates", "clip_set", "clip_dir")
+_KEYS = ("mode", "language", "southern", "number_reading", "letters", "templates", "clip_set", "clip_dir",
+         "words", "max_lag_s", "repeat")
 _PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
 
 #: Folder holding the chime and one sub-folder per clip set.
@@ -124,13 +143,18 @@ def validate_voice_config(raw: dict | None) -> dict:
     - ``letters`` (default ``{}``): letter -> spoken name for ticket prefixes, overriding
       the built-in table (``shared.vietnamese.DEFAULT_LETTERS``; in English the letter
       itself), e.g. ``{"A": "a", "C": "xê"}``.
-    - ``templates`` (default: the built-in phrases): per language (``vi``, ``en``) a
-      ``call`` and a ``recall`` phrase with ``{number}`` (required) and ``{counter}``.
-      Only the keys given are replaced.
+    - ``templates`` (default: the built-in phrases): per language (``vi``, ``en``) the
+      ``call``, ``recall``, ``short`` and ``short_recall`` phrases with ``{number}``
+      (required) and ``{counter}``. Only the keys given are replaced.
     - ``clip_set`` (default ``default``): folder under ``display/static/voice/`` holding
       the clips and their ``manifest.json``.
     - ``clip_dir`` (default empty: the shipped clips): a folder outside the installed
       package that ``motcua voice build`` writes clip sets to and the display plays from.
+    - ``words`` (default ``[]``): more words to give clips (counter names such as
+      "Quầy Phúc khảo"), on top of :data:`NAME_WORDS`.
+    - ``max_lag_s`` (default 30): the longest a call may wait before it starts being
+      read; the announcer shortens what it plays to keep within it.
+    - ``repeat`` (default ``false``): read each call twice when no other call waits.
     """
     if raw is None:
         raw = {}
@@ -175,8 +199,9 @@ def validate_voice_config(raw: dict | None) -> dict:
         if not isinstance(given, dict):
             raise ValueError(f"voice.templates.{lang}: must be a mapping with call and recall")
         for kind in given:
-            if kind not in ("call", "recall"):
-                raise ValueError(f"voice.templates.{lang}.{kind}: unknown key (known: call, recall)")
+            if kind not in TEMPLATE_KINDS:
+                raise ValueError(f"voice.templates.{lang}.{kind}: unknown key "
+                                 f"(known: {', '.join(TEMPLATE_KINDS)})")
         cfg["templates"][lang] = {
             kind: _template(f"templates.{lang}.{kind}", given.get(kind, default))
             for kind, default in DEFAULT_TEMPLATES[lang].items()
@@ -192,6 +217,20 @@ def validate_voice_config(raw: dict | None) -> dict:
         raise ValueError("voice.clip_set: must be a folder name of letters, digits, '-' or '_' "
                          f"(got {clip_set!r})")
     cfg["clip_set"] = clip_set
+
+    words = raw.get("words") or []
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("voice.words: must be a list of words, e.g. [phúc, khảo]")
+    cfg["words"] = sorted({w for text in words for w in _words(text)})
+
+    max_lag = raw.get("max_lag_s", 30)
+    if isinstance(max_lag, bool) or not isinstance(max_lag, (int, float)) or not 5 <= max_lag <= 600:
+        raise ValueError(f"voice.max_lag_s: must be a number of seconds from 5 to 600 (got {max_lag!r})")
+    cfg["max_lag_s"] = max_lag
+    repeat = raw.get("repeat", False)
+    if not isinstance(repeat, bool):
+        raise ValueError(f"voice.repeat: must be true or false (got {repeat!r})")
+    cfg["repeat"] = repeat
     return cfg
 
 
@@ -275,23 +314,34 @@ def ticket_words(number: str, cfg: dict) -> list[str]:
     return words
 
 
-def counter_words(name: str, cfg: dict) -> list[str]:
+def counter_words(name: str, cfg: dict, number_word: bool = False) -> list[str]:
     """Spoken units for a counter name typed by a supervisor (``cfg`` validated).
 
     Words are kept (lowercased), digit runs become number words ("Quầy 5" -> quầy,
     năm), a lone letter is read by its name ("Quầy B" -> quầy, bê); punctuation is
-    dropped. In English the common Vietnamese counter words are translated.
+    dropped. With ``number_word`` a number right after *quầy* or *bàn* gets *số* before
+    it, as halls say it ("Quầy 5" -> quầy số năm). In English the common Vietnamese
+    counter words are translated.
     """
     out: list[str] = []
+    english = cfg["language"] == "en"
     for token in re.findall(r"[0-9]+|[^\W\d_]+", unicodedata.normalize("NFC", str(name))):
         if token.isdigit():
+            if number_word and not english and out and out[-1] in _COUNTER_NOUNS:
+                out.append("số")
             out += _number_words(token, cfg, whole=True)
         elif len(token) == 1:
             out.append(_letter(token.upper(), cfg))
         else:
             word = token.lower()
-            out.append(_EN_COUNTER_WORDS.get(word, word) if cfg["language"] == "en" else word)
+            out.append(_EN_COUNTER_WORDS.get(word, word) if english else word)
     return out
+
+
+def counter_number_words(counter_id: int, cfg: dict, number_word: bool = False) -> list[str]:
+    """What is said for a counter whose name has words without clips: "quầy (số) N"."""
+    noun = ["counter"] if cfg["language"] == "en" else ["quầy"] + (["số"] if number_word else [])
+    return noun + _number_words(str(counter_id), cfg, whole=True)
 
 
 def _fragment_text(literal: str) -> str:
@@ -308,9 +358,9 @@ def _clip_texts(cfg: dict) -> dict[str, str]:
         texts += [_letter(chr(c), cfg) for c in range(ord("A"), ord("Z") + 1)]
     else:
         drop = {"nghìn", "linh"} if cfg["southern"] else {"ngàn", "lẻ"}
-        texts = sorted(NUMBER_WORDS - drop)
+        texts = sorted(NUMBER_WORDS - drop) + sorted(NAME_WORDS)
         texts += [letter_name(k, cfg["letters"]) for k in DEFAULT_LETTERS]
-    texts += list(cfg["letters"].values()) + list(COUNTER_WORDS[lang])
+    texts += list(cfg["letters"].values()) + list(COUNTER_WORDS[lang]) + cfg["words"]
     for template in cfg["templates"][lang].values():
         texts += [_fragment_text(p) for p in _PLACEHOLDER.split(template) if not p.startswith("{")]
     return {clip_name(t, lang): t for t in texts if clip_name(t, lang)}
@@ -329,34 +379,63 @@ def _cached_clip_names(cfg_json: str) -> frozenset[str]:
     return frozenset(_clip_texts(json.loads(cfg_json)))
 
 
-def announcement(number: str, counter_name: str, recall: bool, cfg: dict) -> dict:
-    """What the displays must say for one call.
-
-    Returns ``{"text", "lang", "clips"}``: ``text`` is the full phrase for Web Speech,
-    ``lang`` its BCP-47 tag, ``clips`` the clip names to play in order. ``clips`` is
-    ``None`` when the mode is ``speech`` or ``chime``, or when any spoken unit has no
-    clip in :func:`clip_names` (typically a counter named with free words such as
-    "Quầy Hộ tịch"); the display then falls back to speech, then to the chime.
-    ``cfg`` may be raw or validated.
-    """
-    cfg = validate_voice_config(cfg)
-    lang = cfg["language"]
-    template = cfg["templates"][lang]["recall" if recall else "call"]
-    spoken = {"number": ticket_words(number, cfg), "counter": counter_words(counter_name, cfg)}
+def _phrase(template: str, spoken: dict, clip_words: dict, lang: str) -> tuple[str, list[str]]:
+    """A template filled in: the text to read aloud and the clip names to play."""
     text, clips = [], []
     for part in _PLACEHOLDER.split(template):
         if part.startswith("{"):
-            words = spoken[part[1:-1]]
-            text.append(" ".join(words))
-            clips += [clip_name(w, lang) for w in words]
+            text.append(" ".join(spoken[part[1:-1]]))
+            clips += [clip_name(w, lang) for w in clip_words[part[1:-1]]]
         else:
             text.append(part)
             if clip_name(_fragment_text(part), lang):
                 clips.append(clip_name(_fragment_text(part), lang))
-    phrase = re.sub(r"\s+([,.;:!?])", r"\1", " ".join("".join(text).split()))
-    if cfg["mode"] in ("speech", "chime") or not set(clips) <= clip_names(cfg):
-        clips = None
-    return {"text": phrase, "lang": SPEECH_LANG[lang], "clips": clips}
+    return re.sub(r"\s+([,.;:!?])", r"\1", " ".join("".join(text).split())), clips
+
+
+def announcement(number: str, counter_name: str, recall: bool, cfg: dict,
+                 counter_id: int | None = None) -> dict:
+    """What the displays must say for one call, in three lengths.
+
+    Returns ``{"text", "lang", "clips", "short", "quick"}``: ``text`` is the full phrase
+    for Web Speech, ``lang`` its BCP-47 tag, ``clips`` the clip names to play in order;
+    ``short`` (``{"text", "clips"}``) is the short template, read when calls queue up, and
+    ``quick`` the short template with the number read digit by digit, for a burst that
+    would otherwise keep a call waiting longer than ``max_lag_s``. A recall uses the recall
+    phrases in all three. A counter name with words that have no clip (and a known
+    ``counter_id``) is played as "quầy số N"; ``text`` keeps the name for the browser
+    voice. ``clips`` is ``None`` when the mode is ``speech`` or ``chime``, or when a word
+    still has no clip in :func:`clip_names`. ``cfg`` may be raw or validated.
+    """
+    cfg = validate_voice_config(cfg)
+    lang, names, kinds = cfg["language"], clip_names(cfg), cfg["templates"][cfg["language"]]
+    use_clips = cfg["mode"] not in ("speech", "chime")
+    forms = {}
+    for form, template, number_word in (("full", "recall" if recall else "call", True),
+                                        ("short", "short_recall" if recall else "short", False),
+                                        ("quick", "short_recall" if recall else "short", False)):
+        reading = dict(cfg, number_reading="digits") if form == "quick" else cfg
+        said = {"number": ticket_words(number, reading), "counter": counter_words(counter_name, cfg, number_word)}
+        played = dict(said)
+        if counter_id is not None and not {clip_name(w, lang) for w in said["counter"]} <= names:
+            played["counter"] = counter_number_words(counter_id, cfg, number_word)
+        text, clips = _phrase(kinds[template], said, played, lang)
+        forms[form] = {"text": text, "clips": clips if use_clips and set(clips) <= names else None}
+    return {"text": forms["full"]["text"], "lang": SPEECH_LANG[lang], "clips": forms["full"]["clips"],
+            "short": forms["short"], "quick": forms["quick"]}
+
+
+def uncovered_names(names, cfg: dict) -> dict[str, list[str]]:
+    """Counter name -> its words without a clip, for names not fully speakable (read as
+    "quầy số N" instead); what ``motcua voice build`` reports."""
+    cfg = validate_voice_config(cfg)
+    lang, known = cfg["language"], clip_names(cfg)
+    out = {}
+    for name in names:
+        missing = [w for w in counter_words(name, cfg, True) if clip_name(w, lang) not in known]
+        if missing:
+            out[name] = sorted(set(missing))
+    return out
 
 
 # --------------------------------------------------------------------------- clip set on disk
@@ -464,54 +543,65 @@ def _encode(wav_path: Path, out_stem: Path, sox: str | None) -> Path:
     return target
 
 
-def _update_manifest(out_dir: Path, written: dict[str, Path], texts: dict[str, str]) -> Path:
+def _update_manifest(out_dir: Path, written: dict[str, dict[str, Path]], texts: dict[str, str]) -> Path:
     """Merge into an existing manifest so several configs (vi, Southern, en) share a folder."""
     path = out_dir / "manifest.json"
     try:
         old = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         old = {}
-    clips = {n: f for n, f in old.get("clips", {}).items() if (out_dir / f).is_file()}
-    text = {n: t for n, t in old.get("text", {}).items() if n in clips}
-    clips.update({n: p.name for n, p in written.items()})
-    text.update({n: texts[n] for n in written})
-    manifest = {"clips": dict(sorted(clips.items())), "text": dict(sorted(text.items()))}
+    manifest = {}
+    for kind in SPEEDS:
+        files = {n: f for n, f in old.get(kind, {}).items() if (out_dir / f).is_file()}
+        files.update({n: p.relative_to(out_dir).as_posix() for n, p in written[kind].items()})
+        manifest[kind] = dict(sorted(files.items()))
+    text = {n: t for n, t in old.get("text", {}).items() if n in manifest["clips"]}
+    text.update({n: texts[n] for n in written["clips"]})
+    manifest["text"] = dict(sorted(text.items()))
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", "utf-8")
     return path
+
+
+#: Manifest section -> (espeak-ng words per minute, sub-folder). ``brisk`` is the same clip
+#: spoken faster, for the short forms read while calls queue up (optional in a clip set).
+SPEEDS = {"clips": (140, ""), "brisk": (175, "brisk")}
 
 
 def build_clips(out_dir: str | os.PathLike, cfg: dict) -> list[Path]:
     """Synthesise every clip of :func:`clip_names` with espeak-ng into ``out_dir``.
 
     One file per clip name, trimmed of silence and normalised; Ogg Vorbis 16 kHz mono
-    when sox with Vorbis support is installed, else WAV at espeak-ng's rate. Also writes
-    or merges ``manifest.json`` (``clips``: name -> file, ``text``: name -> spoken text)
-    so a human-recorded set can replace it file for file. Returns the clip paths.
+    when sox with Vorbis support is installed, else WAV at espeak-ng's rate; and the same
+    clip spoken faster in ``brisk/``. Also writes or merges ``manifest.json``
+    (``clips`` and ``brisk``: name -> file, ``text``: name -> spoken text) so a
+    human-recorded set can replace it file for file. Returns the normal clips' paths.
     Raises ``RuntimeError`` naming what to install when espeak-ng is missing.
     """
     cfg = validate_voice_config(cfg)
     espeak, sox = _find_espeak(), _sox_with_vorbis()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     texts = _clip_texts(cfg)
-    written: dict[str, Path] = {}
+    written: dict[str, dict[str, Path]] = {kind: {} for kind in SPEEDS}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for name, text in sorted(texts.items()):
-            (tmp / "in.txt").write_text(text, "utf-8")
-            raw_wav, clean_wav = tmp / "raw.wav", tmp / "clean.wav"
-            done = subprocess.run([espeak, "-v", ESPEAK_VOICE[cfg["language"]], "-s", "140",
-                                   "-b", "1", "-f", str(tmp / "in.txt"), "-w", str(raw_wav)],
-                                  capture_output=True, text=True, timeout=60)
-            if done.returncode:
-                raise RuntimeError(f"espeak-ng failed on {text!r}: {done.stderr.strip()}")
-            rate, samples = _read_wav(raw_wav)
-            _write_wav(clean_wav, rate, _trim(rate, samples))
-            for stale in out_dir.glob(f"{name}.*"):
-                stale.unlink()
-            written[name] = _encode(clean_wav, out_dir / name, sox)
+        for kind, (speed, sub) in SPEEDS.items():
+            folder = out_dir / sub
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, text in sorted(texts.items()):
+                (tmp / "in.txt").write_text(text, "utf-8")
+                raw_wav, clean_wav = tmp / "raw.wav", tmp / "clean.wav"
+                done = subprocess.run([espeak, "-v", ESPEAK_VOICE[cfg["language"]], "-s", str(speed),
+                                       "-b", "1", "-f", str(tmp / "in.txt"), "-w", str(raw_wav)],
+                                      capture_output=True, text=True, timeout=60)
+                if done.returncode:
+                    raise RuntimeError(f"espeak-ng failed on {text!r}: {done.stderr.strip()}")
+                rate, samples = _read_wav(raw_wav)
+                _write_wav(clean_wav, rate, _trim(rate, samples))
+                for stale in folder.glob(f"{name}.*"):
+                    stale.unlink()
+                written[kind][name] = _encode(clean_wav, folder / name, sox)
     _update_manifest(out_dir, written, texts)
-    return [written[n] for n in sorted(written)]
+    return [written["clips"][n] for n in sorted(written["clips"])]
 
 
 def _bell(freq: float, t: float) -> float:

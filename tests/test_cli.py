@@ -62,16 +62,30 @@ def test_print_test_without_a_printer_says_so(tmp_path):
     assert result.returncode == 1 and "printer.kind" in result.stderr
 
 
-def test_voice_build_writes_into_voice_clip_dir_never_into_the_package(tmp_path):
+def test_voice_build_writes_into_clip_dir_and_names_uncovered_counters(tmp_path, monkeypatch, capsys):
+    """The CLI builds into voice.clip_dir (never into the installed package; unset, it
+    refuses) and says which counter names, in the config or added since in the
+    database, its clips cannot say."""
+    import sqlite3
+
     from shared import voice
 
     shipped = {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")}
-    unset = Server(tmp_path, "threading")
-    assert main(["--config", str(unset.config_path), "voice", "build"]) == 2
+    monkeypatch.setattr(voice, "NAME_WORDS", frozenset({"hộ", "tịch"}))  # fewer clips: a faster test
+    voice._cached_clip_names.cache_clear()
+    assert main(["--config", str(Server(tmp_path, "threading").config_path), "voice", "build"]) == 2
     server = Server(tmp_path, "threading", {"voice": {"clip_dir": "built-voice"}})
+    assert main(["--config", str(server.config_path), "init"]) == 0
+    with sqlite3.connect(tmp_path / "motcua.db") as db:
+        db.execute("INSERT INTO counters (name, position) VALUES ('Quầy Anh Tuấn', 8), ('Quầy Hộ tịch', 9)")
+    capsys.readouterr()
     assert main(["--config", str(server.config_path), "voice", "build"]) == 0
+    voice._cached_clip_names.cache_clear()
     manifest = (tmp_path / "built-voice" / "default" / "manifest.json").read_text(encoding="utf-8")
-    assert "mowif_coong_daan_cos_soos_thuws_tuwj" in manifest
+    assert "mowif_soos" in manifest and "hooj" in manifest
+    out = capsys.readouterr().out
+    assert "Not covered: 'Quầy Anh Tuấn' (no clip for anh, tuấn)" in out
+    assert "Hộ tịch" not in out and "'Quầy 1'" not in out
     assert {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")} == shipped
 
 

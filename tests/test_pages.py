@@ -91,3 +91,11 @@ def test_supervisor_sets_the_hall_notice(client, officer, supervisor):
     assert client.get("/api/notice").get_json() == body
     response = client.put("/api/notice", json={"text": 5}, headers=supervisor)
     assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+
+
+def test_the_hall_clock_comes_from_the_server_in_the_centers_time_zone(client, clock):
+    """Displays show this, not the TV's own clock (which may be hours off or in another zone)."""
+    assert client.get("/api/time").get_json() == {"epoch_ms": round(clock().timestamp() * 1000),
+                                                  "timezone": "Asia/Ho_Chi_Minh"}
+    page = client.get("/display").get_data(as_text=True)
+    assert f'"epoch_ms": {round(clock().timestamp() * 1000)}' in page and '"maxLag": 30' in page

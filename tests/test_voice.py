@@ -26,9 +26,16 @@ def test_defaults():
                                 "clip_set")} == {
         "mode": "auto", "language": "vi", "southern": False, "number_reading": "whole",
         "letters": {}, "clip_set": "default"}
-    assert cfg["templates"]["vi"]["call"] == "Mời công dân có số thứ tự {number} đến {counter}"
+    assert cfg["templates"]["vi"]["call"] == "Mời số {number} đến {counter}"   # as halls say it
     assert set(cfg["templates"]) == {"vi", "en"}
-    assert all(set(t) == {"call", "recall"} for t in cfg["templates"].values())
+    assert all(set(t) == {"call", "recall", "short", "short_recall"} for t in cfg["templates"].values())
+    assert (cfg["max_lag_s"], cfg["repeat"], cfg["words"]) == (30, False, [])
+
+
+def test_words_max_lag_and_repeat():
+    cfg = validate_voice_config({"words": ["Phúc khảo", "phúc"], "max_lag_s": 20, "repeat": True})
+    assert (cfg["words"], cfg["max_lag_s"], cfg["repeat"]) == (["khảo", "phúc"], 20, True)
+    assert {"phucs", "khaor"} <= clip_names(cfg)
 
 
 def test_validation_is_idempotent_and_keeps_partial_templates():
@@ -61,6 +68,11 @@ def test_validation_is_idempotent_and_keeps_partial_templates():
     ({"clip_set": "../etc"}, "voice.clip_set:"),
     ({"clip_set": ""}, "voice.clip_set:"),
     ({"volume": 3}, "voice.volume:"),
+    ({"words": "phúc khảo"}, "voice.words:"),
+    ({"max_lag_s": 2}, "voice.max_lag_s:"),
+    ({"max_lag_s": "30"}, "voice.max_lag_s:"),
+    ({"repeat": "yes"}, "voice.repeat:"),
+    ({"templates": {"vi": {"short": "Quầy {counter}"}}}, "voice.templates.vi.short:"),
 ])
 def test_validation_errors_name_the_key(raw, key):
     with pytest.raises(ValueError) as err:
@@ -75,49 +87,55 @@ def test_mode_error_lists_choices():
 
 # --------------------------------------------------------------------------- phrases
 
-CALL_1023 = ["mowif_coong_daan_cos_soos_thuws_tuwj", "mootj", "nghinf", "khoong", "trawm", "hai",
-             "muwowi", "ba", "ddeens", "quaayf", "soos", "nawm"]
+CALL_1023 = ["mowif_soos", "mootj", "nghinf", "khoong", "trawm", "hai", "muwowi", "ba", "ddeens",
+             "quaayf", "soos", "nawm"]
 
 
-def test_vietnamese_call():
-    a = announcement("1023", "Quầy số 5", False, {})
-    assert a == {"text": "Mời công dân có số thứ tự một nghìn không trăm hai mươi ba "
-                         "đến quầy số năm",
-                 "lang": "vi-VN", "clips": CALL_1023}
+def test_vietnamese_call_in_three_lengths():
+    a = announcement("1023", "Quầy 5", False, {})
+    assert a == {"text": "Mời số một nghìn không trăm hai mươi ba đến quầy số năm",
+                 "lang": "vi-VN", "clips": CALL_1023,
+                 "short": {"text": "một nghìn không trăm hai mươi ba, quầy năm",
+                           "clips": CALL_1023[1:8] + ["quaayf", "nawm"]},
+                 "quick": {"text": "một không hai ba, quầy năm",
+                           "clips": ["mootj", "khoong", "hai", "ba", "quaayf", "nawm"]}}
+    assert announcement("1023", "Quầy số 5", False, {})["clips"] == CALL_1023
 
 
-def test_vietnamese_recall():
+def test_vietnamese_recall_is_said_as_a_recall():
     a = announcement("105", "Quầy 5", True, {})
-    assert a["text"] == ("Xin nhắc lại, mời công dân có số thứ tự một trăm linh năm "
-                         "đến quầy năm")
-    assert a["clips"] == ["xin_nhawcs_laij_mowif_coong_daan_cos_soos_thuws_tuwj", "mootj",
-                          "trawm", "linh", "nawm", "ddeens", "quaayf", "nawm"]
+    assert a["text"] == "Nhắc lại, mời số một trăm linh năm đến quầy số năm"
+    assert a["clips"] == ["nhawcs_laij_mowif_soos", "mootj", "trawm", "linh", "nawm", "ddeens",
+                          "quaayf", "soos", "nawm"]
+    assert a["short"]["text"] == "Nhắc lại một trăm linh năm, quầy năm"
+    assert a["quick"]["clips"] == ["nhawcs_laij", "mootj", "khoong", "nawm", "quaayf", "nawm"]
 
 
 def test_southern():
     a = announcement("1005", "Quầy 15", False, {"southern": True})
-    assert a["text"].endswith("một ngàn không trăm lẻ năm đến quầy mười lăm")
+    assert a["text"].endswith("một ngàn không trăm lẻ năm đến quầy số mười lăm")
     assert a["clips"][1:] == ["mootj", "nganf", "khoong", "trawm", "ler", "nawm", "ddeens",
-                              "quaayf", "muwowif", "lawm"]
+                              "quaayf", "soos", "muwowif", "lawm"]
 
 
 @pytest.mark.parametrize("counter, spoken", [
-    ("Quầy 5", "quầy năm"), ("Quầy số 5", "quầy số năm"), ("quầy  số 05", "quầy số năm"),
-    ("Quầy 12", "quầy mười hai"), ("Quầy 21", "quầy hai mươi mốt"), ("Quầy 14", "quầy mười bốn"),
-    ("Bàn 3B", "bàn ba bê"), ("Quầy B", "quầy bê"), ("Quầy số 5 - Hộ tịch", "quầy số năm hộ tịch"),
-    ("", ""),
+    ("Quầy 5", "quầy số năm"), ("Quầy số 5", "quầy số năm"), ("quầy  số 05", "quầy số năm"),
+    ("Quầy 12", "quầy số mười hai"), ("Quầy 21", "quầy số hai mươi mốt"), ("Quầy 14", "quầy số mười bốn"),
+    ("Bàn 3B", "bàn số ba bê"), ("Quầy B", "quầy bê"), ("Quầy số 5 - Hộ tịch", "quầy số năm hộ tịch"),
+    ("Quầy Hộ tịch 2", "quầy hộ tịch hai"), ("", ""),
 ])
 def test_counter_names(counter, spoken):
-    text = announcement("1", counter, False, {})["text"]
-    assert text == f"Mời công dân có số thứ tự một đến {spoken}".strip()
+    a = announcement("1", counter, False, {})
+    assert a["text"] == f"Mời số một đến {spoken}".strip()
+    assert a["clips"] is not None
 
 
 def test_letter_prefix_and_digits_mode():
     a = announcement("A012", "Quầy 1", False, {})
-    assert "số thứ tự a mười hai đến" in a["text"]
+    assert "số a mười hai đến" in a["text"]
     assert a["clips"][1:4] == ["a", "muwowif", "hai"]
     a = announcement("C0105", "Quầy 1", False, {"number_reading": "digits"})
-    assert "số thứ tự xê không một không năm đến" in a["text"]
+    assert "số xê không một không năm đến" in a["text"]
     assert a["clips"][1:6] == ["xee", "khoong", "mootj", "khoong", "nawm"]
     a = announcement("L7", "Quầy 1", False, {})
     assert a["clips"][1:3] == ["e_lowf", "bayr"]
@@ -126,16 +144,19 @@ def test_letter_prefix_and_digits_mode():
 def test_custom_letters_get_clip_names():
     cfg = {"letters": {"A": "ưu tiên"}}
     a = announcement("A7", "Quầy 2", False, cfg)
-    assert "số thứ tự ưu tiên bảy" in a["text"]
+    assert "số ưu tiên bảy" in a["text"]
     assert "uwu_tieen" in a["clips"] and "uwu_tieen" in clip_names(cfg)
 
 
 def test_english():
     a = announcement("A012", "Quầy số 5", False, {"language": "en"})
-    assert a == {"text": "Ticket number A twelve, please go to counter number five",
-                 "lang": "en-US",
-                 "clips": ["en-ticket_number", "en-a", "en-twelve", "en-please_go_to",
-                           "en-counter", "en-number", "en-five"]}
+    assert {k: a[k] for k in ("text", "lang", "clips")} == {
+        "text": "Ticket number A twelve, please go to counter number five",
+        "lang": "en-US",
+        "clips": ["en-ticket_number", "en-a", "en-twelve", "en-please_go_to",
+                  "en-counter", "en-number", "en-five"]}
+    assert a["short"]["text"] == "A twelve, counter number five"
+    assert a["quick"]["clips"] == ["en-a", "en-zero", "en-one", "en-two", "en-counter", "en-number", "en-five"]
     a = announcement("1023", "Desk 3", True, {"language": "en"})
     assert a["text"] == ("Once again, ticket number one thousand twenty three, "
                          "please go to desk three")
@@ -143,23 +164,35 @@ def test_english():
     assert a["text"] == "Ticket number zero one zero five, please go to counter twenty one"
 
 
-def test_unknown_words_fall_back_to_speech():
-    a = announcement("105", "Quầy Hộ tịch", False, {})
-    assert a["clips"] is None
+def test_field_words_in_counter_names_have_clips():
+    a = announcement("105", "Quầy Hộ tịch", False, {}, counter_id=4)
     assert a["text"].endswith("đến quầy hộ tịch")
+    assert a["clips"][-3:] == ["ddeens", "quaayf", "hooj", "tichj"][-3:]
+
+
+def test_a_name_without_clips_is_read_as_the_counters_number():
+    a = announcement("105", "Quầy Anh Tuấn", False, {}, counter_id=9)
+    assert a["text"].endswith("đến quầy anh tuấn")          # the browser voice can say the name
+    assert a["clips"][-4:] == ["ddeens", "quaayf", "soos", "chins"]
+    assert a["short"]["clips"][-2:] == ["quaayf", "chins"]
+    assert announcement("105", "Quầy Anh Tuấn", False, {})["clips"] is None   # id unknown: speech
+    assert voice.uncovered_names(["Quầy 3", "Quầy Anh Tuấn", "Quầy Hộ tịch"], {}) == {
+        "Quầy Anh Tuấn": ["anh", "tuấn"]}
+    assert voice.uncovered_names(["Quầy Anh Tuấn"], {"words": ["anh tuấn"]}) == {}
 
 
 @pytest.mark.parametrize("mode", ["speech", "chime"])
 def test_speech_and_chime_modes_send_no_clips(mode):
     a = announcement("105", "Quầy 5", False, {"mode": mode})
-    assert a["clips"] is None and a["text"]
+    assert a["clips"] is None and a["short"]["clips"] is None and a["quick"]["clips"] is None
+    assert a["text"] and a["short"]["text"]
 
 
 def test_custom_template():
     cfg = {"templates": {"vi": {"call": "Số {number}, mời đến {counter}."}}}
     a = announcement("7", "Quầy 2", False, cfg)
-    assert a["text"] == "Số bảy, mời đến quầy hai."
-    assert a["clips"] == ["soos", "bayr", "mowif_ddeens", "quaayf", "hai"]
+    assert a["text"] == "Số bảy, mời đến quầy số hai."
+    assert a["clips"] == ["soos", "bayr", "mowif_ddeens", "quaayf", "soos", "hai"]
     assert "mowif_ddeens" in clip_names(cfg)
 
 
@@ -223,17 +256,19 @@ def test_shipped_set_is_complete(cfg):
 
 def test_shipped_manifest_and_files():
     manifest = json.loads((SHIPPED / "manifest.json").read_text("utf-8"))
-    assert set(manifest["clips"]) == set(manifest["text"])
+    assert set(manifest["clips"]) == set(manifest["text"]) == set(manifest["brisk"])
     needed = set().union(*(clip_names(c) for c in SHIPPED_CONFIGS))
     assert needed <= set(manifest["clips"])
+    assert {"hooj", "tichj", "chuwngs", "thuwcj", "trar", "keets", "quar"} <= needed  # field names
     total = 0
-    for name, file in manifest["clips"].items():
+    for file in list(manifest["clips"].values()) + list(manifest["brisk"].values()):
         path = SHIPPED / file
         assert path.read_bytes()[:4] == b"OggS", file
         total += path.stat().st_size
+    assert all(manifest["brisk"][n] == f"brisk/{n}.ogg" for n in manifest["clips"])
     chime = VOICE_DIR / "chime.ogg"
     assert chime.read_bytes()[:4] == b"OggS"
-    assert total + chime.stat().st_size < 1_000_000  # small enough for any display to cache
+    assert total + chime.stat().st_size < 2_500_000  # both speeds: small enough for any display to cache
 
 
 def test_announcer_sample_matches_python():
@@ -264,14 +299,20 @@ def test_build_without_espeak_says_what_to_install(monkeypatch, tmp_path):
     assert "espeak-ng.msi" in str(err.value)
 
 
-def test_build_clips(tmp_path):
+def test_build_clips(tmp_path, monkeypatch):
+    monkeypatch.setattr(voice, "NAME_WORDS", frozenset({"hộ", "tịch"}))  # fewer words: a faster test
+    voice._cached_clip_names.cache_clear()
     (tmp_path / "manifest.json").write_text(json.dumps({"clips": {"old": "old.wav"}}))
     (tmp_path / "old.wav").write_bytes(b"RIFF")
     cfg = {"templates": {"vi": {"call": "Số {number} mời đến {counter}"}}}
     paths = build_clips(tmp_path, cfg)
     assert sorted(p.stem for p in paths) == sorted(clip_names(cfg))
     manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    voice._cached_clip_names.cache_clear()
     assert manifest["clips"]["old"] == "old.wav"  # merged, not overwritten
+    assert set(manifest["brisk"]) == set(clip_names(cfg)) and manifest["brisk"]["hooj"].startswith("brisk/")
+    brisk, normal = (tmp_path / manifest["brisk"]["mootj"]), (tmp_path / manifest["clips"]["mootj"])
+    assert 0 < brisk.stat().st_size < normal.stat().st_size   # the same word, said faster
     assert manifest["text"]["mowif_ddeens"] == "mời đến"
     assert missing_clips(tmp_path, cfg) == set()
     for path in paths:

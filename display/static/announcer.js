@@ -1,12 +1,19 @@
 /*
  * Announcer: speaks queue calls on the waiting-hall display.
  *
- * Each announcement ({text, lang, clips, recall, id?}, built by shared/voice.py) is played
- * as: chime, then the recorded clips joined back to back (Web Audio, so there are no gaps
- * between words), or the browser's own voice reading `text` when there are no usable clips,
- * or the chime alone when the browser has no voice for the language. Items play strictly
- * one after another and every item ends, even when audio is blocked, muted or missing,
- * because every step has a timeout: a stalled hall display is worse than a silent call.
+ * Each announcement ({text, lang, clips, short, quick, recall, id?}, built by
+ * shared/voice.py) is played as recorded clips joined back to back (Web Audio, so there are
+ * no gaps between words), or the browser's own voice reading the text when there are no
+ * usable clips, or the chime alone when the browser has no voice for the language. A chime
+ * opens each run of calls (not each call). Items play strictly one after another, in call
+ * order, and every item ends, even when audio is blocked, muted or missing, because every
+ * step has a timeout: a stalled hall display is worse than a silent call.
+ *
+ * Pacing: a call read when nothing else waits gets the full phrase (twice with `repeat`).
+ * When calls queue up, each one is read in the longest form (full, short, then quick: the
+ * short phrase with the number digit by digit, in brisk clips) that still lets every
+ * waiting call start within `maxLag` seconds of its arrival, so a burst of 14 calls at
+ * opening time is read in well under a minute and nobody waits long to hear their number.
  *
  * Plain script, no modules or dependencies: include it and use window.Announcer.
  */
@@ -19,25 +26,38 @@
     base: "/display/static/voice/default/",
     chime: null,        // null: "chime.ogg" in the folder above base
     mode: "auto",       // auto | clips | speech | chime (the server resolves auto)
-    gap: 0.06,          // seconds of silence between clips
+    gap: 0.06,          // seconds of silence between clips of the full phrase
+    briskGap: 0.02,     // ... and of the short forms
     chimeGap: 0.3,      // seconds between the chime and the words
+    itemGap: 0.25,      // seconds between two calls of a run
+    runGap: 4,          // seconds of silence after which the next call opens a new run (chime)
+    maxLag: 30,         // seconds a call may wait before it starts being read
+    repeat: false,      // read the full phrase twice when nothing else waits
+    repeatGap: 0.8,     // seconds between the two readings
     rate: 0.9,          // Web Speech rate: a little slower carries better in a hall
     pad: 2500           // ms added to every expected duration before giving up on it
   };
+  var FORMS = ["full", "short", "quick"];
+  var WORD_S = 0.33;    // seconds per clip or spoken word before its length is known
   var queue = [];
   var busy = false;
   var nextId = 1;
   var ctx = null;
   var buffers = {};     // url -> Promise<AudioBuffer>
-  var manifest = null;  // Promise<{name: file} | null>
+  var manifest = null;  // Promise<{clips: {name: file}, brisk: {name: file}} | null>
+  var known = null;     // the manifest once loaded, for estimating lengths without waiting
+  var lengths = {};     // url -> decoded duration in seconds
+  var lastEnd = -1e9;   // performance.now() when the last item ended
+  var overhead = 0.1;   // seconds an item takes beyond its clips (scheduling, events), learned
   var active = [];      // finishers of the steps in progress, for the hard time limit
 
   function noop() {}
   function now() { return global.performance ? global.performance.now() : Date.now(); }
 
-  function record(id, event, via) {
+  function record(id, event, via, form) {
     var entry = {id: id, event: event, at: now()};
     if (via) entry.via = via;
+    if (form) entry.form = form;
     Announcer.log.push(entry);
     if (Announcer.log.length > LOG_LIMIT) Announcer.log.splice(0, Announcer.log.length - LOG_LIMIT);
     if (typeof Announcer.onevent === "function") {
@@ -80,26 +100,33 @@
   function loadManifest() {
     if (!manifest) {
       var base = settings.base;
+      known = null;
       manifest = (global.fetch ? fetch(base + "manifest.json") : Promise.reject(new Error("no fetch")))
         .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (m) { return m && m.clips ? m.clips : null; })
+        .then(function (m) { return m && m.clips ? {clips: m.clips, brisk: m.brisk || {}} : null; })
         .catch(function () { return null; })
         .then(function (clips) {
           if (!clips && settings.base === base) manifest = null;  // retry after a network blip
+          if (settings.base === base) known = clips;
           return clips;
         });
     }
     return manifest;
   }
 
-  /* Clip names -> URLs; null when the manifest says a clip is missing. */
-  function clipUrls(names) {
-    return loadManifest().then(function (files) {
+  function fileUrl(file) {
+    return settings.base + file.split("/").map(encodeURIComponent).join("/");
+  }
+
+  /* Clip names -> URLs (brisk recordings where the set has them); null when the manifest
+     says a clip is missing. */
+  function clipUrls(names, brisk) {
+    return loadManifest().then(function (m) {
       var urls = [];
       for (var i = 0; i < names.length; i++) {
-        var file = files ? files[names[i]] : names[i] + ".ogg";
+        var file = m ? (brisk && m.brisk[names[i]]) || m.clips[names[i]] : names[i] + ".ogg";
         if (!file) return null;
-        urls.push(settings.base + encodeURIComponent(file));
+        urls.push(fileUrl(file));
       }
       return urls;
     });
@@ -112,42 +139,42 @@
         .then(function (r) { if (!r.ok) throw new Error(url + ": HTTP " + r.status); return r.arrayBuffer(); })
         .then(function (data) {
           return new Promise(function (ok, fail) { ac.decodeAudioData(data, ok, fail); });
-        });
+        })
+        .then(function (buffer) { lengths[url] = buffer.duration; return buffer; });
       buffers[url].catch(function () { delete buffers[url]; });
     }
     return buffers[url];
   }
 
   /* Decode every URL up front (all or nothing); resolves to a playable or null. */
-  function prepare(urls, gaps) {
+  function prepare(urls, gaps, lead) {
     if (!urls.length) return Promise.resolve(null);
     if (audioContext() && global.fetch) {
       return settleWithin(10000, function (done) {
         Promise.all(urls.map(loadBuffer)).then(done, function () { done(false); });
-      }).then(function (list) { return list ? webAudioPlayable(list, gaps) : null; });
+      }).then(function (list) { return list ? webAudioPlayable(list, gaps, lead || 0) : null; });
     }
     return elementsPlayable(urls);
   }
 
-  function webAudioPlayable(list, gaps) {
+  function webAudioPlayable(list, gaps, lead) {
     return function play() {
-      var ac = audioContext(), total = 0;
-      list.forEach(function (b, i) { total += b.duration + (gaps[i] || 0); });
+      var ac = audioContext();
       var resumed = ac.state === "running" ? Promise.resolve() : settleWithin(500, function (done) {
         if (ac.resume) ac.resume().then(done, done);
       });
       return resumed.then(function () {
         // Still blocked (no click yet, no kiosk flag): nothing can be heard, so don't hold the queue.
         if (ac.state !== "running") return false;
-        return schedule(ac, list, gaps, total);
+        return schedule(ac, list, gaps, lead);
       });
     };
   }
 
   /* Start every buffer at its exact time on the audio clock: seamless joins. */
-  function schedule(ac, list, gaps, total) {
-    return settleWithin(total * 1000 + settings.pad, function (done) {
-      var sources = [], t = ac.currentTime + 0.05;
+  function schedule(ac, list, gaps, lead) {
+    return settleWithin((lead + sumDurations(list, gaps)) * 1000 + settings.pad, function (done) {
+      var sources = [], t = ac.currentTime + 0.05 + lead;
       list.forEach(function (buffer, i) {
         var src = ac.createBufferSource();
         src.buffer = buffer;
@@ -163,6 +190,12 @@
         });
       };
     });
+  }
+
+  function sumDurations(list, gaps) {
+    var total = 0;
+    list.forEach(function (b, i) { total += b.duration + (gaps[i] || 0); });
+    return total;
   }
 
   /* Fallback for browsers without Web Audio: preloaded <audio> elements, one after another. */
@@ -232,28 +265,78 @@
     });
   }
 
-  /* One item, resolving to how it was heard: "clips", "speech" or "chime". Every sound
-     step first checks item.over, so a chain outlived by the hard limit stays silent. */
-  function perform(item) {
-    var mode = settings.mode;
-    var names = (mode === "auto" || mode === "clips") && item.clips && item.clips.length ? item.clips : null;
+  /* What an item says in a form: clip names (null: none usable), text, brisk clips or not. */
+  function words(item, form) {
+    var f = form === "full" ? {clips: item.clips, text: item.text} : item[form];
+    return {names: f.clips && f.clips.length ? f.clips : null, text: f.text || item.text, brisk: form !== "full"};
+  }
+
+  function has(item, form) { return form === "full" || !!(item[form] && (item[form].clips || item[form].text)); }
+
+  function shortest(item) { return has(item, "quick") ? "quick" : has(item, "short") ? "short" : "full"; }
+
+  /* Seconds the words of an item take in a form: decoded clip lengths where known. */
+  function duration(item, form) {
+    var w = words(item, form), gap = w.brisk ? settings.briskGap : settings.gap;
+    if (!w.names || settings.mode === "speech") return w.text.split(/\s+/).length * WORD_S / settings.rate;
+    var total = 0;
+    w.names.forEach(function (n) {
+      var file = known && ((w.brisk && known.brisk[n]) || known.clips[n]);
+      var len = file ? lengths[fileUrl(file)] : undefined;
+      total += (len === undefined ? WORD_S : len) + gap;
+    });
+    return total;
+  }
+
+  /* Seconds from one item's start to the next one's, its form read after a pause `lead`. */
+  function cost(item, form, lead) { return lead + 0.05 + overhead + duration(item, form); }
+
+  /* The longest form in which this call and every call waiting behind it (read the same
+     way) still start within maxLag of their call, with 1.5 s to spare; the shortest
+     if none does. The full phrase only when nothing waits. One form for a whole burst
+     sounds steadier than a mix. */
+  function choose(item, lead) {
+    var options = FORMS.filter(function (f) { return has(item, f) && (f !== "full" || !queue.length); });
+    if (!options.length) options = ["full"];
+    for (var i = 0; i < options.length; i++) {
+      var form = options[i], t = now() / 1000 + cost(item, form, lead), ok = true;
+      for (var j = 0; j < queue.length && ok; j++) {
+        ok = t - queue[j].queuedAt / 1000 <= settings.maxLag - 1.5;
+        t += cost(queue[j], has(queue[j], form) ? form : shortest(queue[j]), settings.itemGap);
+      }
+      if (ok) return form;
+    }
+    return options[options.length - 1];
+  }
+
+  /* The words of one item after its run's chime, resolving to how they were heard: "clips",
+     "speech" or "chime". `lead`: seconds of silence first. Every sound step first checks
+     item.over, so a chain outlived by the hard limit stays silent. */
+  function perform(item, form, lead, chimed) {
+    var mode = settings.mode, w = words(item, form), twice = item.twice;
     var run = function (play) { return play && !item.over ? play() : Promise.resolve(false); };
-    var chimeOnly = function () { return prepare([chimeUrl()], [0]).then(run); };
-    if (mode === "chime") return chimeOnly().then(function () { return "chime"; });
-    var clips = names ? clipUrls(names).then(function (urls) {
+    var chimeOnly = function () {
+      return (chimed ? Promise.resolve(true) : prepare([chimeUrl()], [0], lead).then(run)).then(function () { return "chime"; });
+    };
+    if (mode === "chime") return chimeOnly();
+    var names = (mode === "auto" || mode === "clips") ? w.names : null;
+    var gap = w.brisk ? settings.briskGap : settings.gap;
+    var clips = names ? clipUrls(names, w.brisk).then(function (urls) {
       if (!urls) return null;
-      var gaps = urls.map(function () { return settings.gap; });
-      return prepare([chimeUrl()].concat(urls), [settings.chimeGap].concat(gaps)).then(function (play) {
-        return play || prepare(urls, gaps);  // a missing chime must not cost the words
-      });
+      var list = urls, gaps = urls.map(function () { return gap; });
+      if (twice) {
+        gaps[gaps.length - 1] = settings.repeatGap;
+        list = urls.concat(urls);
+        gaps = gaps.concat(urls.map(function () { return gap; }));
+      }
+      return prepare(list, gaps, lead);
     }) : Promise.resolve(null);
     return clips.then(function (play) {
       if (play) return run(play).then(function () { return "clips"; });
       return findVoice(item.lang).then(function (voice) {
-        if (!voice || !item.text) return chimeOnly().then(function () { return "chime"; });
-        return chimeOnly().then(function () {
-          return run(function () { return speak(item, voice); });
-        }).then(function () { return "speech"; });
+        if (!voice || !w.text) return chimeOnly();
+        var say = {text: twice ? w.text + ". " + w.text : w.text, lang: item.lang};
+        return run(function () { return speak(say, voice); }).then(function () { return "speech"; });
       });
     });
   }
@@ -262,6 +345,8 @@
     if (busy || !queue.length) return;
     busy = true;
     var item = queue.shift();
+    var opensRun = now() - lastEnd > settings.runGap * 1000;
+    var run = function (play) { return play && !item.over ? play() : Promise.resolve(false); };
     record(item.id, "start");
     var timer = null;
     var finish = function (via) {
@@ -269,27 +354,45 @@
       item.over = true;
       clearTimeout(timer);
       active.slice().forEach(function (done) { done(false); });  // silence whatever is left
-      record(item.id, "end", typeof via === "string" ? via : "error");
+      record(item.id, "end", typeof via === "string" ? via : "error", item.form);
+      lastEnd = now();
+      if (item.planned && via === "clips") {  // learn what an item costs beyond its clips
+        overhead = Math.min(1, Math.max(0, 0.7 * overhead + 0.3 * ((lastEnd - item.begun) / 1000 - item.planned)));
+      }
       busy = false;
       setTimeout(pump, 0);
     };
     // Belt and braces: every step has its own timeout, but the queue must never stall.
-    timer = setTimeout(function () { finish("timeout"); }, 60000 + item.text.length * 200);
-    perform(item).then(finish, finish);
+    timer = setTimeout(function () { finish("timeout"); }, 60000 + item.text.length * 400);
+    // The run's chime first: calls of a burst that arrive meanwhile are counted in the pacing.
+    var chime = opensRun ? prepare([chimeUrl()], [0], 0).then(run) : Promise.resolve(false);
+    chime.then(function (chimed) {
+      if (item.over) return "timeout";
+      var lead = chimed ? settings.chimeGap : opensRun ? 0 : settings.itemGap;
+      item.form = choose(item, lead);
+      item.twice = settings.repeat && item.form === "full" && !queue.length;
+      item.begun = now();
+      item.planned = cost(item, item.form, lead) - overhead + (item.twice ? duration(item, "full") : 0);
+      return perform(item, item.form, lead, chimed);
+    }).then(finish, finish);
   }
 
   var Announcer = {
-    /** Every start/end as {id, event: "start" | "end", at: performance.now(), via?}. */
+    /** Every start/end as {id, event: "start" | "end", at: performance.now(), via?, form?}
+        (`via` and `form` on "end": how it was heard, and full, short or quick). */
     log: [],
     /** Optional listener called with each log entry (e.g. to highlight the called number). */
     onevent: null,
 
-    /** Queue one announcement ({text, lang, clips, recall, id?}); returns its id. */
+    /** Queue one announcement ({text, lang, clips, short?, quick?, recall, id?, age?}); returns
+        its id. `age`: ms since the call was made, when known (the lag budget counts from it). */
     enqueue: function (announcement) {
       var item = {}, a = announcement || {};
       for (var k in a) if (Object.prototype.hasOwnProperty.call(a, k)) item[k] = a[k];
       if (item.id === undefined || item.id === null) item.id = nextId++;
       item.text = item.text ? String(item.text) : "";
+      // The lag counts from the call itself when the caller knows how long ago that was.
+      item.queuedAt = now() - (item.age > 0 ? item.age : 0);
       queue.push(item);
       pump();
       return item.id;
@@ -298,7 +401,8 @@
     /** Items not yet finished, including the one playing. */
     pending: function () { return queue.length + (busy ? 1 : 0); },
 
-    /** Settings: base (clip folder URL), chime (URL), mode, gap, chimeGap, rate, pad. */
+    /** Settings: base (clip folder URL), chime (URL), mode, maxLag, repeat, and the pauses,
+        speech rate and time-out margin listed at the top of this file. */
     configure: function (opts) {
       opts = opts || {};
       if (opts.base) {
@@ -306,7 +410,8 @@
         manifest = null;
       }
       if (opts.mode !== undefined) settings.mode = MODES.indexOf(opts.mode) >= 0 ? opts.mode : "auto";
-      ["chime", "gap", "chimeGap", "rate", "pad"].forEach(function (k) {
+      ["chime", "gap", "briskGap", "chimeGap", "itemGap", "runGap", "maxLag", "repeat", "repeatGap",
+       "rate", "pad"].forEach(function (k) {
         if (opts[k] !== undefined) settings[k] = opts[k];
       });
       return JSON.parse(JSON.stringify(settings));
@@ -342,12 +447,22 @@
 
     /** Fetch and decode the whole clip set now, so the first call is not delayed. */
     preload: function () {
-      return loadManifest().then(function (files) {
-        if (!files || !audioContext() || !global.fetch) return 0;
-        var urls = Object.keys(files).map(function (n) { return settings.base + encodeURIComponent(files[n]); });
+      return loadManifest().then(function (m) {
+        if (!m || !audioContext() || !global.fetch) return 0;
+        var urls = [m.clips, m.brisk].map(function (files) {
+          return Object.keys(files).map(function (n) { return fileUrl(files[n]); });
+        }).reduce(function (a, b) { return a.concat(b); });
         urls.push(chimeUrl());
-        return Promise.all(urls.map(function (u) { return loadBuffer(u).then(function () { return 1; }, function () { return 0; }); }))
-          .then(function (ok) { return ok.reduce(function (a, b) { return a + b; }, 0); });
+        // A few at a time: the page must keep drawing calls while hundreds of clips decode.
+        var loaded = 0, next = 0;
+        function worker() {
+          if (next >= urls.length) return Promise.resolve();
+          var url = urls[next++];
+          return loadBuffer(url).then(function () { loaded += 1; }, noop).then(worker);
+        }
+        var workers = [];
+        for (var i = 0; i < 4; i++) workers.push(worker());
+        return Promise.all(workers).then(function () { return loaded; });
       });
     },
 
@@ -355,11 +470,11 @@
     test: function () {
       return Announcer.enqueue({
         id: "test-" + nextId++,
-        text: "Mời công dân có số thứ tự một nghìn không trăm hai mươi ba đến quầy số năm",
+        text: "Mời số một nghìn không trăm hai mươi ba đến quầy số năm",
         lang: "vi-VN",
         recall: false,
-        clips: ["mowif_coong_daan_cos_soos_thuws_tuwj", "mootj", "nghinf", "khoong", "trawm",
-                "hai", "muwowi", "ba", "ddeens", "quaayf", "soos", "nawm"]
+        clips: ["mowif_soos", "mootj", "nghinf", "khoong", "trawm", "hai", "muwowi", "ba", "ddeens",
+                "quaayf", "soos", "nawm"]
       });
     }
   };

@@ -1,11 +1,18 @@
-/* Hall display: every open counter from `state`, the newest `called` highlighted and
-   announced in order. Tiles are sized from the screen so 1..16 counters fit without
-   scrolling, and updated in place so nothing shifts when a number changes. */
+/* Hall display: every open counter from `state`; each `called` is announced in order, and
+   the tile of the call being read is the one highlighted (with the "Mời số … → Quầy …"
+   banner), while calls waiting their turn carry a lighter "new" mark. Tiles are sized from
+   the screen so 1..16 counters fit without scrolling (at 1366x768 with 14 counters: text
+   at least 24 px, numbers at least 72 px), and updated in place so nothing shifts. The
+   clock is the server's, in the center's time zone. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var FRESH_MS = 6000;
+  var MIN_NUM = 72, MIN_TEXT = 24;
   var tiles = {};          // counter id -> tile element
+  var calls = {};          // announcement id -> {counter, number, recall}
+  var waiting = {};        // counter id -> calls queued for the announcer
+  var clockOffset = 0;     // server epoch ms - this TV's epoch ms
+  var timezone = "Asia/Ho_Chi_Minh";
   var order = "";          // ids of the drawn tiles, to know when to rebuild
   var services = {};
   var last = null;
@@ -19,7 +26,15 @@
     return e;
   }
 
-  /* Pick the grid that gives the biggest number for this many counters on this screen. */
+  /* Text sizes on a tile for a number size: names and fields not under MIN_TEXT while the
+     number is at least MIN_NUM (smaller only when even that cannot fit, e.g. 16 counters). */
+  function textSizes(size) {
+    var k = Math.min(1, size / MIN_NUM);
+    return { name: Math.max((MIN_TEXT + 2) * k, size * 0.3), field: Math.max(MIN_TEXT * k, size * 0.22) };
+  }
+
+  /* Pick the grid that gives the biggest number for this many counters on this screen:
+     name (one line), number and field (two lines) must fit the tile's height. */
   function layout(n, longest) {
     var box = $("counters");
     var gap = Math.max(6, Math.round(Math.min(innerWidth, innerHeight) * 0.012));
@@ -30,15 +45,22 @@
       var rows = Math.ceil(n / cols);
       if (cols > 1 && Math.ceil(n / (cols - 1)) === rows) continue;  // same rows, narrower tiles
       var w = (W - gap * (cols + 1)) / cols, h = (H - gap * (rows + 1)) / rows;
-      var size = Math.min(h * 0.9 / 2.05, (w * 0.9) / (0.62 * longest + 0.3));
-      if (!best || size > best.size) best = { cols: cols, rows: rows, size: size };
+      var size = Math.min(300, (w * 0.94) / (0.6 * longest + 0.1)), fits = false;
+      for (; size >= 12 && !fits; size -= 2) {
+        var t = textSizes(size);
+        fits = t.name * 1.15 + size * 1.1 + t.field * 2.4 <= h - 10 - 0.04 * w;  // borders, padding
+      }
+      size += 2;
+      if (!best || (fits && !best.fits) || (fits === best.fits && size > best.size)) {
+        best = { cols: cols, rows: rows, size: size, fits: fits };
+      }
     }
-    var size = Math.max(12, Math.min(best.size, 300));
+    var size = Math.max(12, best.size), text = textSizes(size);
     box.style.setProperty("--cols", best.cols);
     box.style.setProperty("--rows", best.rows);
     box.style.setProperty("--num-size", size.toFixed(1) + "px");
-    box.style.setProperty("--name-size", (size * 0.3).toFixed(1) + "px");
-    box.style.setProperty("--field-size", (size * 0.21).toFixed(1) + "px");
+    box.style.setProperty("--name-size", text.name.toFixed(1) + "px");
+    box.style.setProperty("--field-size", text.field.toFixed(1) + "px");
   }
 
   function makeTile(id) {
@@ -101,14 +123,39 @@
     if (last) render(last);
   }
 
-  function highlight(counterId) {
+  function counterName(id) {
+    var c = last && last.counters.filter(function (x) { return x.id === id; })[0];
+    return c ? c.name : "Quầy " + id;
+  }
+
+  /* The lighter mark: this counter has a call waiting for the announcer. */
+  function markWaiting(counterId, delta) {
+    waiting[counterId] = Math.max(0, (waiting[counterId] || 0) + delta);
     var t = tiles[counterId];
-    if (!t) return;
-    t.classList.remove("fresh");
-    void t.offsetWidth;                  // restart the animation for a recall
-    t.classList.add("fresh");
-    clearTimeout(t.freshTimer);
-    t.freshTimer = setTimeout(function () { t.classList.remove("fresh"); }, FRESH_MS);
+    if (t) t.classList.toggle("queued", waiting[counterId] > 0);
+  }
+
+  /* The announcer says what it is reading: that call, and only it, gets the strong highlight. */
+  function speaking(entry) {
+    var call = calls[entry.id];
+    if (!call) return;
+    var banner = $("now-calling");
+    if (entry.event === "start") {
+      markWaiting(call.counter, -1);
+      Object.keys(tiles).forEach(function (id) { tiles[id].classList.remove("speaking"); });
+      if (tiles[call.counter]) tiles[call.counter].classList.add("speaking");
+      $("now-lead").textContent = call.recall ? "Nhắc lại số" : "Mời số";
+      $("now-number").textContent = call.number;
+      $("now-counter").textContent = "→ " + counterName(call.counter);
+      banner.dataset.state = "speaking";
+      banner.dataset.call = entry.id;
+      banner.dataset.counter = call.counter;
+    } else if (entry.event === "end" && banner.dataset.call === String(entry.id)) {
+      if (tiles[call.counter]) tiles[call.counter].classList.remove("speaking");
+      banner.dataset.state = "idle";
+      $("now-lead").textContent = "Vừa mời số";
+      delete calls[entry.id];
+    }
   }
 
   function called(event) {
@@ -121,9 +168,13 @@
       });
       render(last);
     }
-    highlight(event.counter.id);
     var say = { id: event.ticket.id + "." + event.ticket.recalls, recall: event.recall };
     for (var k in event.announce) say[k] = event.announce[k];
+    // How long ago the server made the call, by its clock; a clock more than 5 s off is ignored.
+    var age = Date.now() + clockOffset - Date.parse(event.ticket.called_at);
+    if (age >= 0 && age < 5000) say.age = age;
+    calls[say.id] = { counter: event.counter.id, number: event.ticket.number, recall: event.recall };
+    markWaiting(event.counter.id, 1);
     Announcer.enqueue(say);
   }
 
@@ -131,7 +182,21 @@
     $("sound-on").hidden = !Announcer.needsUnlock();
   }
 
+  /* Take the server's clock (and the center's time zone): a TV's own clock drifts or is
+     set to another zone. Half the round trip is added as the reply's age. */
+  function syncClock() {
+    var sent = Date.now();
+    fetch("/api/time", { cache: "no-store" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (t) {
+        if (!t) return;
+        clockOffset = t.epoch_ms + (Date.now() - sent) / 2 - Date.now();
+        timezone = t.timezone;
+        tick();
+      }).catch(function () { /* keep the last offset */ });
+  }
+
   function status(s) {
+    if (s === "online" && !online) syncClock();
     online = s === "online";
     $("status").dataset.status = s;
     $("status").textContent = online ? "" : "Đang kết nối lại…";
@@ -139,22 +204,40 @@
   }
 
   function tick() {
-    var d = new Date();
-    $("clock").textContent = Live.clockText(d);
-    $("date").textContent = d.toLocaleDateString("vi-VN", { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" });
-    // A TV left on for weeks: reload once a night (03:00) while the server is reachable.
-    if (d.getHours() === 3 && Date.now() - loadedAt > 3600000 && online) location.reload();
+    var d = new Date(Date.now() + clockOffset);
+    $("clock").textContent = d.toLocaleTimeString("vi-VN", { timeZone: timezone, hour: "2-digit", minute: "2-digit" });
+    $("date").textContent = d.toLocaleDateString("vi-VN", { timeZone: timezone, weekday: "long", day: "2-digit",
+                                                           month: "2-digit", year: "numeric" });
+    // A TV left on for weeks: reload once a night (03:00 at the center) while the server is reachable.
+    var hour = Number(d.toLocaleTimeString("en-GB", { timeZone: timezone, hour: "2-digit", hourCycle: "h23" }));
+    if (hour === 3 && Date.now() - loadedAt > 3600000 && online) location.reload();
+  }
+
+  /* Staff only: the speaker test shows with ?setup=1, or after pressing T on the TV's keyboard. */
+  function setup(on) {
+    $("sound-test").hidden = !on;
+    document.body.classList.toggle("setup", on);
   }
 
   $("sound-on").onclick = function () { Announcer.unlock().then(soundButtons); };
   $("sound-test").onclick = function () { Announcer.unlock().then(soundButtons); Announcer.test(); };
-  document.addEventListener("keydown", function () { Announcer.unlock().then(soundButtons); }, { once: true });
+  document.addEventListener("keydown", function (e) {
+    Announcer.unlock().then(soundButtons);
+    if (e.key === "t" || e.key === "T") setup($("sound-test").hidden);
+  });
+  setup(new URLSearchParams(location.search).get("setup") === "1");
+  if (window.SERVER_CLOCK) {
+    clockOffset = window.SERVER_CLOCK.epoch_ms - Date.now();
+    timezone = window.SERVER_CLOCK.timezone;
+  }
+  Announcer.onevent = speaking;
   Announcer.preload();
   soundButtons();
   setInterval(soundButtons, 5000);
   addEventListener("resize", function () { if (last) render(last); });
 
   setInterval(tick, 1000);
+  setInterval(syncClock, 600000);
   tick();
   status("offline");
   Live.connect({ state: function (s) { render(s); showNotice(s.notice || ""); }, called: called, status: status });
