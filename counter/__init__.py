@@ -25,7 +25,7 @@ def login():
     token = json_body().get("token")
     caller = auth.identify(get_db(), token if isinstance(token, str) else None)
     if caller is None:
-        return error(401, "unauthorized", "Mã đăng nhập không đúng.")
+        return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
     session.clear()
     session["token_id"] = caller["id"]
     session.permanent = True
