@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     counter_id  INTEGER REFERENCES counters(id),
     recalls     INTEGER NOT NULL DEFAULT 0,
     token       TEXT NOT NULL UNIQUE,      -- unguessable id for the phone status page
+    device_id   INTEGER,                   -- the enrolled kiosk that issued it
     UNIQUE (day, issued_service, seq)
 );
 
@@ -92,13 +93,42 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_at ON events (at);
 
--- API tokens; only a SHA-256 of each token is stored.
+-- API tokens; only a SHA-256 of each token is stored. A revoked token keeps its
+-- row (revoked_at set, hash replaced) so that its id is never handed out again.
 CREATE TABLE IF NOT EXISTS tokens (
     id         INTEGER PRIMARY KEY,
     role       TEXT NOT NULL CHECK (role IN ('officer', 'supervisor')),
     name       TEXT NOT NULL DEFAULT '',
     hash       TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+
+-- Staff login sessions, kept on the server: the cookie holds a random secret of
+-- which only a SHA-256 is stored here. Logout and revoking the token delete them.
+CREATE TABLE IF NOT EXISTS sessions (
+    hash       TEXT PRIMARY KEY,
+    token_id   INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    seen_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token_id);
+
+-- Enrolled devices: the kiosks that may issue tickets and the tablets that may
+-- rate. A supervisor invites one (a one-time enrolment code, `invite_hash`); the
+-- device that opens the link gets its own secret (`hash`). AUTOINCREMENT: an id
+-- is never reused, so nothing that names a revoked device can name a new one.
+CREATE TABLE IF NOT EXISTS devices (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind          TEXT NOT NULL CHECK (kind IN ('kiosk', 'rating')),
+    name          TEXT NOT NULL,
+    counter_id    INTEGER REFERENCES counters(id),
+    hash          TEXT UNIQUE,
+    invite_hash   TEXT UNIQUE,
+    invite_until  TEXT,
+    created_at    TEXT NOT NULL,
+    enrolled_at   TEXT,
+    revoked_at    TEXT
 );
 
 -- Citizen satisfaction: at most one rating per finished ticket (UNIQUE), given

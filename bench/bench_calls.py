@@ -293,7 +293,7 @@ def main():
             headers = {"Authorization": f"Bearer {token}"}
 
             async def call_next(session, counter):
-                async with session.post(f"{url}/api/counters/{counter}/call-next", headers=headers) as r:
+                async with session.post(f"{url}/api/counters/{counter}/call-next", headers=headers, json={}) as r:
                     body = await r.json()
                 return str(body["ticket"]["id"]) if body["ticket"] else None
 
@@ -322,7 +322,7 @@ def main():
 
                 async def emit(session, counter):
                     key = str(next(counter_ids))
-                    async with session.post(f"{url}/emit?id={key}") as r:
+                    async with session.post(f"{url}/emit?id={key}", json={}) as r:
                         await r.read()
                     return key
 

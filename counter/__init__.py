@@ -1,9 +1,12 @@
 """Counter officers call and serve citizens; supervisors open, close and assign counters."""
-from flask import Blueprint, jsonify, render_template, session
+import logging
+
+from flask import Blueprint, jsonify, render_template, request, session
 
 from shared import auth, events, queue
+from shared.limits import FailureLimit
 from shared.queue import QueueError
-from shared.web import actor, error, get_db, json_body, now, require, settings, who
+from shared.web import actor, error, get_db, json_body, now, only_keys, require, settings, slow_down, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -19,22 +22,36 @@ def supervisor_page():
     return render_template("supervisor.html", center=settings()["center"])
 
 
+log = logging.getLogger("motcua.security")
+# Tokens are 144 random bits, so guessing is hopeless; the limit keeps a script
+# from trying anyway (and filling the log) and makes every failure visible.
+_failed_logins = FailureLimit(limit=10, window_s=300)
+
+
 @bp.post("/api/login")
 def login():
-    """Exchange a token for a session cookie, so a counter PC logs in once."""
-    token = json_body().get("token")
+    """Exchange a token for a server-side session, so a counter PC logs in once."""
+    address = request.remote_addr or ""
+    wait = _failed_logins.blocked_for(address)
+    if wait:
+        return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
+    token = only_keys(json_body(), "token").get("token")
     caller = auth.identify(get_db(), token if isinstance(token, str) else None)
     if caller is None:
+        _failed_logins.failed(address)
+        log.warning("failed login from %s", address)
+        queue.log_event(get_db(), now(), "login_failed", address=address)
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
-    session.clear()
-    session["token_id"] = caller["id"]
+    session.pop("staff", None)
+    session["staff"] = auth.open_session(get_db(), caller["id"], now())
     session.permanent = True
     return jsonify(caller)
 
 
 @bp.post("/api/logout")
 def logout():
-    session.clear()
+    """Ends the session on the server: the cookie, even if kept, opens nothing."""
+    auth.close_session(get_db(), session.pop("staff", None))
     return jsonify({"ok": True})
 
 
@@ -151,4 +168,4 @@ def update_counter(counter_id):
 
 
 from . import rating, reports  # noqa: E402,F401  (routes on bp)
-from . import dashboard  # noqa: E402,F401  (routes on bp)
+from . import dashboard, devices  # noqa: E402,F401  (routes on bp)

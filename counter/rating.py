@@ -1,8 +1,8 @@
-"""The citizen-facing rating screen at each counter (no login: see shared/ratings.py)."""
-from flask import current_app, jsonify, render_template, request
+"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter."""
+from flask import current_app, jsonify, render_template
 
 from shared import events, ratings
-from shared.web import get_db, json_body, now, settings
+from shared.web import device, error, get_db, json_body, now, only_keys, require_device, settings
 
 from . import bp
 
@@ -13,25 +13,36 @@ def _tablets() -> ratings.Tablets:
     return current_app.extensions["motcua.rating_tablets"]
 
 
+def _is_tablet_of(counter_id: int) -> bool:
+    tablet = device()
+    return tablet is not None and tablet["kind"] == "rating" and tablet["counter_id"] == counter_id
+
+
 @bp.get("/rate/<int:counter_id>")
 def rate_page(counter_id):
-    return render_template("rate.html", center=settings()["center"], counter_id=counter_id)
+    return render_template("rate.html", center=settings()["center"], counter_id=counter_id,
+                           enrolled=_is_tablet_of(counter_id))
 
 
 @bp.get("/api/counters/<int:counter_id>/rating")
 def rateable(counter_id):
-    """The tablet asks with ?tablet=1 every few seconds, which marks it present; the counter
-    page asks without it, to learn whether to hold its next call (`hold_in`)."""
+    """The counter's enrolled tablet asks every few seconds, which marks it present; the
+    counter page asks too, to learn whether to hold its next call (`hold_in`)."""
     at = now()
-    if request.args.get("tablet") == "1":
+    if _is_tablet_of(counter_id):
         _tablets().seen(counter_id, at)
     return jsonify(ratings.rateable(get_db(), counter_id, at, settings()["reports"],
                                     tablet=_tablets().present(counter_id, at)))
 
 
 @bp.post("/api/counters/<int:counter_id>/rating")
+@require_device("rating")
 def rate(counter_id):
-    body = json_body()
+    """Only the tablet enrolled for this counter rates its citizens: ratings feed the
+    officers' figures, so a phone must not be able to send them."""
+    if device()["counter_id"] != counter_id:
+        return error(403, "wrong_counter", "Máy đánh giá này thuộc quầy khác.")
+    body = only_keys(json_body(), "ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
                           settings()["reports"])
     events.changed()  # the counter holding its next call for this rating learns of it at once

@@ -1,9 +1,9 @@
 """Reports and capacity advice for supervisors: the /reports page, JSON, CSV and XLSX."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Response, jsonify, render_template, request
 
-from shared import auth, capacity, reports
+from shared import auth, blocking, capacity, reports
 from shared.queue import QueueError
 from shared.web import error, get_db, now, require, settings, who
 
@@ -13,18 +13,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _report():
+    """A year's report takes seconds: it runs off the event loop (shared/blocking.py)."""
     cfg = settings()
     first, last = reports.parse_range(request.args.get("from"), request.args.get("to"), now().date())
-    return reports.build(get_db(), first, last, cfg["center"]["timezone"], cfg["reports"]["rating_scale"])
+    db = get_db()
+    return blocking.run(lambda: reports.build(db, first, last, cfg["center"]["timezone"],
+                                              cfg["reports"]["rating_scale"]))
 
 
 def _capacity():
     cfg = settings()
     plan = request.args.get("day") or request.args.get("plan")
-    try:
-        day = date.fromisoformat(plan) if plan else now().date() + timedelta(days=1)
-    except ValueError:
-        raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_date") from None
+    day, _ = reports.parse_range(plan, None, now().date() + timedelta(days=1))
     target = request.args.get("target") or cfg["reports"]["wait_target_min"]
     try:
         target = float(target)
@@ -35,8 +35,9 @@ def _capacity():
     basis = None
     if request.args.get("basis_from"):
         basis = reports.parse_range(request.args.get("basis_from"), request.args.get("basis_to"), day)
-    return capacity.advise(get_db(), day, cfg["center"]["timezone"], target,
-                           cfg["reports"]["capacity_weeks"], basis)
+    db = get_db()
+    return blocking.run(lambda: capacity.advise(db, day, cfg["center"]["timezone"], target,
+                                                cfg["reports"]["capacity_weeks"], basis))
 
 
 @bp.get("/api/reports")

@@ -1,12 +1,9 @@
 """The ticket kiosk: citizens pick a field and get a number."""
-import threading
-import time
-
 from flask import Blueprint, jsonify, render_template, request
 
 from shared import events, hours, queue
 from shared.queue import QueueError
-from shared.web import error, get_db, json_body, now, settings
+from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
 
 from . import printer
 
@@ -17,34 +14,15 @@ bp.record_once(lambda setup: printer.init_app(setup.app))
 
 @bp.get("/kiosk")
 def page():
-    return render_template("kiosk.html", center=settings()["center"])
+    """The kiosk page; on a device not yet enrolled it says so instead of offering numbers."""
+    enrolled = device()
+    return render_template("kiosk.html", center=settings()["center"],
+                           kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None)
 
 
 @bp.get("/api/services")
 def list_services():
     return jsonify(queue.services(get_db(), now()))
-
-
-class _KioskLimit:
-    """At most N tickets a minute from one kiosk (its address and name), so an impatient
-    citizen tapping again and again, or a stuck touch screen, cannot empty a field's numbers."""
-
-    def __init__(self):
-        self._issued: dict[tuple, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, kiosk: tuple, per_minute: int) -> bool:
-        moment = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._issued.get(kiosk, ()) if moment - t < 60]
-            allowed = len(recent) < per_minute
-            if allowed:
-                recent.append(moment)
-            self._issued[kiosk] = recent
-        return allowed
-
-
-_limit = _KioskLimit()
 
 
 @bp.get("/api/hours")
@@ -54,24 +32,22 @@ def working_hours():
 
 
 @bp.post("/api/tickets")
+@require_device("kiosk")
 def issue():
-    """Open to any kiosk on the center's LAN: citizens carry no credentials, so the
-    kiosk is known by its address and name, and limited in how fast it issues."""
-    body = json_body()
+    """Only enrolled kiosks issue numbers (and priority numbers): a phone on the hall's
+    network could otherwise empty a field's day. The kiosk's name, which picks its
+    printer, and its pace limit come from its credential, never from the request."""
+    body = only_keys(json_body(), "service", "priority")
     service, priority = body.get("service"), body.get("priority", False)
-    kiosk = body.get("kiosk", "")
     if not isinstance(service, str) or not isinstance(priority, bool):
         raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
-    if not isinstance(kiosk, str) or len(kiosk) > 40:
-        raise QueueError("Tên máy lấy số không hợp lệ.", "invalid_kiosk")
     at = now()
     hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
-    per_minute = settings()["kiosk"]["max_tickets_per_minute"]
-    if per_minute and not _limit.allow((request.remote_addr, kiosk), per_minute):
-        return error(429, "too_many_tickets", "Máy lấy số đang cấp quá nhanh, vui lòng chờ một chút.")
-    ticket = queue.issue_ticket(get_db(), service, priority, at)
+    kiosk = device()
+    ticket = queue.issue_ticket(get_db(), service, priority, at, kiosk["id"],
+                                settings()["kiosk"]["max_tickets_per_minute"])
     events.changed()
-    printer.print_ticket(ticket, kiosk)
+    printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201
 
 

@@ -1,14 +1,30 @@
 """The application factory: one Flask app, one SocketIO bound to it, three blueprints."""
+import logging
+import sqlite3
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from .db import Pool, connect, init_database, setting
+from .db import Pool, connect, init_database, secret_key
 from . import fanout
 from .events import socketio
-from .queue import Conflict, NotFound, QueueError
-from .web import close_db, error
+from .queue import Conflict, NotFound, QueueError, TooFast
+from .web import SQLITE_INT, close_db, error, slow_down
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
+MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+log = logging.getLogger("motcua")
+
+
+class _IdConverter(IntegerConverter):
+    """`<int:id>` in a route, bounded to what SQLite can store (a larger id is a 404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", SQLITE_INT - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 HTTP_MESSAGES = {
     404: ("not_found", "Không tìm thấy địa chỉ này."),
@@ -20,18 +36,21 @@ HTTP_MESSAGES = {
 def create_app(config: dict) -> Flask:
     """Build the app from a validated config (see shared.config.load_config)."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = _IdConverter
     app.config["MOTCUA"] = config
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.config["SESSION_COOKIE_SECURE"] = config["server"]["public_url"].startswith("https://")
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=400)  # a kiosk's enrolment; logins end sooner
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
     db = connect(config["database"]["path"])
     try:
         init_database(db, config)
-        app.secret_key = setting(db, "secret_key")
     finally:
         db.conn.close()
+    app.secret_key = secret_key(config["database"]["path"])
 
     app.extensions["motcua.pool"] = Pool(config["database"]["path"])
 
@@ -43,9 +62,38 @@ def create_app(config: dict) -> Flask:
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
 
+    own_hosts = {urlsplit(config["server"]["public_url"]).netloc} - {""}
+
+    @app.before_request
+    def same_origin_json():
+        """Cross-site request forgery: a page on another origin (even another port of
+        this host) can make the browser send a form or a no-cors fetch with the staff
+        cookie, but never with Content-Type application/json, and never without its
+        own Origin. So every change must be JSON and come from our own pages."""
+        if request.method not in MUTATING or not request.path.startswith("/api/"):
+            return None
+        if request.mimetype != "application/json":
+            return error(415, "json_required", "Yêu cầu thay đổi dữ liệu phải gửi dạng JSON.")
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc not in own_hosts | {request.host}:
+            return error(403, "cross_origin", "Yêu cầu đến từ trang khác bị từ chối.")
+        return None
+
     @app.errorhandler(QueueError)
     def queue_error(exc):
+        if isinstance(exc, TooFast):
+            return slow_down(exc.code, exc.message, exc.retry_after)
         return error(ERROR_STATUS[type(exc)], exc.code, exc.message)
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def database_unavailable(exc):
+        """Locked past the busy timeout, disk full, read-only: the citizen is asked
+        to try again (503), and the cause goes to the log for the IT officer."""
+        log.error("database unavailable for %s %s: %s", request.method, request.path, exc)
+        text = str(exc)
+        if "full" in text:
+            return error(503, "storage_full", "Hệ thống tạm thời không lưu được dữ liệu. Xin báo cán bộ; thử lại sau ít phút.")
+        return error(503, "busy", "Hệ thống đang bận, xin vui lòng thử lại sau giây lát.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -1,19 +1,37 @@
-"""Officer and supervisor tokens: random secrets of which only a hash is stored.
+"""Who may do what: staff tokens, their login sessions, and enrolled devices.
 
-Tokens are long random strings, so one SHA-256 is enough; a slow password
-hash would only slow every counter request down.
+Every secret (a staff token, a session, a device's credential, a one-time
+enrolment code) is a long random string of which only a SHA-256 is stored, so a
+copy of the database (a backup) lets nobody in. Long random secrets need no slow
+password hash, which would only slow every counter request down.
+
+- Staff (officers, supervisors) hold tokens made with `motcua token create`.
+  A browser exchanges one for a server-side session: logout and revoking the
+  token delete it, so an old cookie replayed later is worth nothing.
+- Devices (the kiosks that issue tickets, the tablets that take ratings) are
+  trusted only once a supervisor has invited them: the device that opens the
+  one-time enrolment link gets a credential of its own, which the supervisor
+  can revoke. Phones on the hall network have none.
 """
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .db import immediate
 
 ROLES = ("officer", "supervisor")
+DEVICE_KINDS = ("kiosk", "rating")
+SESSION_IDLE = timedelta(days=14)  # an officer's PC stays logged in over a holiday, not forever
+SESSION_TOUCH = timedelta(hours=1)  # how stale `seen_at` may get before a request rewrites it
+INVITE_VALID = timedelta(hours=24)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _stamp(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
 
 
 def create_token(db, role: str, name: str, at: datetime) -> str:
@@ -24,16 +42,18 @@ def create_token(db, role: str, name: str, at: datetime) -> str:
     with immediate(db):
         db.execute(
             "INSERT INTO tokens (role, name, hash, created_at) VALUES (?, ?, ?, ?)",
-            (role, name, _hash(token), at.isoformat(timespec="seconds")),
+            (role, name, _hash(token), _stamp(at)),
         )
     return token
 
 
 def identify(db, token: str | None) -> dict | None:
-    """Who holds this token: {"id", "role", "name"}, or None for a bad token."""
+    """Who holds this staff token: {"id", "role", "name"}, or None for a bad one."""
     if not token:
         return None
-    row = db.execute("SELECT id, role, name FROM tokens WHERE hash = ?", (_hash(token),)).fetchone()
+    row = db.execute(
+        "SELECT id, role, name FROM tokens WHERE hash = ? AND revoked_at IS NULL", (_hash(token),)
+    ).fetchone()
     return dict(row) if row else None
 
 
@@ -43,11 +63,128 @@ def allowed(who: dict | None, role: str) -> bool:
 
 
 def list_tokens(db) -> list[dict]:
-    """Who holds a token (never the token itself: only its hash is stored)."""
-    return [dict(row) for row in db.execute("SELECT id, role, name, created_at FROM tokens ORDER BY id")]
+    """Who holds a working token (never the token itself: only its hash is stored)."""
+    return [dict(row) for row in db.execute(
+        "SELECT id, role, name, created_at FROM tokens WHERE revoked_at IS NULL ORDER BY id")]
 
 
-def revoke_token(db, token_id: int) -> bool:
-    """An officer leaves: their token stops working at once, sessions made with it too."""
+def revoke_token(db, token_id: int, at: datetime) -> bool:
+    """An officer leaves: their token and every session made with it stop at once.
+
+    The row stays (its id is never given to another token) with a hash that no
+    token can have."""
     with immediate(db):
-        return db.execute("DELETE FROM tokens WHERE id = ?", (token_id,)).rowcount == 1
+        db.execute("DELETE FROM sessions WHERE token_id = ?", (token_id,))
+        return db.execute(
+            "UPDATE tokens SET revoked_at = ?, hash = 'revoked:' || id WHERE id = ? AND revoked_at IS NULL",
+            (_stamp(at), token_id),
+        ).rowcount == 1
+
+
+def open_session(db, token_id: int, at: datetime) -> str:
+    """A login: returns the session secret for the cookie (only its hash is kept)."""
+    secret = secrets.token_urlsafe(32)
+    with immediate(db):
+        db.execute("DELETE FROM sessions WHERE seen_at < ?", (_stamp(at - SESSION_IDLE),))
+        db.execute("INSERT INTO sessions (hash, token_id, created_at, seen_at) VALUES (?, ?, ?, ?)",
+                   (_hash(secret), token_id, _stamp(at), _stamp(at)))
+    return secret
+
+
+def session_holder(db, secret: str | None, at: datetime) -> dict | None:
+    """Who a session belongs to, or None when it was closed, revoked or left idle too long."""
+    if not isinstance(secret, str) or not secret:
+        return None
+    row = db.execute(
+        """SELECT t.id, t.role, t.name, s.seen_at FROM sessions s JOIN tokens t ON t.id = s.token_id
+           WHERE s.hash = ? AND t.revoked_at IS NULL""", (_hash(secret),)
+    ).fetchone()
+    if row is None or row["seen_at"] < _stamp(at - SESSION_IDLE):
+        return None
+    if row["seen_at"] < _stamp(at - SESSION_TOUCH):
+        with immediate(db):
+            db.execute("UPDATE sessions SET seen_at = ? WHERE hash = ?", (_stamp(at), _hash(secret)))
+    return {"id": row["id"], "role": row["role"], "name": row["name"]}
+
+
+def close_session(db, secret: str | None) -> None:
+    """Logout: the session is gone from the server, whatever the browser keeps."""
+    if isinstance(secret, str) and secret:
+        with immediate(db):
+            db.execute("DELETE FROM sessions WHERE hash = ?", (_hash(secret),))
+
+
+def invite_device(db, kind: str, name: str, counter_id: int | None, at: datetime) -> str:
+    """A one-time enrolment code for a kiosk or rating tablet, valid for a day.
+
+    A rating tablet belongs to one counter: it rates only the citizens that
+    counter served, so a tablet cannot speak for another officer."""
+    if kind not in DEVICE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(DEVICE_KINDS)}")
+    if (kind == "rating") != (counter_id is not None):
+        raise ValueError("a rating tablet needs a counter; a kiosk has none")
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 40:
+        raise ValueError("name must be 1 to 40 characters")
+    code = secrets.token_urlsafe(18)
+    with immediate(db):
+        if counter_id is not None and db.execute(
+                "SELECT 1 FROM counters WHERE id = ?", (counter_id,)).fetchone() is None:
+            raise ValueError(f"no counter with id {counter_id}")
+        db.execute(
+            "DELETE FROM devices WHERE hash IS NULL AND revoked_at IS NULL AND invite_until < ?",
+            (_stamp(at),),
+        )
+        db.execute(
+            """INSERT INTO devices (kind, name, counter_id, invite_hash, invite_until, created_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            (kind, name, counter_id, _hash(code), _stamp(at + INVITE_VALID), _stamp(at)),
+        )
+    return code
+
+
+def enrol_device(db, code: str, at: datetime) -> tuple[dict, str] | None:
+    """Use an enrolment code (once): returns the device and its new secret, or None."""
+    if not isinstance(code, str) or not code:
+        return None
+    secret = secrets.token_urlsafe(32)
+    with immediate(db):
+        row = db.execute(
+            """UPDATE devices SET hash = ?, invite_hash = NULL, invite_until = NULL, enrolled_at = ?
+               WHERE invite_hash = ? AND invite_until >= ? AND revoked_at IS NULL
+               RETURNING id, kind, name, counter_id""",
+            (_hash(secret), _stamp(at), _hash(code), _stamp(at)),
+        ).fetchone()
+    return (dict(row), secret) if row else None
+
+
+def identify_device(db, secret: str | None) -> dict | None:
+    """The enrolled device holding this credential: {"id", "kind", "name", "counter_id"}."""
+    if not isinstance(secret, str) or not secret:
+        return None
+    row = db.execute(
+        "SELECT id, kind, name, counter_id FROM devices WHERE hash = ? AND revoked_at IS NULL",
+        (_hash(secret),),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def any_enrolled(db, kind: str) -> bool:
+    return db.execute("SELECT 1 FROM devices WHERE kind = ? AND hash IS NOT NULL AND revoked_at IS NULL",
+                      (kind,)).fetchone() is not None
+
+
+def list_devices(db) -> list[dict]:
+    """Devices enrolled or invited (an invitation shows as not yet enrolled)."""
+    return [dict(row) for row in db.execute(
+        """SELECT id, kind, name, counter_id, created_at, enrolled_at, invite_until FROM devices
+           WHERE revoked_at IS NULL ORDER BY id""")]
+
+
+def revoke_device(db, device_id: int, at: datetime) -> bool:
+    """A kiosk is stolen or replaced: its credential (or pending invitation) stops at once."""
+    with immediate(db):
+        return db.execute(
+            """UPDATE devices SET revoked_at = ?, hash = NULL, invite_hash = NULL
+               WHERE id = ? AND revoked_at IS NULL""", (_stamp(at), device_id),
+        ).rowcount == 1

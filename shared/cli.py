@@ -1,9 +1,11 @@
-"""The `motcua` command: init, serve, token create/list/revoke, voice build, print-test, printer-agent.
+"""The `motcua` command: init, serve, token create/list/revoke, device invite/list/revoke,
+voice build, print-test, printer-agent.
 
 Imports stay inside the commands: `serve` in eventlet mode must monkey-patch
 before Flask, Socket.IO or threading are imported (see shared/server.py).
 """
 import argparse
+import sqlite3
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -27,6 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     token_commands.add_parser("list", help="list tokens by id, role and holder")
     revoke = token_commands.add_parser("revoke", help="stop a token from working")
     revoke.add_argument("id", type=int, help="the token's id, from `motcua token list`")
+    device = commands.add_parser("device", help="enrol kiosks and rating tablets")
+    device_commands = device.add_subparsers(dest="device_command", required=True)
+    invite = device_commands.add_parser("invite", help="print a one-time enrolment link for a device")
+    invite.add_argument("--kind", choices=("kiosk", "rating"), required=True)
+    invite.add_argument("--name", help="the device's name (default: the counter's, for a rating tablet)")
+    invite.add_argument("--counter", type=int, help="the counter a rating tablet belongs to")
+    device_commands.add_parser("list", help="list enrolled and invited devices")
+    revoke_device = device_commands.add_parser("revoke", help="stop a device from working")
+    revoke_device.add_argument("id", type=int, help="the device's id, from `motcua device list`")
     voice = commands.add_parser("voice", help="announcement clips")
     voice_commands = voice.add_subparsers(dest="voice_command", required=True)
     voice_commands.add_parser("build", help="generate the clip set with espeak-ng (voice.clip_set)")
@@ -34,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     print_test.add_argument("--to-png", metavar="FILE", help="write the ticket image to FILE instead")
     agent = commands.add_parser("printer-agent", help="print this kiosk's tickets on a local printer")
     agent.add_argument("--server", required=True, help="server URL, e.g. http://192.168.1.10:5000")
-    agent.add_argument("--kiosk", required=True, help="kiosk name, as in the kiosk page's ?kiosk=NAME")
+    agent.add_argument("--kiosk", required=True, help="the kiosk's enrolled name, as `motcua device list` shows it")
     agent.add_argument("--token", help="officer token (default: $MOTCUA_TOKEN)")
     return parser
 
@@ -53,11 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"motcua: config error: {exc}", file=sys.stderr)
         return 2
-    if args.command == "serve":
-        from .server import serve
-
-        return serve(config, host=args.host, port=args.port)
-
+    if args.command in ("init", "serve", "token", "device"):
+        try:
+            return _with_database(args, config)
+        except (sqlite3.OperationalError, sqlite3.DatabaseError, PermissionError) as exc:
+            print(f"motcua: database {config['database']['path']}: {exc}. Check that the file and its "
+                  "folder exist and are writable by the user running motcua.", file=sys.stderr)
+            return 1
     if args.command == "voice":
         from .voice import build_clips, clip_set_dir
 
@@ -68,44 +81,97 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"Wrote {len(paths)} clips to {clip_set_dir(config['voice'])}")
         return 0
-    if args.command == "print-test":
-        from .printing import print_test
+    from .printing import print_test  # print-test
 
-        try:
-            print(print_test(config["printer"], args.to_png))
-        except (OSError, ValueError) as exc:
-            print(f"motcua: printer error: {exc}", file=sys.stderr)
-            return 1
-        return 0
+    try:
+        print(print_test(config["printer"], args.to_png))
+    except (OSError, ValueError) as exc:
+        print(f"motcua: printer error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
+
+def _with_database(args, config: dict) -> int:
+    if args.command == "serve":
+        from .server import serve
+
+        return serve(config, host=args.host, port=args.port)
     from .db import connect, init_database
 
     db = connect(config["database"]["path"])
-    init_database(db, config)
+    try:
+        init_database(db, config)
+        return _database_command(args, config, db)
+    finally:
+        db.conn.close()
+
+
+def _database_command(args, config: dict, db) -> int:
+    """init, token and device: the commands that only need the database."""
+    from . import auth
+
+    at = datetime.now(ZoneInfo(config["center"]["timezone"]))
     if args.command == "init":
         print(f"Database ready: {config['database']['path']}")
-    elif args.token_command == "create":
-        from .auth import create_token
-
-        at = datetime.now(ZoneInfo(config["center"]["timezone"]))
-        token = create_token(db, args.role, args.name, at)
+    elif args.command == "token" and args.token_command == "create":
+        token = auth.create_token(db, args.role, args.name, at)
         print(f"New {args.role} token (stored hashed; copy it now, it is not shown again):")
         print(token)
-    elif args.token_command == "list":
-        from .auth import list_tokens
-
-        for row in list_tokens(db):
+    elif args.command == "token" and args.token_command == "list":
+        for row in auth.list_tokens(db):
             print(f"{row['id']:>4}  {row['role']:<10}  {row['created_at']}  {row['name']}")
-    else:
-        from .auth import revoke_token
-
-        if not revoke_token(db, args.id):
-            print(f"motcua: no token with id {args.id}", file=sys.stderr)
-            db.conn.close()
+    elif args.command == "device" and args.device_command == "invite":
+        try:
+            print(invite_link(config, db, args.kind, args.name, args.counter, at))
+        except ValueError as exc:
+            print(f"motcua: {exc}", file=sys.stderr)
             return 1
-        print(f"Token {args.id} revoked.")
-    db.conn.close()
+    elif args.command == "device" and args.device_command == "list":
+        for row in auth.list_devices(db):
+            state = f"enrolled {row['enrolled_at']}" if row["enrolled_at"] else f"invited until {row['invite_until']}"
+            counter = f"counter {row['counter_id']}" if row["counter_id"] else ""
+            print(f"{row['id']:>4}  {row['kind']:<7}  {row['name']:<20}  {counter:<11} {state}")
+    else:
+        revoke = auth.revoke_token if args.command == "token" else auth.revoke_device
+        if not revoke(db, args.id, at):
+            print(f"motcua: no {args.command} with id {args.id}", file=sys.stderr)
+            return 1
+        print(f"{args.command.capitalize()} {args.id} revoked.")
     return 0
+
+
+def first_enrolment_links(config: dict, base: str) -> list[str]:
+    """Until a kiosk is enrolled, `serve` prints fresh one-time links, so that a
+    newcomer gets a working kiosk and rating tablet from what `make run` prints."""
+    from . import auth
+    from .db import connect
+
+    db = connect(config["database"]["path"])
+    try:
+        if auth.any_enrolled(db, "kiosk"):
+            return []
+        at = datetime.now(ZoneInfo(config["center"]["timezone"]))
+        lines = ["  one-time links that enrol the browser opening them (valid 24 h; more: motcua device invite):",
+                 f"  {'kiosk':<11}{invite_link(config, db, 'kiosk', 'Máy lấy số 1', None, at, base)}"]
+        first = db.execute("SELECT id FROM counters ORDER BY position, id LIMIT 1").fetchone()
+        if first is not None:
+            lines.append(f"  {'rating':<11}{invite_link(config, db, 'rating', None, first[0], at, base)}")
+        return lines
+    finally:
+        db.conn.close()
+
+
+def invite_link(config: dict, db, kind: str, name: str | None, counter: int | None, at: datetime,
+                base: str | None = None) -> str:
+    """A one-time enrolment link for a device, at server.public_url (or `base`)."""
+    from . import auth
+
+    if name is None and counter is not None:
+        row = db.execute("SELECT name FROM counters WHERE id = ?", (counter,)).fetchone()
+        name = row[0] if row else ""
+    code = auth.invite_device(db, kind, name if name is not None else "Máy lấy số", counter, at)
+    base = config["server"]["public_url"] or base or f"http://127.0.0.1:{config['server']['port']}"
+    return f"{base}/enroll/{code}"
 
 
 def _printer_agent(args) -> int:

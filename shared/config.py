@@ -110,7 +110,8 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     if db_path != ":memory:":
         db_path = str((base_dir / db_path).resolve())
 
-    server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms"})
+    server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
+                                      "max_connections", "max_connections_per_address", "idle_timeout_s"})
     kiosk = _section(raw, "kiosk", {"max_tickets_per_minute"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
@@ -122,7 +123,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         },
         "database": {"path": db_path},
         "kiosk": {
-            "max_tickets_per_minute": _int(kiosk.get("max_tickets_per_minute", 12),
+            "max_tickets_per_minute": _int(kiosk.get("max_tickets_per_minute", 40),
                                            "kiosk.max_tickets_per_minute", 0),
         },
         "server": {
@@ -131,6 +132,10 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "async_mode": _choice(server.get("async_mode", "eventlet"), "server.async_mode", ASYNC_MODES),
             "public_url": _text(server.get("public_url", ""), "server.public_url", allow_empty=True).rstrip("/"),
             "state_coalesce_ms": _int(server.get("state_coalesce_ms", 100), "server.state_coalesce_ms", 0, 1000),
+            "max_connections": _int(server.get("max_connections", 2000), "server.max_connections", 50, 100000),
+            "max_connections_per_address": _int(server.get("max_connections_per_address", 40),
+                                                "server.max_connections_per_address", 0),
+            "idle_timeout_s": _int(server.get("idle_timeout_s", 60), "server.idle_timeout_s", 2, 3600),
         },
         "queue": {
             "priority_policy": _choice(

@@ -5,7 +5,15 @@ while a kiosk writes, a busy timeout so writers queue instead of failing, and
 foreign keys on. Writes go through `immediate()`, which takes the write lock
 up front (BEGIN IMMEDIATE): a deferred transaction that reads and then writes
 can fail or race when two kiosks press at once.
+
+A write that cannot get the lock within BUSY_TIMEOUT_S fails with "database is
+locked", which the app answers with 503 `busy` ("thử lại"), never a 500.
+
+Under eventlet a blocking SQLite call would freeze every screen, so the server
+entry point sets `blocking.run` to eventlet's thread pool: each statement, and
+the reading of its rows, then runs on a real OS thread (see OffloadedConnection).
 """
+import os
 import secrets
 import sqlite3
 import threading
@@ -14,14 +22,67 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import blocking
+
 SCHEMA = Path(__file__).resolve().parent.parent / "schema.sql"
+BUSY_TIMEOUT_S = 5
 
 
-def connect(path: str) -> sqlite_utils.Database:
+class _Rows:
+    """A statement's whole result, read on the worker thread: what an offloaded
+    `execute` returns in place of a cursor (the cursor API that sqlite-utils and
+    the domain use)."""
+
+    def __init__(self, cursor: sqlite3.Cursor):
+        self.description = cursor.description
+        self.lastrowid = cursor.lastrowid
+        self._rows = cursor.fetchall()
+        self.rowcount = cursor.rowcount
+        self._next = 0
+
+    def fetchone(self):
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self):
+        rows, self._next = self._rows[self._next:], len(self._rows)
+        return rows
+
+    def fetchmany(self, size=1):
+        rows = self._rows[self._next:self._next + size]
+        self._next += len(rows)
+        return rows
+
+    def __iter__(self):
+        while (row := self.fetchone()) is not None:
+            yield row
+
+    def close(self):
+        self._rows = []
+
+
+class OffloadedConnection(sqlite3.Connection):
+    """A connection whose statements run through `blocking.run` (a no-op call
+    outside eventlet), so a lock wait or a long query never stalls the event loop."""
+
+    def execute(self, sql, parameters=()):
+        return blocking.run(lambda: _Rows(super(OffloadedConnection, self).execute(sql, parameters)))
+
+    def executemany(self, sql, seq_of_parameters):
+        return blocking.run(lambda: _Rows(super(OffloadedConnection, self).executemany(sql, seq_of_parameters)))
+
+    def executescript(self, script):
+        return blocking.run(lambda: _Rows(super(OffloadedConnection, self).executescript(script)))
+
+
+def connect(path: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> sqlite_utils.Database:
     """Open a connection; it is used by one thread (or request) at a time."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s, check_same_thread=False,
+                           factory=OffloadedConnection)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
@@ -80,6 +141,7 @@ def init_database(db: sqlite_utils.Database, config: dict) -> None:
     never undoes what was changed during the day.
     """
     db.conn.executescript(SCHEMA.read_text(encoding="utf-8"))
+    _add_columns(db)
     with immediate(db):
         for position, service in enumerate(config["services"]):
             db.execute(
@@ -100,12 +162,36 @@ def init_database(db: sqlite_utils.Database, config: dict) -> None:
                     "INSERT INTO counter_services (counter_id, service, position) VALUES (?, ?, ?)",
                     [(counter_id, code, i) for i, code in enumerate(counter["services"])],
                 )
-        db.execute(
-            "INSERT OR IGNORE INTO settings (key, value) VALUES ('secret_key', ?)",
-            (secrets.token_hex(32),),
-        )
+        # Releases before device credentials kept the cookie secret here, where a
+        # copy of a backup could forge a supervisor's cookie: it now lives in a file.
+        db.execute("DELETE FROM settings WHERE key = 'secret_key'")
 
 
-def setting(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
+# Columns added after a center may already have gone live: CREATE TABLE IF NOT
+# EXISTS does not add them to an existing table, so they are added here.
+ADDED_COLUMNS = {"tickets": {"device_id": int}, "tokens": {"revoked_at": str}}
+
+
+def _add_columns(db: sqlite_utils.Database) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        for name, kind in columns.items():
+            if name not in db[table].columns_dict:
+                db[table].add_column(name, kind)
+    db.execute("CREATE INDEX IF NOT EXISTS tickets_device ON tickets (device_id, issued_at)")
+
+
+def secret_key(database_path: str) -> str:
+    """The key that signs cookies: a 0600 file beside the database, made once.
+
+    Kept out of the database so that a copied backup cannot forge a cookie; an
+    in-memory database gets a key for this process only."""
+    if database_path == ":memory:":
+        return secrets.token_hex(32)
+    path = Path(database_path + ".secret")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()

@@ -6,6 +6,7 @@ at once) costs each display two small messages, not fourteen. Both reach every
 screen through one fan-out (shared/fanout.py), which keeps them in order.
 Names and payloads are documented in docs/api.md.
 """
+import logging
 import threading
 import time
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from . import fanout, queue, voice
 from .auth import allowed, identify
 from .web import get_db, now, settings
 
+log = logging.getLogger("motcua.events")
 socketio = SocketIO()
 broadcast = fanout.Broadcaster(socketio)
 
@@ -112,13 +114,29 @@ def called(ticket: dict, recall: bool) -> None:
     changed()
 
 
-def day_rollover(app) -> None:
-    """Forever: at each local midnight, close the old day and refresh every screen."""
+ROLLOVER_RETRY_S = 60
+
+
+def day_rollover(app, retry_s: float = ROLLOVER_RETRY_S) -> None:
+    """Forever: at each local midnight, close the old day and refresh every screen.
+
+    A failure (a locked or full disk at midnight) is logged and tried again a
+    minute later; it never ends the loop, or numbers would not restart until a
+    restart. Tickets issued meanwhile close the old day themselves."""
     tz = ZoneInfo(app.config["MOTCUA"]["center"]["timezone"])
+    wait = None
     while True:
-        moment = datetime.now(tz)
-        midnight = (moment + timedelta(days=1)).replace(hour=0, minute=0, second=1, microsecond=0)
-        socketio.sleep((midnight - moment).total_seconds())
-        with app.app_context():
-            queue.start_day(get_db(), now())
+        if wait is None:
+            moment = datetime.now(tz)
+            midnight = (moment + timedelta(days=1)).replace(hour=0, minute=0, second=1, microsecond=0)
+            wait = (midnight - moment).total_seconds()
+        socketio.sleep(wait)
+        try:
+            with app.app_context():
+                queue.start_day(get_db(), now())
+        except Exception:  # noqa: BLE001 - whatever it was, the loop must live
+            log.exception("starting the new day failed; trying again in %s s", retry_s)
+            wait = retry_s
+            continue
+        wait = None
         changed(app)

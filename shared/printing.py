@@ -22,6 +22,7 @@ from typing import Callable
 from escpos.capabilities import CAPABILITIES
 from escpos.printer import File, Network, Serial, Usb
 
+from . import blocking
 from .ticket_image import WIDTHS, TicketSlip, png_bytes, render_ticket
 
 LOCAL_KINDS = ("network", "usb", "serial", "file")
@@ -187,11 +188,10 @@ def validate_printer_config(raw: dict | None) -> dict:
 # writes everywhere, and no file creation when a device node is missing.
 
 
-# Hooks for the async server. Only the server's entry point knows about eventlet
-# (shared/server.py sets these when it monkey-patches): `offload` runs a job that
-# blocks in C (libusb, pyserial) on a real OS thread; `raw_write` is an os.write
+# Hook for the async server. Only the server's entry point knows about eventlet
+# (shared/server.py sets it when it monkey-patches): `raw_write` is an os.write
 # that returns EAGAIN instead of waiting on the event loop without a time limit.
-offload: Callable[[Callable[[], None]], None] = lambda job: job()
+# Jobs that block in C (libusb, pyserial) run through `blocking.run`.
 raw_write: Callable[[int, memoryview], int] = os.write
 
 
@@ -377,7 +377,7 @@ def print_slip(cfg: dict, slip: TicketSlip) -> None:
             printer.close()
 
     if cfg["kind"] in ("usb", "serial"):
-        offload(job)
+        blocking.run(job)
     else:
         job()
 

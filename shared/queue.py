@@ -7,8 +7,9 @@ audit event, so what is announced has always been stored first and the day
 can be replayed from the `events` table.
 """
 import json
+import math
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .db import immediate
 
@@ -35,6 +36,16 @@ class Conflict(QueueError):
     """The request is well formed but the queue's current state forbids it."""
 
     code = "conflict"
+
+
+class TooFast(QueueError):
+    """One kiosk issued its minute's worth of tickets; `retry_after` says when the next may go."""
+
+    code = "too_many_tickets"
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"Máy lấy số đang cấp quá nhanh. Vui lòng chờ {retry_after} giây rồi chạm lại.")
+        self.retry_after = retry_after
 
 
 def stamp(at: datetime) -> str:
@@ -147,10 +158,29 @@ def start_day(db, at: datetime) -> None:
         _close_previous_days(db, at)
 
 
-def issue_ticket(db, service: str, priority: bool, at: datetime) -> dict:
-    """Give a citizen the next number of a field: never duplicated, never skipped."""
+def _check_pace(db, device_id: int, per_minute: int, at: datetime) -> None:
+    """At most `per_minute` tickets from one kiosk in any minute, counted in the
+    database (so every server process agrees and nothing grows in memory)."""
+    window_start = at - timedelta(minutes=1)
+    rows = db.execute(
+        "SELECT issued_at FROM tickets WHERE device_id = ? AND issued_at > ? ORDER BY issued_at DESC LIMIT ?",
+        (device_id, stamp(window_start), per_minute),
+    ).fetchall()
+    if len(rows) >= per_minute:
+        oldest = datetime.fromisoformat(rows[-1][0])
+        raise TooFast(max(1, math.ceil((oldest - window_start).total_seconds())))
+
+
+def issue_ticket(db, service: str, priority: bool, at: datetime,
+                 device_id: int | None = None, per_minute: int = 0) -> dict:
+    """Give a citizen the next number of a field: never duplicated, never skipped.
+
+    `device_id` is the enrolled kiosk asking; with `per_minute` it may issue at
+    most that many tickets in any minute (a stuck touch screen, a misused kiosk)."""
     token = secrets.token_urlsafe(12)
     with immediate(db):
+        if device_id is not None and per_minute:
+            _check_pace(db, device_id, per_minute, at)
         _close_previous_days(db, at)
         field = db.execute("SELECT * FROM services WHERE code = ?", (service,)).fetchone()
         if field is None:
@@ -170,9 +200,10 @@ def issue_ticket(db, service: str, priority: bool, at: datetime) -> dict:
         number = field["prefix"] + str(field["start"] + seq[0] - 1).zfill(field["digits"])
         ticket_id = db.execute(
             """INSERT INTO tickets (day, service, issued_service, seq, number, priority,
-                                    issued_at, arrived_at, token)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (day, service, service, seq[0], number, int(bool(priority)), stamp(at), stamp(at), token),
+                                    issued_at, arrived_at, token, device_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (day, service, service, seq[0], number, int(bool(priority)), stamp(at), stamp(at), token,
+             device_id),
         ).lastrowid
         _event(db, at, "issued", ticket_id, service=service, number=number, priority=bool(priority))
     ticket = get_ticket(db, ticket_id)

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from .queue import QueueError
 
 MAX_DAYS = 366
+FIRST_YEAR, LAST_YEAR = 2000, 2999  # a date outside is a typo, and 9999-12-31 + 1 day overflows
 
 
 def parse_range(start: str | None, end: str | None, today: date) -> tuple[date, date]:
@@ -44,6 +45,8 @@ def parse_range(start: str | None, end: str | None, today: date) -> tuple[date, 
         last = date.fromisoformat(end) if end else first
     except ValueError:
         raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_date") from None
+    if not (FIRST_YEAR <= first.year and last.year <= LAST_YEAR):
+        raise QueueError(f"Ngày phải trong các năm {FIRST_YEAR} đến {LAST_YEAR}.", "invalid_date")
     if last < first or (last - first).days >= MAX_DAYS:
         raise QueueError(f"Khoảng ngày phải từ 1 đến {MAX_DAYS} ngày.", "invalid_range")
     return first, last
@@ -258,13 +261,25 @@ def table(report: dict, name: str) -> tuple[str, list[str], list[list]]:
     return title, headers, [[first[1](r)] + [c[1](r) for c in columns] for r in rows(report)]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value):
+    """A name typed by staff (a counter, an officer) must stay text in a spreadsheet:
+    one starting like a formula gets a leading apostrophe, which Excel and
+    LibreOffice show as plain text instead of running it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(report: dict, name: str) -> bytes:
     """UTF-8 with a byte order mark, so Excel shows the Vietnamese headers correctly."""
     _title, headers, rows = table(report, name)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([["" if v is None else as_text(v) for v in row] for row in rows])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -284,7 +299,11 @@ def to_xlsx(report: dict, names: list[str], center: str) -> bytes:
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append([as_text(v) for v in row])
+        for cells in sheet.iter_rows():  # text stays text: never a formula cell
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
         sheet.column_dimensions["A"].width = 32
         sheet.freeze_panes = "B3"
     out = io.BytesIO()

@@ -5,10 +5,22 @@ and Socket.IO are imported, so the rest of the code stays async-agnostic and
 `server.async_mode: threading` remains a real switch. Listening sockets get
 TCP_NODELAY (accepted sockets inherit it on Linux): without it, small
 websocket frames wait ~40 ms for Nagle's algorithm and delayed ACKs.
+
+The hall network carries hundreds of phones that nobody vouches for, so both
+servers bound what a client can hold: an idle connection is closed after
+`server.idle_timeout_s`, one address may hold at most
+`server.max_connections_per_address`, and the whole server at most
+`server.max_connections` (docs/security.md).
 """
+import logging
+import resource
 import socket
 import sys
+import threading
 import warnings
+import weakref
+
+log = logging.getLogger("motcua.server")
 
 
 def _nodelay(sock: socket.socket) -> socket.socket:
@@ -66,20 +78,79 @@ def prepare(mode: str) -> None:
     eventlet.monkey_patch()
     from eventlet import patcher, tpool
 
-    from . import fanout, printing
+    from . import blocking, fanout, printing
 
-    printing.offload = tpool.execute
+    blocking.run = tpool.execute
     printing.raw_write = patcher.original("os").write
     fanout.direct_writer = _eventlet_writer
     print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
           file=sys.stderr)
 
 
+class ConnectionCap:
+    """Open connections per client address, so that one phone (or script) cannot
+    take the slots the hall's screens need. A connection counts until its socket
+    is closed; closed ones are noticed lazily, at the next accept."""
+
+    def __init__(self, total: int, per_address: int):
+        self.total, self.per_address = total, per_address
+        self._open: dict[str, list[weakref.ref]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _alive(ref: weakref.ref) -> bool:
+        sock = ref()
+        return sock is not None and sock.fileno() != -1
+
+    def admit(self, address: str, sock) -> bool:
+        with self._lock:
+            for key in list(self._open):
+                alive = [ref for ref in self._open[key] if self._alive(ref)]
+                if alive:
+                    self._open[key] = alive
+                else:
+                    del self._open[key]
+            mine = self._open.setdefault(address, [])
+            if (self.per_address and len(mine) >= self.per_address) or \
+                    sum(map(len, self._open.values())) >= self.total:
+                if not mine:
+                    del self._open[address]
+                return False
+            mine.append(weakref.ref(sock))
+            return True
+
+
+class _CappedListener:
+    """An eventlet listening socket whose accept() turns away connections over the cap."""
+
+    def __init__(self, sock, cap: ConnectionCap):
+        self.sock, self.cap = sock, cap
+
+    def accept(self):
+        while True:
+            conn, address = self.sock.accept()
+            if self.cap.admit(address[0], conn):
+                return conn, address
+            log.warning("connection from %s refused: connection limit reached", address[0])
+            conn.close()
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+def _allow_descriptors(needed: int) -> None:
+    """Each connection is a file descriptor; the usual soft limit (1,024) is below a hall's."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def serve(config: dict, host: str | None = None, port: int | None = None) -> int:
     """Run until killed; `prepare` must have run first."""
-    host = host or config["server"]["host"]
-    port = port or config["server"]["port"]
-    mode = config["server"]["async_mode"]
+    cfg = config["server"]
+    host = host or cfg["host"]
+    port = port or cfg["port"]
 
     from . import events, queue
     from .app import create_app
@@ -89,25 +160,46 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     with app.app_context():
         queue.start_day(get_db(), now())
     events.socketio.start_background_task(events.day_rollover, app)
-    _print_urls(config, host, port)
-    if mode == "eventlet":
+    base = cfg["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    _print_urls(config, base)
+    _allow_descriptors(cfg["max_connections"] + 256)  # + the database, clips, printer, logs
+    cap = ConnectionCap(cfg["max_connections"], cfg["max_connections_per_address"])
+    if cfg["async_mode"] == "eventlet":
         import eventlet
         import eventlet.wsgi
 
-        listener = _nodelay(eventlet.listen((host, port)))
-        eventlet.wsgi.server(listener, app, log_output=False)
+        listener = _CappedListener(_nodelay(eventlet.listen((host, port), backlog=512)), cap)
+        eventlet.wsgi.server(listener, app, log_output=False, max_size=cfg["max_connections"],
+                             keepalive=cfg["idle_timeout_s"], socket_timeout=cfg["idle_timeout_s"])
     else:
-        from werkzeug.serving import make_server
+        from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-        server = make_server(host, port, app, threaded=True)
+        class Handler(WSGIRequestHandler):
+            timeout = cfg["idle_timeout_s"]  # a read that waits longer ends the connection
+
+        class Server(ThreadedWSGIServer):
+            request_queue_size = 512
+
+            def verify_request(self, request, client_address):
+                if cap.admit(client_address[0], request):
+                    return True
+                log.warning("connection from %s refused: connection limit reached", client_address[0])
+                return False
+
+        server = Server(host, port, app, handler=Handler)
         _nodelay(server.socket)
         server.serve_forever()
     return 0
 
 
-def _print_urls(config: dict, host: str, port: int) -> None:
-    base = config["server"]["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+def _print_urls(config: dict, base: str) -> None:
+    """The pages, and for a center with no kiosk yet, one-time links that enrol
+    this browser as the kiosk and as the first counter's rating tablet."""
     print(f"motcua serving {config['center']['name']}", flush=True)
     for label, path in (("kiosk", "/kiosk"), ("counter", "/counter"), ("display", "/display"),
-                        ("supervisor", "/supervisor"), ("reports", "/reports")):
+                        ("supervisor", "/supervisor"), ("devices", "/devices"), ("reports", "/reports")):
         print(f"  {label:<11}{base}{path}", flush=True)
+    from .cli import first_enrolment_links
+
+    for line in first_enrolment_links(config, base):
+        print(line, flush=True)

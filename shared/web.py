@@ -4,6 +4,7 @@ Blueprints stay thin by leaning on these: parse with `json_body`, check the
 caller with `require`, call the domain, return JSON.
 """
 import functools
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -37,38 +38,97 @@ def now() -> datetime:
     return clock() if clock else datetime.now(ZoneInfo(settings()["center"]["timezone"]))
 
 
+def absolute_url(path: str) -> str:
+    """A link for another device (printed, in a QR code, an enrolment link):
+    server.public_url when set, else the address this request came in on."""
+    return (settings()["server"]["public_url"] or request.host_url.rstrip("/")) + path
+
+
 def phone_url(token: str) -> str:
-    """The citizen's status page, as printed and shown in QR codes: server.public_url when
-    set, else the address this request came in on."""
-    base = settings()["server"]["public_url"] or request.host_url.rstrip("/")
-    return f"{base}/t/{token}"
+    """The citizen's status page, as printed and shown in QR codes."""
+    return absolute_url(f"/t/{token}")
 
 
-def error(status: int, code: str, message: str):
-    return jsonify({"error": code, "message": message}), status
+def error(status: int, code: str, message: str, **extra):
+    return jsonify({"error": code, "message": message, **extra}), status
+
+
+MAX_DEPTH = 16          # no request of the API nests deeper
+SQLITE_INT = 2 ** 63    # SQLite integers are signed 64-bit
+
+
+def _check_values(data) -> None:
+    """Refuse what would fail deeper down: lone surrogates (not storable as UTF-8),
+    integers SQLite cannot hold, and needless nesting. Iterative: a hostile
+    document must not exhaust the stack here either."""
+    pending = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise QueueError("Dữ liệu gửi lên lồng nhau quá sâu.", "invalid_json")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise QueueError("Văn bản gửi lên chứa ký tự không hợp lệ.", "invalid_text") from None
+        elif isinstance(value, int) and not isinstance(value, bool) and not -SQLITE_INT <= value < SQLITE_INT:
+            raise QueueError("Số gửi lên quá lớn.", "invalid_number")
+        elif isinstance(value, dict):
+            pending.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+
+
+def slow_down(code: str, message: str, retry_after: int):
+    """429 with when to try again, for people (the message) and programs (Retry-After)."""
+    response, status = error(429, code, message, retry_after=retry_after)
+    response.headers["Retry-After"] = str(retry_after)
+    return response, status
 
 
 def json_body(required: bool = True) -> dict:
     """The request's JSON object; an empty body counts as {} when not required."""
-    data = request.get_json(silent=True)
-    if data is None and not required and not request.get_data():
+    raw = request.get_data(cache=True)
+    if not raw and not required:
         return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
+        data = None
     if not isinstance(data, dict):
         raise QueueError("Dữ liệu gửi lên phải là một đối tượng JSON.", "invalid_json")
+    _check_values(data)
     return data
 
 
-def who() -> dict | None:
-    """The caller: a Bearer token, else the token id saved in the login session."""
+def only_keys(body: dict, *allowed: str) -> dict:
+    """Refuse keys the endpoint does not know: a typo must not pass silently."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise QueueError(f"Trường không được hỗ trợ: {unknown[0]}.", "unknown_field")
+    return body
+
+
+def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return auth.identify(get_db(), header[7:].strip())
-    if "token_id" in session:
-        row = get_db().execute(
-            "SELECT id, role, name FROM tokens WHERE id = ?", (session["token_id"],)
-        ).fetchone()
-        return dict(row) if row else None
-    return None
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def who() -> dict | None:
+    """The staff caller: a Bearer token, else the server-side session of a login."""
+    if "who" not in g:
+        token = _bearer()
+        g.who = (auth.identify(get_db(), token) if token is not None
+                 else auth.session_holder(get_db(), session.get("staff"), now()))
+    return g.who
+
+
+def device() -> dict | None:
+    """The enrolled device asking: a Bearer credential, else the cookie its enrolment set."""
+    if "device" not in g:
+        secret = _bearer()
+        g.device = auth.identify_device(get_db(), secret if secret is not None else session.get("device"))
+    return g.device
 
 
 def require(role: str):
@@ -82,6 +142,20 @@ def require(role: str):
             if not auth.allowed(caller, role):
                 return error(403, "forbidden", "Tài khoản này không có quyền thực hiện thao tác này.")
             g.caller = caller
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def require_device(kind: str):
+    """Only an enrolled device of this kind (a kiosk, a rating tablet) may call the view."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            enrolled = device()
+            if enrolled is None or enrolled["kind"] != kind:
+                return error(403, "device_not_enrolled",
+                             "Thiết bị này chưa được đăng ký. Xin nhờ cán bộ phụ trách đăng ký máy.")
             return view(*args, **kwargs)
         return wrapped
     return decorate

@@ -1,4 +1,5 @@
 """Shared fixtures: a demo config on a temporary database, an app, a real server process."""
+import functools
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from shared.auth import create_token
+from shared.auth import create_token, enrol_device, invite_device
 from shared.config import validate
 from shared.db import connect, init_database
 
@@ -81,9 +82,26 @@ def app(config, clock):
     return application
 
 
+def invite(config, kind: str, name: str, counter_id=None) -> str:
+    """A one-time enrolment code, as `motcua device invite` makes one."""
+    database = connect(config["database"]["path"])
+    try:
+        return invite_device(database, kind, name, counter_id, datetime.now(TZ))
+    finally:
+        database.conn.close()
+
+
+def enrolled_client(app, config, kind="kiosk", name="Sảnh", counter_id=None):
+    """A test client that opened its enrolment link, as a kiosk's or tablet's browser does."""
+    test_client = app.test_client()
+    assert test_client.get(f"/enroll/{invite(config, kind, name, counter_id)}").status_code == 302
+    return test_client
+
+
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(app, config):
+    """The app's test client, enrolled as a kiosk (so it may issue tickets)."""
+    return enrolled_client(app, config)
 
 
 def _token(config, role):
@@ -92,6 +110,27 @@ def _token(config, role):
         return create_token(database, role, f"test {role}", datetime.now(TZ))
     finally:
         database.conn.close()
+
+
+def device_secret(config, kind: str, name: str, counter_id=None) -> str:
+    """An enrolled device's credential, as a kiosk program gets it from /api/devices/enrol."""
+    database = connect(config["database"]["path"])
+    try:
+        return enrol_device(database, invite(config, kind, name, counter_id), datetime.now(TZ))[1]
+    finally:
+        database.conn.close()
+
+
+@pytest.fixture
+def kiosk(app, config):
+    """Bearer headers of an enrolled kiosk: only these may issue tickets."""
+    return {"Authorization": f"Bearer {device_secret(config, 'kiosk', 'Sảnh')}"}
+
+
+@pytest.fixture
+def rating_tablet(app, config):
+    """Bearer headers of the rating tablet enrolled for counter 1."""
+    return {"Authorization": f"Bearer {device_secret(config, 'rating', 'Quầy 1', 1)}"}
 
 
 @pytest.fixture
@@ -135,6 +174,26 @@ class Server:
 
     def token(self, role: str) -> dict:
         return {"Authorization": f"Bearer {self.cli('token', 'create', '--role', role).splitlines()[-1]}"}
+
+    def enrol_link(self, kind: str, name: str | None = None, counter: int | None = None) -> str:
+        """A one-time enrolment link (at this server) for a browser page to open first."""
+        args = ["device", "invite", "--kind", kind]
+        args += ["--name", name] if name else []
+        args += ["--counter", str(counter)] if counter is not None else []
+        path = urlparse(self.cli(*args).strip().splitlines()[-1]).path
+        return self.url + path
+
+    @functools.cached_property
+    def kiosk(self) -> dict:
+        """Bearer headers of this server's enrolled kiosk (made on first use)."""
+        return self.device("kiosk", "Sảnh")
+
+    def device(self, kind: str, name: str | None = None, counter: int | None = None) -> dict:
+        """Bearer headers of a device enrolled through the API, as kiosk software would."""
+        code = self.enrol_link(kind, name, counter).rsplit("/", 1)[1]
+        reply = requests.post(self.url + "/api/devices/enrol", json={"code": code}, timeout=10)
+        reply.raise_for_status()
+        return {"Authorization": f"Bearer {reply.json()['secret']}"}
 
     def start(self):
         self.proc = subprocess.Popen(

@@ -27,7 +27,7 @@ def test_the_tablet_asks_the_citizen_who_was_served_before_the_next_is_called(ma
     srv = make_server("eventlet", {"reports": {"rating_hold_s": 4}}).start()
     for _ in range(4):
         issue(srv)
-    tablet = open_page(browser, srv.url + "/rate/1", 1024, 600)
+    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)
     expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
     counter = desk(srv, browser)
     counter.keyboard.press("n")
@@ -71,7 +71,7 @@ def test_the_tablet_asks_the_citizen_who_was_served_before_the_next_is_called(ma
 def test_a_counter_without_a_tablet_calls_at_once(make_server, browser):
     srv = make_server("eventlet").start()
     issue(srv), issue(srv)
-    tablet = open_page(browser, srv.url + "/rate/1", 1024, 600)  # the tablet of another counter
+    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)  # another counter's
     expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
     counter = desk(srv, browser, counter_id=2)
     counter.keyboard.press("n")

@@ -32,7 +32,7 @@ def open_page(browser, url, width=1280, height=900):
 
 
 def issue(srv, service="HT", priority=False):
-    response = requests.post(srv.url + "/api/tickets", json={"service": service, "priority": priority}, timeout=5)
+    response = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": service, "priority": priority}, timeout=5)
     assert response.status_code == 201
     return response.json()
 
@@ -116,7 +116,7 @@ def test_fourteen_counters_fit_the_hall_display(srv, browser):
     for code in fields + ["TKQ"] + fields:
         issue(srv, code)
     for counter_id in range(1, 15):
-        requests.post(f"{srv.url}/api/counters/{counter_id}/call-next", headers=officer, timeout=5).raise_for_status()
+        requests.post(f"{srv.url}/api/counters/{counter_id}/call-next", headers=officer, timeout=5, json={}).raise_for_status()
     notice = "Ngày cao điểm: trung tâm mở thêm 7 quầy. Xin cảm ơn công dân đã kiên nhẫn chờ."
     requests.put(srv.url + "/api/notice", json={"text": notice}, headers=boss, timeout=5).raise_for_status()
     for width, height in ((1920, 1080), (1366, 768)):
@@ -149,7 +149,7 @@ def test_fourteen_counters_fit_the_hall_display(srv, browser):
 def test_hall_display_recovers_after_a_server_restart(srv, browser):
     officer = srv.token("officer")
     issue(srv)
-    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5).raise_for_status()
+    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).raise_for_status()
     hall = open_page(browser, srv.url + "/display", 1366, 768)
     sync_api.expect(tile_number(hall, 1)).to_have_text("1001")
     hall.evaluate("window.__notReloaded = true")
@@ -160,7 +160,7 @@ def test_hall_display_recovers_after_a_server_restart(srv, browser):
     assert float(tile_number(hall, 1).evaluate("e => getComputedStyle(e).opacity")) < 0.2
     srv.start()
     issue(srv)
-    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5).raise_for_status()
+    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).raise_for_status()
     sync_api.expect(tile_number(hall, 1)).to_have_text("1002", timeout=10000)
     sync_api.expect(hall.locator("#status")).to_have_attribute("data-status", "online")
     assert not hall.evaluate("document.body.classList.contains('stale')")
@@ -173,8 +173,8 @@ def test_two_quick_calls_are_announced_in_order_without_overlap(srv, browser):
     first, second = issue(srv, "HT"), issue(srv, "CT")
     hall = open_page(browser, srv.url + "/display", 1366, 768)
     sync_api.expect(hall.locator("#status")).to_have_attribute("data-status", "online")
-    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5).raise_for_status()
-    requests.post(srv.url + "/api/counters/3/call-next", headers=officer, timeout=5).raise_for_status()
+    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).raise_for_status()
+    requests.post(srv.url + "/api/counters/3/call-next", headers=officer, timeout=5, json={}).raise_for_status()
     hall.wait_for_function("Announcer.log.filter(e => e.event === 'end').length >= 2", timeout=30000)
     log = hall.evaluate("Announcer.log")
     assert [(e["id"], e["event"]) for e in log] == [

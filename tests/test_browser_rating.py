@@ -12,8 +12,8 @@ from playwright import sync_api
 def test_rate_a_finished_ticket_and_see_it_in_the_report(make_server, browser):
     srv = make_server("eventlet").start()
     officer, supervisor = srv.token("officer"), srv.token("supervisor")
-    ticket = requests.post(srv.url + "/api/tickets", json={"service": "HT"}, timeout=5).json()
-    called = requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5).json()
+    ticket = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
+    called = requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).json()
     assert called["ticket"]["id"] == ticket["id"]
 
     outside = []
@@ -28,7 +28,7 @@ def test_rate_a_finished_ticket_and_see_it_in_the_report(make_server, browser):
         sync_api.expect(rate.locator("#counter-name")).to_have_text("Quầy 1")
         sync_api.expect(rate.locator("#ask")).to_be_hidden()  # nothing finished yet: nothing to rate
 
-        finished = requests.post(srv.url + "/api/counters/1/finish", headers=officer, timeout=5)
+        finished = requests.post(srv.url + "/api/counters/1/finish", headers=officer, timeout=5, json={})
         assert finished.status_code == 200
         sync_api.expect(rate.locator("#ask")).to_be_visible()  # pushed by the live `state`
         sync_api.expect(rate.locator("#number")).to_have_text(ticket["number"])

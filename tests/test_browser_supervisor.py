@@ -21,10 +21,10 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
     boss = srv.token("supervisor")
     officer = {"Authorization": "Bearer " + srv.cli("token", "create", "--role", "officer",
                                                    "--name", "Nguyễn Thị Lan").splitlines()[-1]}
-    numbers = [requests.post(srv.url + "/api/tickets", json={"service": code}, timeout=5).json()["number"]
+    numbers = [requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": code}, timeout=5).json()["number"]
                for code in ("HT", "HT", "HT", "CT")]
     assert numbers == ["1001", "1002", "1003", "2001"]
-    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5).raise_for_status()
+    requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).raise_for_status()
 
     outside = []
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
@@ -61,8 +61,8 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
         assert len(reads) == before + 1
 
         # Changes made elsewhere reach the page through the live `state`.
-        requests.post(srv.url + "/api/counters/1/finish", headers=officer, timeout=5).raise_for_status()
-        requests.post(srv.url + "/api/counters/3/pause", headers=officer, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/counters/1/finish", headers=officer, timeout=5, json={}).raise_for_status()
+        requests.post(srv.url + "/api/counters/3/pause", headers=officer, timeout=5, json={}).raise_for_status()
         sync_api.expect(ht.locator(".served")).to_have_text("1")
         sync_api.expect(q1.locator(".served")).to_have_text("1")
         sync_api.expect(q1.locator(".current")).to_have_text("—")
@@ -72,13 +72,13 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
         dd = page.locator('#fields tr[data-service="DD"]')
         dd.get_by_role("button", name="Ngừng nhận số").click()
         sync_api.expect(dd.locator(".badge")).to_have_text("Đã ngừng")
-        refused = requests.post(srv.url + "/api/tickets", json={"service": "DD"}, timeout=5)
+        refused = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "DD"}, timeout=5)
         assert refused.status_code == 409 and refused.json()["error"] == "service_closed"
         kiosk = requests.get(srv.url + "/api/kiosk/services", timeout=5).json()
         assert next(s for s in kiosk if s["code"] == "DD")["open"] is False
         dd.get_by_role("button", name="Mở lại").click()
         sync_api.expect(dd.locator(".badge")).to_have_text("Đang phát số")
-        assert requests.post(srv.url + "/api/tickets", json={"service": "DD"}, timeout=5).status_code == 201
+        assert requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "DD"}, timeout=5).status_code == 201
         sync_api.expect(dd.locator(".queued")).to_have_text("1")
 
         # The only counter of Đất đai closes: the page says that nobody serves its citizen.
@@ -122,13 +122,13 @@ def supervisor_page(srv, browser, boss):
 def peak_day(srv, boss, officer):
     """7 more counters, everyone calling, one paused, one field left to nobody."""
     for code in ("HT", "HT", "CT", "DD", "LDXH", "BHYT", "CU", "TKQ", "DKKD") * 2:
-        requests.post(srv.url + "/api/tickets", json={"service": code}, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": code}, timeout=5).raise_for_status()
     for i, code in enumerate(["HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"], start=8):
         requests.post(srv.url + "/api/counters", headers=boss, json={"name": f"Quầy {i}", "services": [code]},
                       timeout=5).raise_for_status()
     for counter_id in range(1, 15):
-        requests.post(srv.url + f"/api/counters/{counter_id}/call-next", headers=officer, timeout=5)
-    requests.post(srv.url + "/api/counters/4/pause", headers=officer, timeout=5).raise_for_status()
+        requests.post(srv.url + f"/api/counters/{counter_id}/call-next", headers=officer, timeout=5, json={})
+    requests.post(srv.url + "/api/counters/4/pause", headers=officer, timeout=5, json={}).raise_for_status()
     for counter_id in (2, 13):  # the two counters of Cư trú
         requests.patch(srv.url + f"/api/counters/{counter_id}", headers=boss, json={"open": False},
                        timeout=5).raise_for_status()
@@ -173,8 +173,8 @@ def test_live_updates_leave_focus_and_a_half_made_edit_alone(make_server, browse
         sync_api.expect(q1.locator(".current")).to_have_text("—")
         close5 = page.locator('#counters tr[data-counter="5"]').get_by_role("button", name="Đóng quầy")
         close5.focus()
-        requests.post(srv.url + "/api/tickets", json={"service": "HT"}, timeout=5).raise_for_status()
-        requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).raise_for_status()
         sync_api.expect(q1.locator(".current")).to_contain_text("1001")
         assert page.evaluate("document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.counter") == "5"
         sync_api.expect(close5).to_be_focused()
@@ -186,8 +186,8 @@ def test_live_updates_leave_focus_and_a_half_made_edit_alone(make_server, browse
         ct = editor.locator("label", has_text="Chứng thực").locator("input")
         ct.check()
         ct.focus()
-        requests.post(srv.url + "/api/tickets", json={"service": "CT"}, timeout=5).raise_for_status()
-        requests.post(srv.url + "/api/counters/3/call-next", headers=officer, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "CT"}, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/counters/3/call-next", headers=officer, timeout=5, json={}).raise_for_status()
         sync_api.expect(page.locator('#counters tr[data-counter="3"] .current')).to_contain_text("2001")
         sync_api.expect(editor).to_be_visible()
         sync_api.expect(ct).to_be_checked()

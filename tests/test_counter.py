@@ -10,19 +10,19 @@ def issue(client, service="HT", priority=False):
 
 def test_call_next_recall_finish(client, officer):
     ticket = issue(client)
-    response = client.post("/api/counters/1/call-next", headers=officer)
+    response = client.post("/api/counters/1/call-next", headers=officer, json={})
     assert response.status_code == 200
     called = response.get_json()
     assert called["called"] is True and called["ticket"]["id"] == ticket["id"]
     assert called["ticket"]["counter"] == {"id": 1, "name": "Quầy 1"}
     assert client.get(f"/api/tickets/{ticket['id']}").get_json()["status"] == "called"
-    counter = client.post("/api/counters/1/recall", headers=officer).get_json()
+    counter = client.post("/api/counters/1/recall", headers=officer, json={}).get_json()
     assert counter["current"]["id"] == ticket["id"]
     assert client.get(f"/api/tickets/{ticket['id']}").get_json()["recalls"] == 1
-    counter = client.post("/api/counters/1/finish", headers=officer).get_json()
+    counter = client.post("/api/counters/1/finish", headers=officer, json={}).get_json()
     assert counter["current"] is None
     assert client.get(f"/api/tickets/{ticket['id']}").get_json()["status"] == "done"
-    empty = client.post("/api/counters/1/call-next", headers=officer).get_json()
+    empty = client.post("/api/counters/1/call-next", headers=officer, json={}).get_json()
     assert empty == {"ticket": None, "called": False}
 
 
@@ -36,8 +36,8 @@ def test_double_click_with_after_calls_once(client, officer):
 
 def test_no_show_then_called_back(client, officer):
     ticket = issue(client)
-    client.post("/api/counters/1/call-next", headers=officer)
-    assert client.post("/api/counters/1/no-show", headers=officer).get_json()["current"] is None
+    client.post("/api/counters/1/call-next", headers=officer, json={})
+    assert client.post("/api/counters/1/no-show", headers=officer, json={}).get_json()["current"] is None
     assert client.get(f"/api/tickets/{ticket['id']}").get_json()["status"] == "no_show"
     response = client.post("/api/counters/2/call", headers=officer, json={"ticket": ticket["id"]})
     assert response.status_code == 200 and response.get_json()["ticket"]["counter"]["id"] == 2
@@ -45,16 +45,16 @@ def test_no_show_then_called_back(client, officer):
 
 def test_transfer_pause_resume(client, officer):
     ticket = issue(client)
-    client.post("/api/counters/1/call-next", headers=officer)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
     counter = client.post("/api/counters/1/transfer", headers=officer, json={"service": "CT"}).get_json()
     assert counter["current"] is None
     moved = client.get(f"/api/tickets/{ticket['id']}").get_json()
     assert (moved["service"], moved["number"], moved["status"]) == ("CT", "1001", "waiting")
-    assert client.post("/api/counters/3/pause", headers=officer).get_json()["paused"] is True
-    response = client.post("/api/counters/3/call-next", headers=officer)
+    assert client.post("/api/counters/3/pause", headers=officer, json={}).get_json()["paused"] is True
+    response = client.post("/api/counters/3/call-next", headers=officer, json={})
     assert response.status_code == 409 and response.get_json()["error"] == "counter_paused"
-    assert client.post("/api/counters/3/resume", headers=officer).get_json()["paused"] is False
-    assert client.post("/api/counters/3/call-next", headers=officer).get_json()["ticket"]["id"] == ticket["id"]
+    assert client.post("/api/counters/3/resume", headers=officer, json={}).get_json()["paused"] is False
+    assert client.post("/api/counters/3/call-next", headers=officer, json={}).get_json()["ticket"]["id"] == ticket["id"]
 
 
 @pytest.mark.parametrize("action, body, status, code", [
@@ -70,14 +70,13 @@ def test_transfer_pause_resume(client, officer):
     ("call-next", {"after": "x"}, 400, "invalid_after"),
 ])
 def test_bad_counter_actions(client, officer, action, body, status, code):
-    kwargs = {"json": body} if body is not None else {}
-    response = client.post(f"/api/counters/1/{action}", headers=officer, **kwargs)
+    response = client.post(f"/api/counters/1/{action}", headers=officer, json=body if body is not None else {})
     assert response.status_code == status
     assert response.get_json()["error"] == code
 
 
 def test_unknown_counter_is_404(client, officer):
-    response = client.post("/api/counters/99/call-next", headers=officer)
+    response = client.post("/api/counters/99/call-next", headers=officer, json={})
     assert response.status_code == 404 and response.get_json()["error"] == "counter_not_found"
 
 
@@ -108,7 +107,7 @@ def test_supervisor_opens_seven_more_counters_and_reassigns(client, supervisor):
     assert counter["open"] is False
     # Supervisors may also act as officers.
     issue(client, "DD")
-    assert client.post("/api/counters/14/call-next", headers=supervisor).get_json()["called"] is True
+    assert client.post("/api/counters/14/call-next", headers=supervisor, json={}).get_json()["called"] is True
 
 
 @pytest.mark.parametrize("body, code", [
@@ -147,14 +146,14 @@ def test_session_login_for_pages(client, config):
     assert client.post("/api/login", json={"token": token}).get_json()["role"] == "officer"
     assert client.get("/api/me").get_json()["role"] == "officer"
     issue(client)
-    assert client.post("/api/counters/1/call-next").get_json()["called"] is True
-    client.post("/api/logout")
-    assert client.post("/api/counters/1/finish").status_code == 401
+    assert client.post("/api/counters/1/call-next", json={}).get_json()["called"] is True
+    client.post("/api/logout", json={})
+    assert client.post("/api/counters/1/finish", json={}).status_code == 401
 
 
 def test_actions_are_logged_with_who_did_them(client, officer, db):
     issue(client)
-    client.post("/api/counters/1/call-next", headers=officer)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
     actor = db.execute("SELECT actor FROM events WHERE kind = 'called'").fetchone()[0]
     assert actor.startswith("officer:") and "test officer" in actor
 
@@ -164,12 +163,12 @@ def test_counter_and_supervisor_pages_are_served(client):
     assert client.get("/supervisor").status_code == 200
 
 
-def test_a_revoked_token_ends_its_sessions(client, config, db):
+def test_a_revoked_token_ends_its_sessions(client, config, db, clock):
     from conftest import _token
     from shared.auth import list_tokens, revoke_token
 
     assert client.post("/api/login", json={"token": _token(config, "officer")}).status_code == 200
     assert client.get("/api/me").status_code == 200
-    assert revoke_token(db, list_tokens(db)[-1]["id"])
+    assert revoke_token(db, list_tokens(db)[-1]["id"], clock())
     assert client.get("/api/me").status_code == 401
-    assert client.post("/api/counters/1/call-next").status_code == 401
+    assert client.post("/api/counters/1/call-next", json={}).status_code == 401

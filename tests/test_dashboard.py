@@ -271,7 +271,7 @@ def test_dashboard_over_http(app, client, clock, officer, supervisor):
     clock.tick(300)
     client.post("/api/tickets", json={"service": "HT"})
     clock.tick(120)
-    client.post("/api/counters/1/call-next", headers=officer)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
     clock.tick(90)
     app.extensions["motcua.printer"].update(ok=False, error="hết giấy")
     board = client.get("/api/dashboard", headers=supervisor).get_json()

@@ -39,6 +39,7 @@ def test_every_error_code_is_documented():
     code = "\n".join(p.read_text(encoding="utf-8") for p in SOURCES)
     codes = set(re.findall(r'(?:QueueError|NotFound|Conflict)\([^)]*?"([a-z_]+)"\)', code, re.S))
     codes |= set(re.findall(r'error\(\d{3}, "([a-z_]+)"', code))
+    codes |= set(re.findall(r'slow_down\("([a-z_]+)"', code)) | set(re.findall(r'^    code = "([a-z_]+)"', code, re.M))
     assert "daily_cap_reached" in codes and "unauthorized" in codes
     for name in codes:
         assert f"`{name}`" in API, name

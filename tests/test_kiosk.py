@@ -1,6 +1,8 @@
 """Kiosk API: fields and ticket issue, including every kind of bad input."""
 import pytest
 
+from conftest import enrolled_client
+
 
 def test_services_list_fields_with_waiting_counts(client):
     client.post("/api/tickets", json={"service": "CT"})
@@ -65,7 +67,7 @@ def test_closed_field_and_daily_cap_get_409(client, supervisor, db):
 
 def test_unknown_api_path_and_method_are_json(client):
     assert client.get("/api/nothing").get_json()["error"] == "not_found"
-    response = client.delete("/api/tickets/1")
+    response = client.delete("/api/tickets/1", json={})
     assert response.status_code == 405 and response.get_json()["error"] == "method_not_allowed"
 
 
@@ -79,9 +81,10 @@ def test_numbers_are_handed_out_only_in_working_hours(raw_config, clock):
     from shared.config import validate
 
     raw_config["center"]["hours"] = {"mon-fri": ["07:30-11:30", "13:30-17:00"], "sat": ["07:30-11:30"]}
-    app = create_app(validate(raw_config))
+    config = validate(raw_config)
+    app = create_app(config)
     app.config["CLOCK"] = clock
-    client = app.test_client()
+    client = enrolled_client(app, config)
     assert client.get("/api/hours").get_json()["open"] is True  # Monday 07:30
     assert client.post("/api/tickets", json={"service": "HT"}).status_code == 201
     clock.at = clock.at.replace(hour=12)
@@ -94,13 +97,43 @@ def test_numbers_are_handed_out_only_in_working_hours(raw_config, clock):
 
 
 def test_one_kiosk_cannot_issue_a_pile_of_tickets(raw_config, clock):
+    """The limit is the enrolled kiosk's, counted in the database; it says when to try again."""
     from shared.app import create_app
     from shared.config import validate
 
     raw_config["kiosk"] = {"max_tickets_per_minute": 3}
-    client = create_app(validate(raw_config)).test_client()
-    statuses = [client.post("/api/tickets", json={"service": "HT", "kiosk": "A"}).status_code for _ in range(5)]
+    config = validate(raw_config)
+    app = create_app(config)
+    app.config["CLOCK"] = clock
+    first, second = enrolled_client(app, config, name="A"), enrolled_client(app, config, name="B")
+    statuses = []
+    for _ in range(5):
+        statuses.append(first.post("/api/tickets", json={"service": "HT"}).status_code)
+        clock.tick(10)
     assert statuses == [201, 201, 201, 429, 429]
-    refused = client.post("/api/tickets", json={"service": "HT", "kiosk": "A"}).get_json()
-    assert refused["error"] == "too_many_tickets" and refused["message"]
-    assert client.post("/api/tickets", json={"service": "HT", "kiosk": "B"}).status_code == 201
+    refused = first.post("/api/tickets", json={"service": "HT"})
+    body = refused.get_json()
+    assert body["error"] == "too_many_tickets" and body["retry_after"] == 10  # the first was 50 s ago
+    assert refused.headers["Retry-After"] == "10" and "10 giây" in body["message"]
+    assert second.post("/api/tickets", json={"service": "HT"}).status_code == 201
+    clock.tick(10)
+    assert first.post("/api/tickets", json={"service": "HT"}).status_code == 201
+
+
+def test_only_enrolled_kiosks_issue_tickets(app, config, kiosk):
+    """A phone on the hall network has no credential: no tickets, no priority."""
+    stranger = app.test_client()
+    for headers in ({}, {"Authorization": "Bearer made-up"}):
+        refused = stranger.post("/api/tickets", json={"service": "HT", "priority": True}, headers=headers)
+        assert refused.status_code == 403 and refused.get_json()["error"] == "device_not_enrolled"
+    assert "chưa được đăng ký" in stranger.get("/kiosk").get_data(as_text=True)
+    tablet = enrolled_client(app, config, "rating", "Quầy 1", 1)  # enrolled, but not as a kiosk
+    assert tablet.post("/api/tickets", json={"service": "HT"}).status_code == 403
+    assert stranger.post("/api/tickets", json={"service": "HT"}, headers=kiosk).status_code == 201
+
+
+def test_the_kiosk_name_comes_from_its_enrolment_not_the_request(client):
+    """Picking a new name per request was how one phone emptied a field's day."""
+    response = client.post("/api/tickets", json={"service": "HT", "kiosk": "fresh name"})
+    assert response.status_code == 400 and response.get_json()["error"] == "unknown_field"
+    assert 'data-kiosk="Sảnh"' in client.get("/kiosk").get_data(as_text=True)

@@ -6,6 +6,7 @@ import pytest
 import requests
 import socketio
 
+from conftest import enrolled_client
 from escpos_fakes import FakeNetworkPrinter, assert_same_pixels, decode_ticket
 from shared.printer_agent import PrinterAgent
 from shared.ticket_image import TicketSlip, render_ticket
@@ -21,13 +22,15 @@ def fake_printer():
 
 
 def printer_app(raw_config, clock, printer_cfg):
+    """An app with this printer, and a test client enrolled as its kiosk."""
     from shared.app import create_app
     from shared.config import validate
 
     raw_config["printer"] = printer_cfg
-    app = create_app(validate(raw_config))
+    config = validate(raw_config)
+    app = create_app(config)
     app.config["CLOCK"] = clock
-    return app
+    return app, enrolled_client(app, config)
 
 
 def expected_slip(ticket, counters, url_base="http://localhost"):
@@ -50,10 +53,9 @@ def wait_for(predicate, timeout=10.0):
 
 
 def test_each_ticket_prints_once_as_raster_then_cut(raw_config, clock, fake_printer):
-    app = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": fake_printer.port,
+    app, client = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": fake_printer.port,
                                           "width_px": WIDTH, "footer": "Số chỉ có giá trị trong ngày.",
                                           "timeout_s": 2})
-    client = app.test_client()
     tickets = [client.post("/api/tickets", json={"service": s, "priority": p}).get_json()
                for s, p in (("HT", False), ("HT", True), ("LDXH", False))]
     jobs = fake_printer.wait_jobs(3)
@@ -70,9 +72,8 @@ def test_each_ticket_prints_once_as_raster_then_cut(raw_config, clock, fake_prin
 def test_dead_printer_never_slows_ticket_issue_and_is_reported(raw_config, clock, fake_printer, db):
     port = fake_printer.port
     fake_printer.stop()
-    app = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": port,
+    app, client = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": port,
                                           "width_px": WIDTH, "timeout_s": 3})
-    client = app.test_client()
     started = time.monotonic()
     statuses = [client.post("/api/tickets", json={"service": "CT"}).status_code for _ in range(20)]
     elapsed = time.monotonic() - started
@@ -99,15 +100,16 @@ def test_printer_agent_prints_its_kiosks_tickets(make_server, fake_printer):
                           "width_px": WIDTH, "timeout_s": 2})
     agent.start()
     try:
-        ticket = requests.post(server.url + "/api/tickets", json={"service": "HT", "kiosk": "Kiosk A"},
-                               timeout=5).json()
+        ticket = requests.post(server.url + "/api/tickets", headers=server.device("kiosk", "Kiosk A"),
+                               json={"service": "HT"}, timeout=5).json()
         printed, commands = decode_ticket(fake_printer.wait_jobs(1)[0])
         assert printed.width == WIDTH and commands[-1][0] == "cut"
         slip = expected_slip(ticket, ["Quầy 1", "Quầy 2"], server.url)
         slip.footer = ""
         assert_same_pixels(printed, render_ticket(slip, WIDTH))
         # A kiosk with no agent: the ticket is still issued, the fault is shown.
-        response = requests.post(server.url + "/api/tickets", json={"service": "HT", "kiosk": "Kiosk B"}, timeout=5)
+        response = requests.post(server.url + "/api/tickets", headers=server.device("kiosk", "Kiosk B"),
+                                 json={"service": "HT"}, timeout=5)
         assert response.status_code == 201
         state = requests.get(server.url + "/api/state", timeout=5).json()
         assert state["printer"]["ok"] is False and "Kiosk B" in state["printer"]["error"]

@@ -16,7 +16,7 @@ def test_ticket_by_token_tells_the_citizen_everything(client, officer, clock):
     assert [c["name"] for c in status["counters"]] == ["Quầy 1", "Quầy 2"]
     assert status["estimate"]["minutes"] is None and status["estimate"]["reason"] == "not_enough_data"
     assert "token" not in status
-    client.post("/api/counters/1/call-next", headers=officer)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
     status = client.get(f"/api/t/{first['token']}").get_json()
     assert status["status"] == "called" and status["counter"]["name"] == "Quầy 1"
     assert status["counters"][0]["current"] == "1001"

@@ -7,6 +7,8 @@ from shared import queue, ratings
 from shared.config import ConfigError, validate
 from shared.queue import Conflict, NotFound, QueueError
 
+from conftest import enrolled_client
+
 ACTOR = "officer:1:Nguyễn Thị Lan"
 
 
@@ -182,39 +184,50 @@ def test_config_errors_name_the_key(raw_config, reports, key):
 
 # --- through the API -----------------------------------------------------------------------------
 
-def test_rating_through_the_api(client, officer, clock):
-    assert client.get("/api/counters/1/rating").get_json()["ticket"] is None
-    nothing = client.post("/api/counters/1/rating", json={"ticket": 1, "score": 1})
+def test_rating_through_the_api(app, config, client, officer, clock):
+    tablet = enrolled_client(app, config, "rating", "Quầy 1", 1)
+    assert tablet.get("/api/counters/1/rating").get_json()["ticket"] is None
+    nothing = tablet.post("/api/counters/1/rating", json={"ticket": 1, "score": 1})
     assert nothing.status_code == 404  # no ticket 1 yet
     ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
-    refused = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
+    refused = tablet.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
     assert refused.status_code == 409 and refused.get_json()["error"] == "not_rateable"
-    client.post("/api/counters/1/call-next", headers=officer)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
     clock.tick(180)
-    client.post("/api/counters/1/finish", headers=officer)
+    client.post("/api/counters/1/finish", headers=officer, json={})
     clock.tick(3)
-    now = client.get("/api/counters/1/rating").get_json()
+    now = tablet.get("/api/counters/1/rating").get_json()
     assert now["ticket"]["number"] == ticket["number"] and now["counter"] == {"id": 1, "name": "Quầy 1"}
     assert "token" not in now["ticket"]
-    bad = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 7})
+    bad = tablet.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 7})
     assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_score"
-    assert client.post("/api/counters/1/rating", data="x").get_json()["error"] == "invalid_json"
-    done = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
+    assert tablet.post("/api/counters/1/rating", data="x", content_type="application/json"
+                       ).get_json()["error"] == "invalid_json"
+    # Only this counter's enrolled tablet may rate: not a phone, not a kiosk, not another counter's tablet.
+    other = enrolled_client(app, config, "rating", "Quầy 2", 2)
+    for stranger, code in ((app.test_client(), "device_not_enrolled"), (client, "device_not_enrolled"),
+                           (other, "wrong_counter")):
+        forged = stranger.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 3})
+        assert forged.status_code == 403 and forged.get_json()["error"] == code
+    done = tablet.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
     assert done.status_code == 201 and done.get_json()["label"] == "Rất hài lòng"
-    again = client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
+    again = tablet.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1})
     assert again.status_code == 409 and again.get_json()["error"] == "already_rated"
-    assert client.get("/api/counters/1/rating").get_json()["ticket"] is None
-    assert client.get("/api/counters/42/rating").get_json()["error"] == "counter_not_found"
+    assert tablet.get("/api/counters/1/rating").get_json()["ticket"] is None
+    assert tablet.get("/api/counters/42/rating").get_json()["error"] == "counter_not_found"
 
 
-def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, client, officer, clock):
+def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, config, client, officer, clock):
     from shared.events import socketio
 
     ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
-    client.post("/api/counters/1/call-next", headers=officer)
-    client.post("/api/counters/1/finish", headers=officer)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
+    client.post("/api/counters/1/finish", headers=officer, json={})
     assert client.get("/api/counters/1/rating").get_json()["tablet"] is False  # the counter page asking
-    client.get("/api/counters/1/rating?tablet=1")
+    enrolled_client(app, config, "rating", "Quầy 2", 2).get("/api/counters/1/rating")  # another counter's
+    assert client.get("/api/counters/1/rating").get_json()["tablet"] is False
+    tablet = enrolled_client(app, config, "rating", "Quầy 1", 1)
+    tablet.get("/api/counters/1/rating")
     clock.tick(4)
     desk = client.get("/api/counters/1/rating").get_json()
     assert desk["tablet"] is True and desk["hold_in"] == 11
@@ -222,7 +235,7 @@ def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, client, 
 
     live = socketio.test_client(app)
     live.get_received()
-    assert client.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1}).status_code == 201
+    assert tablet.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1}).status_code == 201
     states = []
     for _ in range(150):
         states = [m for m in live.get_received() if m["name"] == "state"]
@@ -234,6 +247,9 @@ def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, client, 
     assert client.get("/api/counters/1/rating").get_json()["hold_in"] == 0
 
 
-def test_rate_page_is_served(client):
-    page = client.get("/rate/3")
+def test_rate_page_needs_the_counters_tablet(app, config, client):
+    page = enrolled_client(app, config, "rating", "Quầy 3", 3).get("/rate/3")
     assert page.status_code == 200 and 'data-counter="3"' in page.text and "rate.js" in page.text
+    for stranger in (app.test_client(), client):
+        page = stranger.get("/rate/3")
+        assert "chưa được đăng ký" in page.text and "rate.js" not in page.text

@@ -448,7 +448,7 @@ def test_reports_page_shows_tables_and_charts(peak_client):
     assert f"/api/reports/fields.xlsx?from={DAY}&amp;to={DAY}" in page
     bad = client.get("/reports?from=2026-13-01&plan=x").text
     assert "Ngày phải có dạng YYYY-MM-DD." in bad and 'id="summary"' in bad  # today's report, and why
-    client.post("/api/logout")
+    client.post("/api/logout", json={})
     assert 'id="login-form"' in client.get("/reports").text
 
 

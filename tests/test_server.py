@@ -10,9 +10,9 @@ def test_kill_9_and_restart_keeps_queues_counters_and_numbering(make_server):
     server = make_server("eventlet").start()
     officer = server.token("officer")
     supervisor = server.token("supervisor")
-    issued = [requests.post(server.url + "/api/tickets", json={"service": "HT"}, timeout=5).json()
+    issued = [requests.post(server.url + "/api/tickets", headers=server.kiosk, json={"service": "HT"}, timeout=5).json()
               for _ in range(4)]
-    requests.post(server.url + "/api/counters/1/call-next", headers=officer, timeout=5)
+    requests.post(server.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={})
     requests.post(server.url + "/api/counters", headers=supervisor,
                   json={"name": "Quầy 8", "services": ["HT"]}, timeout=5)
     requests.patch(server.url + "/api/counters/3", headers=supervisor, json={"open": False}, timeout=5)
@@ -26,19 +26,19 @@ def test_kill_9_and_restart_keeps_queues_counters_and_numbering(make_server):
     assert after["services"] == before["services"]
     assert after["counters"][0]["current"]["number"] == issued[0]["number"]
     assert len(after["counters"]) == 8 and after["counters"][2]["open"] is False
-    fresh = requests.post(server.url + "/api/tickets", json={"service": "HT"}, timeout=5).json()
+    fresh = requests.post(server.url + "/api/tickets", headers=server.kiosk, json={"service": "HT"}, timeout=5).json()
     assert fresh["number"] == "1005"
     # Tokens survive too, and the queue carries on in order.
-    nxt = requests.post(server.url + "/api/counters/1/call-next", headers=officer, timeout=5).json()
+    nxt = requests.post(server.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).json()
     assert nxt["ticket"]["number"] == issued[1]["number"]
 
 
 def test_threading_mode_serves_and_restarts(make_server):
     server = make_server("threading").start()
-    number = requests.post(server.url + "/api/tickets", json={"service": "CT"}, timeout=5).json()["number"]
+    number = requests.post(server.url + "/api/tickets", headers=server.kiosk, json={"service": "CT"}, timeout=5).json()["number"]
     server.kill()
     server.start()
-    again = requests.post(server.url + "/api/tickets", json={"service": "CT"}, timeout=5).json()["number"]
+    again = requests.post(server.url + "/api/tickets", headers=server.kiosk, json={"service": "CT"}, timeout=5).json()["number"]
     assert (number, again) == ("2001", "2002")
 
 

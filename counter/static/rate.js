@@ -7,7 +7,6 @@
   var $ = function (id) { return document.getElementById(id); };
   var counterId = $("rate").dataset.counter;
   var path = "/api/counters/" + counterId + "/rating";
-  var poll = path + "?tablet=1";   // marks this tablet present: the counter holds its next call for it
   var shown = null, restTimer = null, busy = false;
 
   function screen(name) {
@@ -47,7 +46,7 @@
   }
 
   function refresh() {
-    Live.api("GET", poll).then(function (data) {
+    Live.api("GET", path).then(function (data) {
       $("counter-name").textContent = data.counter.name;
       if (data.ticket && data.ticket.id !== shown && !busy) ask(data);
       if (!data.ticket && !$("ask").hidden) screen("idle");

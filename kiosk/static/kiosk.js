@@ -5,7 +5,6 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var RETURN_S = 20, LOCK_MS = 1500;
-  var kiosk = new URLSearchParams(location.search).get("kiosk") || "";
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
   var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none", backTimer = null, countdown = 0, shown = null, fetching = false, again = false;
 
@@ -105,9 +104,7 @@
     busy = true;
     $("services").classList.add("locked");
     $("error").textContent = "";
-    var body = { service: code, priority: priority };
-    if (kiosk) body.kiosk = kiosk;
-    Live.api("POST", "/api/tickets", body)
+    Live.api("POST", "/api/tickets", { service: code, priority: priority })
       .then(show)
       .catch(function (err) {
         $("error").textContent = err.message || t("offline");

@@ -63,14 +63,16 @@
     return err;
   }
 
-  /* JSON over fetch with the API's error shape turned into an Error. A request that never
-     reached the server, or an answer that is not ours, gets a Vietnamese message saying what
-     to do (code "network" or "bad_response"), never the browser's English. */
+  /* JSON over fetch with the API's error shape turned into an Error. Every change
+     is sent as JSON, even without a body: the server refuses any other kind, which
+     is what keeps other sites' forms from acting with this page's cookie. A request that
+     never reached the server, or an answer that is not ours, gets a Vietnamese message
+     saying what to do (code "network" or "bad_response"), never the browser's English. */
   function api(method, path, body) {
     var init = { method: method, headers: {}, credentials: "same-origin" };
-    if (body !== undefined) {
+    if (method !== "GET") {
       init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
+      init.body = JSON.stringify(body === undefined ? {} : body);
     }
     return fetch(path, init).catch(function () {
       throw failure("Không kết nối được máy chủ. Kiểm tra dây mạng hoặc Wi-Fi của máy này rồi thử lại;"
