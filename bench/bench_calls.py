@@ -187,6 +187,7 @@ def motcua_server(workdir, port, coalesce_ms=None):
     raw["server"]["async_mode"] = "eventlet"
     raw["center"].pop("hours", None)  # measure on any day
     raw["kiosk"] = {"max_tickets_per_minute": 0}  # 8 threads play kiosks at machine speed
+    raw["server"]["max_connections_per_address"] = 0  # every simulated display is on 127.0.0.1
     for c in raw["counters"]:
         c["services"] = [s["code"] for s in raw["services"]]
     raw["counters"] += [{"name": f"Quầy {i}", "services": c["services"]} for i in range(8, COUNTERS + 1)]
@@ -195,17 +196,23 @@ def motcua_server(workdir, port, coalesce_ms=None):
     cli = [sys.executable, "-m", "shared.cli", "--config", str(cfg)]
     token = subprocess.run(cli + ["token", "create", "--role", "officer"], cwd=ROOT, check=True,
                            capture_output=True, text=True).stdout.splitlines()[-1]
+    invites = [subprocess.run(cli + ["device", "invite", "--kind", "kiosk", "--name", f"Kiosk {i}"], cwd=ROOT,
+                              check=True, capture_output=True, text=True).stdout.strip().rsplit("/", 1)[1]
+               for i in range(8)]
     proc = start_server(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, token, raw
+    return proc, token, raw, invites
 
 
-def issue_throughput(url, total, services):
+def issue_throughput(url, total, services, invites):
+    """8 enrolled kiosks issuing at machine speed, each on its own connection."""
     per_thread = total // 8
     errors = []
 
     def kiosk(i):
         with requests.Session() as s:
+            secret = s.post(url + "/api/devices/enrol", json={"code": invites[i]}, timeout=10).json()["secret"]
+            s.headers["Authorization"] = f"Bearer {secret}"
             for k in range(per_thread):
                 r = s.post(url + "/api/tickets", json={"service": services[(i + k) % len(services)]}, timeout=10)
                 if r.status_code != 201:
@@ -285,10 +292,10 @@ def main():
         workdir = Path(tmp)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc, token, raw = motcua_server(workdir, port, args.coalesce_ms)
+        proc, token, raw, invites = motcua_server(workdir, port, args.coalesce_ms)
         try:
             wait_up(url, "/api/services", proc)
-            rate, errors = issue_throughput(url, args.tickets, [s["code"] for s in raw["services"]])
+            rate, errors = issue_throughput(url, args.tickets, [s["code"] for s in raw["services"]], invites)
             problems = check_numbers(str(workdir / "bench.db"), raw)
             headers = {"Authorization": f"Bearer {token}"}
 

@@ -39,6 +39,10 @@ class Server:
         return subprocess.run([sys.executable, "-m", "shared.cli", "--config", str(self.config), *args],
                               cwd=ROOT, capture_output=True, text=True, check=True, timeout=60).stdout
 
+    def enrol_path(self, *args) -> str:
+        """The path of a one-time enrolment link (`motcua device invite ARGS`)."""
+        return "/enroll/" + self.cli("device", "invite", *args).strip().rsplit("/", 1)[1]
+
     def start(self):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "--config", str(self.config), "serve",
@@ -64,11 +68,11 @@ def post(srv, path, headers=None, **body):
     return r.json()
 
 
-def morning(srv, officer):
+def morning(srv, officer, kiosk):
     """A busy morning on 7 counters: some served, a no-show, people waiting in every field."""
     for code, n in (("HT", 9), ("CT", 7), ("DD", 4), ("DKKD", 3), ("LDXH", 4), ("BHYT", 2), ("CU", 3), ("TKQ", 3)):
         for i in range(n):
-            post(srv, "/api/tickets", service=code, priority=(i == 3))
+            post(srv, "/api/tickets", kiosk, service=code, priority=(i == 3))
     for counter_id in range(1, 8):
         post(srv, f"/api/counters/{counter_id}/call-next", officer)
     time.sleep(0.3)
@@ -88,7 +92,9 @@ def shoot(out: Path):
         officer = {"Authorization": f"Bearer {token}"}
         srv.start()
         try:
-            morning(srv, officer)
+            kiosk = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
+                "--kind", "kiosk", "--name", "Lối vào").rsplit("/", 1)[1])["secret"]}
+            morning(srv, officer, kiosk)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
 
@@ -106,7 +112,7 @@ def shoot(out: Path):
                     pg.screenshot(path=str(out / name))
                     print(out / name)
 
-                kiosk = page(1280, 1024, "/kiosk?kiosk=Sảnh")
+                kiosk = page(1280, 1024, srv.enrol_path("--kind", "kiosk", "--name", "Sảnh"))
                 kiosk.locator('button[data-service="HT"]').wait_for()
                 save(kiosk, "kiosk.png")
                 kiosk.click('button[data-service="CT"]')
@@ -145,7 +151,7 @@ def shoot(out: Path):
                 }).raise_for_status()
                 for i, code in enumerate(["HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"], start=8):
                     post(srv, "/api/counters", {"Authorization": f"Bearer {boss}"}, name=f"Quầy {i}", services=[code])
-                    post(srv, "/api/tickets", service=code)
+                    post(srv, "/api/tickets", kiosk, service=code)
                     post(srv, f"/api/counters/{i}/call-next", officer)
                 for width, height in ((1920, 1080), (1366, 768)):
                     hall = page(width, height, "/display")

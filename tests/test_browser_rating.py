@@ -24,7 +24,7 @@ def test_rate_a_finished_ticket_and_see_it_in_the_report(make_server, browser):
         local_only(tablet, outside)
         tablet.set_default_timeout(8000)
         rate = tablet.new_page()
-        rate.goto(srv.url + "/rate/1")
+        rate.goto(srv.enrol_link("rating", counter=1))  # lands on /rate/1, enrolled
         sync_api.expect(rate.locator("#counter-name")).to_have_text("Quầy 1")
         sync_api.expect(rate.locator("#ask")).to_be_hidden()  # nothing finished yet: nothing to rate
 
@@ -42,7 +42,7 @@ def test_rate_a_finished_ticket_and_see_it_in_the_report(make_server, browser):
         now = requests.get(srv.url + "/api/counters/1/rating", timeout=5).json()
         assert now["ticket"] is None
         again = requests.post(srv.url + "/api/counters/1/rating", json={"ticket": ticket["id"], "score": 3},
-                              timeout=5)
+                              headers=srv.device("rating", counter=1), timeout=5)
         assert again.status_code == 409 and again.json()["error"] == "already_rated"
 
         desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
