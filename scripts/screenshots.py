@@ -27,6 +27,7 @@ class Server:
         raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
         raw["database"]["path"] = str(workdir / "motcua.db")
         raw["server"]["async_mode"] = "threading"
+        raw["kiosk"] = {"max_tickets_per_minute": 0}  # the morning is issued at machine speed
         self.config = workdir / "config.yaml"
         self.config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         with socket.socket() as s:
@@ -83,6 +84,19 @@ def morning(srv, officer, kiosk):
     post(srv, "/api/counters/4/pause", officer)
 
 
+def desks(page, save, token, boss):
+    """The officer's desk and the supervisor's dashboard on the peak day: 14 counters open."""
+    for width, height, path, secret, ready, name in (
+            (1280, 800, "/counter?counter=1", token, "#current:not(.none)", "counter.png"),
+            (1920, 1080, "/supervisor", boss, '#counters tr[data-counter="14"]', "supervisor.png")):
+        pg = page(width, height, path)
+        pg.fill("#token", secret)
+        pg.click("#login-form button[type=submit]")
+        pg.locator(ready).wait_for()
+        save(pg, name)
+        pg.context.close()
+
+
 def shoot(out: Path):
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,9 +106,9 @@ def shoot(out: Path):
         officer = {"Authorization": f"Bearer {token}"}
         srv.start()
         try:
-            kiosk = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
+            kiosk_auth = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
                 "--kind", "kiosk", "--name", "Lối vào").rsplit("/", 1)[1])["secret"]}
-            morning(srv, officer, kiosk)
+            morning(srv, officer, kiosk_auth)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
 
@@ -128,13 +142,6 @@ def shoot(out: Path):
                 save(phone, "phone.png")
                 phone.context.close()
 
-                counter = page(1280, 800, "/counter")
-                counter.fill("#token", token)
-                counter.click("#login-form button[type=submit]")
-                counter.wait_for_function("document.getElementById('current').textContent !== '—'")
-                save(counter, "counter.png")
-                counter.context.close()
-
                 hall = page(1920, 1080, "/display")
                 hall.wait_for_function("document.querySelectorAll('.tile').length === 7")
                 post(srv, "/api/counters/5/call-next", officer)
@@ -151,7 +158,7 @@ def shoot(out: Path):
                 }).raise_for_status()
                 for i, code in enumerate(["HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"], start=8):
                     post(srv, "/api/counters", {"Authorization": f"Bearer {boss}"}, name=f"Quầy {i}", services=[code])
-                    post(srv, "/api/tickets", kiosk, service=code)
+                    post(srv, "/api/tickets", kiosk_auth, service=code)
                     post(srv, f"/api/counters/{i}/call-next", officer)
                 for width, height in ((1920, 1080), (1366, 768)):
                     hall = page(width, height, "/display")
@@ -159,6 +166,7 @@ def shoot(out: Path):
                     post(srv, "/api/counters/3/call-next", officer)
                     save(hall, f"display-14-{width}x{height}.png" if width != 1920 else "display-14.png")
                     hall.context.close()
+                desks(page, save, token, boss)
                 browser.close()
         finally:
             srv.stop()
