@@ -1,13 +1,11 @@
 """Citizen satisfaction ratings at the counter; no Flask here.
 
-The rating tablet faces the citizen and has no officer login, so the rules
-themselves are the protection: a rating is accepted only for the ticket the
-counter finished most recently (its latest `finished` event), only while that
+Only the tablet enrolled for a counter may rate there (checked by the
+blueprint), and the rules narrow it further: a rating is accepted only for the
+ticket the counter finished most recently (its latest `finished` event), only while that
 ticket is done, only within `reports.rating_window_s` of the finish, only until
 the counter calls its next citizen (from then on the person facing the tablet is
-someone else), and only once (UNIQUE ticket_id). Anyone on the center's network
-can therefore at most rate, once, the citizen who has just left that counter,
-and only if that citizen did not.
+someone else), and only once (UNIQUE ticket_id).
 
 So that the citizen who rates is the one who was served, a counter whose tablet
 is present holds its next call for up to `reports.rating_hold_s` after the
