@@ -4,9 +4,10 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 CONFIG  ?= config.yaml
-# Debian packages the tests use: a real browser, and the voice tools that build clips.
-SYSTEM_TOOLS := chromium espeak-ng sox
-SYSTEM_PKGS  := chromium espeak-ng sox libsox-fmt-all
+# Debian packages the tests use: a real browser, the voice tools that build clips, and
+# Redis for the several-processes tests (the tests start their own redis-server).
+SYSTEM_TOOLS := chromium espeak-ng sox redis-server
+SYSTEM_PKGS  := chromium espeak-ng sox libsox-fmt-all redis-server
 
 .PHONY: run test bench system-deps clean
 

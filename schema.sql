@@ -149,3 +149,13 @@ CREATE INDEX IF NOT EXISTS ratings_day ON ratings (day);
 -- A counter's latest finish (what its rating screen may ask about), found
 -- without scanning the whole audit log.
 CREATE INDEX IF NOT EXISTS events_counter_kind ON events (counter_id, kind);
+
+-- Printer agents connected now (printer.kind: agent), whichever server process
+-- holds their connection; `pid` lets a process tell a live agent from one left
+-- behind by a killed process.
+CREATE TABLE IF NOT EXISTS printer_agents (
+    sid          TEXT PRIMARY KEY,
+    kiosk        TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    connected_at TEXT NOT NULL
+);

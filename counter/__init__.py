@@ -1,7 +1,7 @@
 """Counter officers call and serve citizens; supervisors open, close and assign counters."""
 import logging
 
-from flask import Blueprint, jsonify, render_template, request, session
+from flask import Blueprint, current_app, jsonify, render_template, request, session
 
 from shared import auth, events, queue
 from shared.limits import FailureLimit
@@ -25,20 +25,22 @@ def supervisor_page():
 log = logging.getLogger("motcua.security")
 # Tokens are 144 random bits, so guessing is hopeless; the limit keeps a script
 # from trying anyway (and filling the log) and makes every failure visible.
-_failed_logins = FailureLimit(limit=10, window_s=300)
+bp.record_once(lambda setup: setup.app.extensions.setdefault(
+    "motcua.failed_logins", FailureLimit(limit=10, window_s=300)))
 
 
 @bp.post("/api/login")
 def login():
     """Exchange a token for a server-side session, so a counter PC logs in once."""
     address = request.remote_addr or ""
-    wait = _failed_logins.blocked_for(address)
+    failures = current_app.extensions["motcua.failed_logins"]
+    wait = failures.blocked_for(address)
     if wait:
         return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
     token = only_keys(json_body(), "token").get("token")
     caller = auth.identify(get_db(), token if isinstance(token, str) else None)
     if caller is None:
-        _failed_logins.failed(address)
+        failures.failed(address)
         log.warning("failed login from %s", address)
         queue.log_event(get_db(), now(), "login_failed", address=address)
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")

@@ -14,6 +14,7 @@ from flask import current_app, request
 
 from shared import events, queue
 from shared.events import socketio
+from shared import printing
 from shared.printing import PrintQueue
 from shared.ticket_image import TicketSlip
 from shared.web import get_db, phone_url
@@ -23,7 +24,6 @@ log = logging.getLogger("motcua.printer")
 
 def init_app(app) -> None:
     cfg = app.config["MOTCUA"]["printer"]
-    app.extensions["motcua.printer"] = {"kind": cfg["kind"], "ok": True, "error": None, "at": None}
     if cfg["kind"] not in ("none", "agent", "browser"):
         app.extensions["motcua.print_queue"] = PrintQueue(
             cfg, lambda slip, ok, error: record_result(app, slip.number, ok, error))
@@ -33,14 +33,12 @@ def record_result(app, number: str, ok: bool, error: str | None) -> None:
     """Keep the printer's health for the screens and log every failure."""
     cfg = app.config["MOTCUA"]
     at = datetime.now(ZoneInfo(cfg["center"]["timezone"]))
-    status = app.extensions["motcua.printer"]
-    was_ok = status["ok"]
-    status.update(ok=ok, error=error, at=at.isoformat(timespec="seconds"))
-    if not ok:
-        log.warning("ticket %s not printed: %s", number, error)
-        with app.app_context():
+    with app.app_context():
+        turned = printing.record_health(get_db(), cfg["printer"]["kind"], ok, error, at.isoformat(timespec="seconds"))
+        if not ok:
+            log.warning("ticket %s not printed: %s", number, error)
             queue.log_event(get_db(), at, "print_failed", number=number, error=error)
-    if ok != was_ok:
+    if turned:
         events.changed(app)
 
 

@@ -9,7 +9,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
-from . import fanout
 from .events import socketio
 from .queue import Conflict, NotFound, QueueError, TooFast
 from .web import SQLITE_INT, close_db, error, slow_down
@@ -102,6 +101,28 @@ def create_app(config: dict) -> Flask:
         code, message = HTTP_MESSAGES.get(exc.code, ("bad_request", "Yêu cầu không hợp lệ."))
         return error(exc.code, code, message)
 
-    socketio.init_app(app, async_mode=config["server"]["async_mode"])
-    fanout.install(socketio.server)
+    # Screens answer a ping at least twice per idle timeout, so the server's idle
+    # limit (shared/server.py) never closes a display that is only listening.
+    # With server.message_queue, every process publishes its events to Redis and
+    # delivers everyone's to its own clients: one center, any number of processes.
+    socketio.init_app(app, async_mode=config["server"]["async_mode"],
+                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
+                      message_queue=config["server"]["message_queue"] or None)
+    app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
     return app
+
+
+class _WithoutWebsocketCompression:
+    """Websocket frames go uncompressed, whatever the browser offers.
+
+    Chromium offers permessage-deflate; granted, the server compresses each
+    event once per client, which on a LAN costs more than it saves (measured:
+    latency doubled with 200 displays, docs/performance.md). Removing the offer
+    from the handshake is plain WSGI, so no server library is reached into."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return self.wsgi_app(environ, start_response)

@@ -112,6 +112,9 @@ def _database_command(args, config: dict, db) -> int:
 
     at = datetime.now(ZoneInfo(config["center"]["timezone"]))
     if args.command == "init":
+        from .db import secret_key
+
+        secret_key(config["database"]["path"])
         print(f"Database ready: {config['database']['path']}")
     elif args.command == "token" and args.token_command == "create":
         token = auth.create_token(db, args.role, args.name, at)

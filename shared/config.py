@@ -111,7 +111,8 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         db_path = str((base_dir / db_path).resolve())
 
     server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
-                                      "max_connections", "max_connections_per_address", "idle_timeout_s"})
+                                      "max_connections", "max_connections_per_address", "idle_timeout_s",
+                                      "message_queue"})
     kiosk = _section(raw, "kiosk", {"max_tickets_per_minute"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
@@ -136,6 +137,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "max_connections_per_address": _int(server.get("max_connections_per_address", 40),
                                                 "server.max_connections_per_address", 0),
             "idle_timeout_s": _int(server.get("idle_timeout_s", 60), "server.idle_timeout_s", 2, 3600),
+            "message_queue": _message_queue(server.get("message_queue", "")),
         },
         "queue": {
             "priority_policy": _choice(
@@ -163,6 +165,14 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         except ValueError as exc:  # their messages already start with the dotted key
             raise ConfigError(str(exc)) from None
     return config
+
+
+def _message_queue(value) -> str:
+    """Empty (one process) or a Redis URL that several processes share."""
+    url = _text(value, "server.message_queue", allow_empty=True)
+    if url and not re.match(r"^rediss?://[^/\s]+(/\d+)?$", url):
+        raise ConfigError("server.message_queue: must be empty or a Redis URL such as redis://127.0.0.1:6379/0")
+    return url
 
 
 REPORT_DEFAULTS = {

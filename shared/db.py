@@ -128,7 +128,8 @@ def immediate(db: sqlite_utils.Database):
     try:
         yield db
     except BaseException:
-        db.conn.execute("ROLLBACK")
+        if db.conn.in_transaction:  # SQLite itself rolls back on some errors (a full disk)
+            db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
 

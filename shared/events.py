@@ -2,9 +2,10 @@
 
 `called` goes out at once (the hall must hear it now); `state` is rebuilt
 from the database and throttled, so a burst of changes (14 counters pressing
-at once) costs each display two small messages, not fourteen. Both reach every
-screen through one fan-out (shared/fanout.py), which keeps them in order.
-Names and payloads are documented in docs/api.md.
+at once) costs each display two small messages, not fourteen. Both go through
+Flask-SocketIO's own `emit`, so python-socketio's manager delivers them to every
+client in order, and with `server.message_queue` to the clients of every server
+process. Names and payloads are documented in docs/api.md.
 """
 import logging
 import threading
@@ -15,24 +16,20 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import fanout, queue, voice
+from . import printing, queue, voice
 from .auth import allowed, identify
 from .web import get_db, now, settings
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
-broadcast = fanout.Broadcaster(socketio)
 
 
 def current_state() -> dict:
     db = get_db()
     state = queue.state(db, now(), settings()["queue"]["recent_calls"])
     state["notice"] = queue.notice(db)
-    state["printer"] = current_app.extensions["motcua.printer"]
+    state["printer"] = printing.health(db, settings()["printer"]["kind"])
     return state
-
-
-_printer_agents: dict[str, str] = {}  # Socket.IO sid -> kiosk name
 
 
 @socketio.on("connect")
@@ -47,24 +44,25 @@ def on_connect(auth=None):
         if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
             raise ConnectionRefusedError("unauthorized")
         join_room(f"printer:{kiosk}")
-        _printer_agents[request.sid] = kiosk
+        printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
         return
     emit("state", current_state())
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
-    _printer_agents.pop(request.sid, None)
+    printing.agent_left(get_db(), request.sid)
 
 
 def printer_agent(sid: str) -> str | None:
-    """The kiosk a connected printer agent prints for, or None for any other client."""
-    return _printer_agents.get(sid)
+    """The kiosk a printer agent connected to this process prints for, or None for any other client."""
+    return printing.agent_kiosk(get_db(), sid)
 
 
 def send_to_printer(kiosk: str, slip: dict) -> bool:
-    """Send a ticket to the printer agent of `kiosk`; False when none is connected."""
-    if kiosk not in _printer_agents.values():
+    """Send a ticket to the printer agent of `kiosk` (connected to any server process);
+    False when none is connected."""
+    if not printing.has_agent(get_db(), kiosk):
         return False
     socketio.emit("print", {"slip": slip}, to=f"printer:{kiosk}")
     return True
@@ -93,7 +91,7 @@ class _StateBroadcast:
             self._pending = False  # a change from here on schedules another flush
         self._last_sent = time.monotonic()
         with app.app_context():
-            broadcast.emit("state", current_state())
+            socketio.emit("state", current_state())
 
 
 _state_throttle = _StateBroadcast()
@@ -107,7 +105,7 @@ def changed(app=None) -> None:
 def called(ticket: dict, recall: bool) -> None:
     """A number was called (or called again): announce it at once, then refresh state."""
     counter = ticket["counter"]
-    broadcast.emit("called", {
+    socketio.emit("called", {
         "ticket": ticket, "counter": counter, "recall": recall,
         "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"]),
     })

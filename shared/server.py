@@ -13,6 +13,7 @@ servers bound what a client can hold: an idle connection is closed after
 `server.max_connections` (docs/security.md).
 """
 import logging
+import os
 import resource
 import socket
 import sys
@@ -28,43 +29,6 @@ def _nodelay(sock: socket.socket) -> socket.socket:
     return sock
 
 
-def _eventlet_writer(ws):
-    """write(frames) for an eventlet websocket: hand the bytes to the kernel now.
-
-    Takes the websocket's own send lock without waiting (a send in progress must
-    not be cut into) and writes on the green socket's non-blocking OS socket, so
-    a broadcast never switches tasks per client. If the kernel takes only part,
-    a green thread sends the rest, holding the lock so nothing overtakes it.
-    """
-    import eventlet
-
-    lock, green, raw = ws._sendlock, ws.socket, ws.socket.fd
-
-    def finish(rest: bytes) -> None:
-        try:
-            green.sendall(rest)
-        except OSError:
-            pass  # the client went away: its reader closes the connection
-        finally:
-            lock.release()
-
-    def write(frames: bytes) -> bool:
-        if not lock.acquire(blocking=False):
-            return False
-        try:
-            sent = raw.send(frames)
-        except OSError:  # full (BlockingIOError) or gone: the queue's writer deals with it
-            lock.release()
-            return False
-        if sent < len(frames):
-            eventlet.spawn(finish, frames[sent:])
-        else:
-            lock.release()
-        return True
-
-    return write
-
-
 def prepare(mode: str) -> None:
     """Get the process ready for its async mode; call before importing anything else."""
     if mode != "eventlet":
@@ -78,11 +42,10 @@ def prepare(mode: str) -> None:
     eventlet.monkey_patch()
     from eventlet import patcher, tpool
 
-    from . import blocking, fanout, printing
+    from . import blocking, printing
 
     blocking.run = tpool.execute
     printing.raw_write = patcher.original("os").write
-    fanout.direct_writer = _eventlet_writer
     print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
           file=sys.stderr)
 
@@ -152,13 +115,14 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     host = host or cfg["host"]
     port = port or cfg["port"]
 
-    from . import events, queue
+    from . import events, printing, queue
     from .app import create_app
     from .web import get_db, now
 
     app = create_app(config)
     with app.app_context():
-        queue.start_day(get_db(), now())
+        queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
+        printing.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
     events.socketio.start_background_task(events.day_rollover, app)
     base = cfg["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     _print_urls(config, base)

@@ -1,6 +1,8 @@
 """Shared fixtures: a demo config on a temporary database, an app, a real server process."""
+import contextlib
 import functools
 import os
+import queue as queues
 import shutil
 import signal
 import socket
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+import socketio
 import yaml
 
 from shared.auth import create_token, enrol_device, invite_device
@@ -85,13 +88,24 @@ def app(config, clock):
     return application
 
 
-def invite(config, kind: str, name: str, counter_id=None) -> str:
-    """A one-time enrolment code, as `motcua device invite` makes one."""
+@contextlib.contextmanager
+def opened(config):
+    """A connection of the test's own to the app's database."""
     database = connect(config["database"]["path"])
     try:
-        return invite_device(database, kind, name, counter_id, datetime.now(TZ))
+        yield database
     finally:
         database.conn.close()
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def invite(config, kind: str, name: str, counter_id=None) -> str:
+    """A one-time enrolment code, as `motcua device invite` makes one."""
+    with opened(config) as database:
+        return invite_device(database, kind, name, counter_id, datetime.now(TZ))
 
 
 def enrolled_client(app, config, kind="kiosk", name="Sảnh", counter_id=None):
@@ -108,42 +122,36 @@ def client(app, config):
 
 
 def _token(config, role):
-    database = connect(config["database"]["path"])
-    try:
+    with opened(config) as database:
         return create_token(database, role, f"test {role}", datetime.now(TZ))
-    finally:
-        database.conn.close()
 
 
 def device_secret(config, kind: str, name: str, counter_id=None) -> str:
     """An enrolled device's credential, as a kiosk program gets it from /api/devices/enrol."""
-    database = connect(config["database"]["path"])
-    try:
+    with opened(config) as database:
         return enrol_device(database, invite(config, kind, name, counter_id), datetime.now(TZ))[1]
-    finally:
-        database.conn.close()
 
 
 @pytest.fixture
 def kiosk(app, config):
     """Bearer headers of an enrolled kiosk: only these may issue tickets."""
-    return {"Authorization": f"Bearer {device_secret(config, 'kiosk', 'Sảnh')}"}
+    return bearer(device_secret(config, "kiosk", "Sảnh"))
 
 
 @pytest.fixture
 def rating_tablet(app, config):
     """Bearer headers of the rating tablet enrolled for counter 1."""
-    return {"Authorization": f"Bearer {device_secret(config, 'rating', 'Quầy 1', 1)}"}
+    return bearer(device_secret(config, "rating", "Quầy 1", 1))
 
 
 @pytest.fixture
 def officer(app, config):
-    return {"Authorization": f"Bearer {_token(config, 'officer')}"}
+    return bearer(_token(config, "officer"))
 
 
 @pytest.fixture
 def supervisor(app, config):
-    return {"Authorization": f"Bearer {_token(config, 'supervisor')}"}
+    return bearer(_token(config, "supervisor"))
 
 
 def free_port() -> int:
@@ -176,7 +184,7 @@ class Server:
         return out.stdout
 
     def token(self, role: str) -> dict:
-        return {"Authorization": f"Bearer {self.cli('token', 'create', '--role', role).splitlines()[-1]}"}
+        return bearer(self.cli("token", "create", "--role", role).splitlines()[-1])
 
     def enrol_link(self, kind: str, name: str | None = None, counter: int | None = None) -> str:
         """A one-time enrolment link (at this server) for a browser page to open first."""
@@ -196,7 +204,7 @@ class Server:
         code = self.enrol_link(kind, name, counter).rsplit("/", 1)[1]
         reply = requests.post(self.url + "/api/devices/enrol", json={"code": code}, timeout=10)
         reply.raise_for_status()
-        return {"Authorization": f"Bearer {reply.json()['secret']}"}
+        return bearer(reply.json()["secret"])
 
     def start(self):
         self.proc = subprocess.Popen(
@@ -219,6 +227,31 @@ class Server:
         if self.proc and self.proc.poll() is None:
             os.kill(self.proc.pid, sig)
             self.proc.wait(timeout=10)
+
+
+class Display:
+    """A hall display: a Socket.IO client recording every event it receives."""
+
+    def __init__(self, url):
+        self.events = queues.Queue()
+        self.client = socketio.Client(reconnection=False)
+        for name in ("state", "called"):
+            self.client.on(name, lambda data, name=name: self.events.put((name, data)))
+        self.client.connect(url, transports=["websocket"], wait_timeout=10)
+
+    def next(self, name, timeout=5.0, where=lambda data: True):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                got, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queues.Empty:
+                break
+            if got == name and where(data):
+                return data
+        raise AssertionError(f"no {name!r} event within {timeout}s")
+
+    def close(self):
+        self.client.disconnect()
 
 
 @pytest.fixture(params=ASYNC_MODES)

@@ -185,3 +185,28 @@ def test_two_quick_calls_are_announced_in_order_without_overlap(srv, browser):
     assert log[1]["via"] in ("clips", "speech", "chime") and log[3]["via"] == log[1]["via"]
     assert log[1]["at"] - log[0]["at"] > 1000, "the first announcement did not really play"
     hall.context.close()
+
+
+def test_names_and_the_notice_are_shown_as_text_never_run(srv, browser):
+    """Counter names, officer names and the notice come from people; on every page
+    that shows them they must stay text (no script, no tag)."""
+    supervisor = srv.token("supervisor")
+    trap = '<img src=x onerror="window.pwned=1">'
+    counter = requests.post(srv.url + "/api/counters", headers=supervisor, timeout=5,
+                            json={"name": trap[:40], "services": ["HT"]}).json()
+    requests.put(srv.url + "/api/notice", headers=supervisor, timeout=5,
+                 json={"text": "<script>window.pwned=1</script>" + trap}).raise_for_status()
+    issue(srv)
+    requests.post(f"{srv.url}/api/counters/{counter['id']}/call-next", headers=supervisor, json={},
+                  timeout=5).raise_for_status()
+    for path in ("/display", f"/display/counter/{counter['id']}", f"/counter?counter={counter['id']}",
+                 "/supervisor"):
+        page = open_page(browser, srv.url + path, 1366, 768)
+        if path in ("/supervisor", f"/counter?counter={counter['id']}"):
+            page.fill("#token", supervisor["Authorization"][7:])
+            page.click("#login-form button[type=submit]")
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=trap[:40])
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.pwned") is None, path
+        assert page.locator("img[src=x]").count() == 0, path
+        page.context.close()

@@ -14,7 +14,8 @@ def test_init_is_idempotent_and_writes_only_the_configured_database(tmp_path):
     for _ in range(2):
         assert "Database ready" in server.cli("init")
     created = set(tmp_path.iterdir()) - before
-    assert {p.name for p in created} <= {"motcua.db", "motcua.db-wal", "motcua.db-shm"}
+    assert {p.name for p in created} <= {"motcua.db", "motcua.db-wal", "motcua.db-shm", "motcua.db.secret"}
+    assert "motcua.db.secret" in {p.name for p in created}  # the cookie key, beside the database
     db = connect(str(tmp_path / "motcua.db"))
     assert db.execute("SELECT count(*) FROM counters").fetchone()[0] == 7
 
@@ -87,3 +88,27 @@ def test_tokens_can_be_listed_and_revoked(tmp_path, capsys):
     db = connect(str(tmp_path / "motcua.db"))
     assert identify(db, token) is None
     assert main(["--config", str(server.config_path), "token", "revoke", token_id]) == 1
+
+
+def test_devices_can_be_invited_listed_and_revoked(tmp_path):
+    server = Server(tmp_path, "threading")
+    link = server.cli("device", "invite", "--kind", "kiosk", "--name", "Sảnh").strip()
+    assert link.startswith("http://127.0.0.1:5000/enroll/")
+    tablet = server.cli("device", "invite", "--kind", "rating", "--counter", "2").strip()
+    listing = server.cli("device", "list")
+    assert "kiosk" in listing and "Sảnh" in listing and "Quầy 2" in listing and "counter 2" in listing
+    assert link.rsplit("/", 1)[1] not in listing and tablet.rsplit("/", 1)[1] not in listing
+    assert "revoked" in server.cli("device", "revoke", listing.split()[0])
+    assert "Sảnh" not in server.cli("device", "list")
+    assert main(["--config", str(server.config_path), "device", "invite", "--kind", "rating"]) == 1
+
+
+def test_an_unusable_database_is_named_without_a_traceback(tmp_path):
+    """A read-only or broken database file stops the command with a message naming it."""
+    server = Server(tmp_path, "eventlet")
+    (tmp_path / "motcua.db").write_bytes(b"this is not a database" * 100)
+    for command in (["init"], ["serve", "--port", "1"]):
+        out = subprocess.run([sys.executable, "-m", "shared.cli", "--config", str(server.config_path), *command],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 1
+        assert str(tmp_path / "motcua.db") in out.stderr and "Traceback" not in out.stderr

@@ -1,6 +1,8 @@
 """Counter and supervisor API: every action, its auth and its bad input."""
 import pytest
 
+from conftest import _token
+
 ACTIONS = ["call-next", "recall", "finish", "no-show", "pause", "resume", "transfer", "call"]
 
 
@@ -172,3 +174,34 @@ def test_a_revoked_token_ends_its_sessions(client, config, db, clock):
     assert revoke_token(db, list_tokens(db)[-1]["id"], clock())
     assert client.get("/api/me").status_code == 401
     assert client.post("/api/counters/1/call-next", json={}).status_code == 401
+
+
+def test_a_revoked_officers_cookie_never_comes_back_as_someone_else(client, config, db, clock):
+    """The reproduction from the hardening issue: create, log in, revoke the newest
+    token, create a supervisor token: the old cookie must be worth nothing."""
+    from shared.auth import list_tokens, revoke_token
+
+    assert client.post("/api/login", json={"token": _token(config, "officer")}).status_code == 200
+    revoke_token(db, list_tokens(db)[-1]["id"], clock())
+    _token(config, "supervisor")
+    assert client.get("/api/me").status_code == 401
+
+
+def test_logout_ends_the_session_even_for_a_kept_cookie(app, config):
+    staff = app.test_client()
+    assert staff.post("/api/login", json={"token": _token(config, "officer")}).status_code == 200
+    kept = staff.get_cookie("session").value
+    assert staff.post("/api/logout", json={}).status_code == 200
+    staff.set_cookie("session", kept)  # a copy made before logout, replayed
+    assert staff.get("/api/me").status_code == 401
+    assert staff.post("/api/counters/1/call-next", json={}).status_code == 401
+
+
+def test_failed_logins_are_limited_and_logged(app, config, db):
+    guesser = app.test_client()
+    for _ in range(10):
+        assert guesser.post("/api/login", json={"token": "guess"}).status_code == 401
+    blocked = guesser.post("/api/login", json={"token": _token(config, "officer")})
+    assert blocked.status_code == 429 and blocked.get_json()["error"] == "too_many_logins"
+    assert 1 <= blocked.get_json()["retry_after"] <= 300 and blocked.headers["Retry-After"]
+    assert db.execute("SELECT count(*) FROM events WHERE kind = 'login_failed'").fetchone()[0] == 10

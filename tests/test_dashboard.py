@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import TZ
 
-from shared import dashboard, queue
+from shared import dashboard, printing, queue
 from shared.config import ConfigError, validate
 from shared.queue import Conflict, NotFound, QueueError
+from shared.web import get_db
 
 POLICY = {"priority_policy": "strict", "priority_every": 3}
 OFFICERS = ["officer:3:Nguyễn Thị Lan", "officer:4:Lê Văn Bình", "supervisor:9:Trần Văn Hùng"]
@@ -273,7 +274,8 @@ def test_dashboard_over_http(app, client, clock, officer, supervisor):
     clock.tick(120)
     client.post("/api/counters/1/call-next", headers=officer, json={})
     clock.tick(90)
-    app.extensions["motcua.printer"].update(ok=False, error="hết giấy")
+    with app.app_context():
+        printing.record_health(get_db(), "none", False, "hết giấy", "2026-11-23T07:40:00+07:00")
     board = client.get("/api/dashboard", headers=supervisor).get_json()
     ht = board["fields"][0]
     assert (ht["waiting"], ht["longest_wait_s"], ht["avg_wait_last_hour_s"]) == (1, 210, 420)

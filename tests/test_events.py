@@ -1,36 +1,17 @@
 """Socket.IO events against a real server process, under eventlet and threading."""
-import queue as queues
+import json
+import socket as socket_module
+import sqlite3
+import subprocess
+import sys
+import textwrap
 import time
 
+import pytest
 import requests
-import socketio
 
+from conftest import ROOT, Display, Server
 from shared.events import socketio as server_socketio
-
-
-class Display:
-    """A hall display: a Socket.IO client recording every event it receives."""
-
-    def __init__(self, url):
-        self.events = queues.Queue()
-        self.client = socketio.Client(reconnection=False)
-        for name in ("state", "called"):
-            self.client.on(name, lambda data, name=name: self.events.put((name, data)))
-        self.client.connect(url, transports=["websocket"], wait_timeout=10)
-
-    def next(self, name, timeout=5.0, where=lambda data: True):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                got, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queues.Empty:
-                break
-            if got == name and where(data):
-                return data
-        raise AssertionError(f"no {name!r} event within {timeout}s")
-
-    def close(self):
-        self.client.disconnect()
 
 
 def test_connect_sends_state(server):
@@ -103,3 +84,138 @@ def test_bursts_of_changes_are_coalesced(app, client):
     assert [m["name"] for m in received] == ["state", "state"]
     assert received[-1]["args"][0]["services"][0]["waiting"] == 20
     display.disconnect()
+
+
+def test_a_failed_day_rollover_is_retried_not_the_end_of_the_loop(app, monkeypatch):
+    """One failure at midnight (a locked disk) used to end the loop until a restart."""
+    from shared import events, queue
+
+    class Stop(Exception):
+        pass
+
+    sleeps, starts = [], []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) > 3:
+            raise Stop
+
+    def start_day(db, at):
+        starts.append(at)
+        if len(starts) == 1:
+            raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(events.socketio, "sleep", sleep)
+    monkeypatch.setattr(queue, "start_day", start_day)
+    monkeypatch.setattr(events, "changed", lambda app=None: starts.append("changed"))
+    with pytest.raises(Stop):
+        events.day_rollover(app, retry_s=7)
+    assert sleeps[1] == 7 and abs(sleeps[0] - sleeps[2]) < 5  # to midnight, a retry, to midnight again
+    assert len([s for s in starts if s != "changed"]) == 3 and starts.count("changed") == 2
+
+
+def test_called_then_state_arrive_in_that_order(app):
+    """A call goes out at once and the state that follows never overtakes it."""
+    display = server_socketio.test_client(app)
+    display.get_received()
+    with app.app_context():
+        server_socketio.emit("called", {"n": 1})
+        server_socketio.emit("state", {"n": 2})
+    received = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(received) < 2:
+        time.sleep(0.02)
+        received += display.get_received()
+    assert [(m["name"], m["args"][0]["n"]) for m in received] == [("called", 1), ("state", 2)]
+    display.disconnect()
+
+
+def test_websocket_frames_are_never_compressed(server):
+    """A browser offers permessage-deflate; the server declines (per-client compression
+    of every event costs more than it saves on a LAN)."""
+    with socket_module.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall((
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(4096)
+    status, _, headers = head.partition(b"\r\n\r\n")[0].decode().partition("\r\n")
+    assert " 101 " in status
+    assert "sec-websocket-extensions" not in headers.lower()
+
+
+STALLED_SCREEN = textwrap.dedent("""
+    import json, socket, sys
+    from shared import server
+    server.prepare("eventlet")
+    import eventlet, eventlet.wsgi, socketio
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import Request, TextMessage
+    from shared import events
+    from shared.app import create_app
+    from shared.config import load_config
+
+    app = create_app(load_config(sys.argv[1]))
+    listener = eventlet.listen(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    eventlet.spawn(eventlet.wsgi.server, listener, app, log_output=False)
+
+    # A screen that stops reading (a frozen TV): small buffers, joined, then silent.
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", port))
+    ws = WSConnection(ConnectionType.CLIENT)
+    stalled.sendall(ws.send(Request(host="127.0.0.1", target="/socket.io/?EIO=4&transport=websocket")))
+    texts, part = [], []
+
+    def read_stalled(until):
+        while not any(t.startswith(until) for t in texts):
+            ws.receive_data(stalled.recv(65536))
+            for event in ws.events():
+                if isinstance(event, TextMessage):
+                    part.append(event.data)
+                    if event.message_finished:
+                        texts.append("".join(part))
+                        part.clear()
+
+    read_stalled("0")
+    stalled.sendall(ws.send(TextMessage(data="40")))
+    read_stalled("40")
+
+    got = []
+    client = socketio.Client(reconnection=False)
+    client.on("called", lambda data: got.append(data["n"]))
+    client.connect(f"http://127.0.0.1:{port}", transports=["websocket"])
+    eventlet.sleep(0.3)  # the connect-time state has left the queues
+    rounds, filler = 40, "Mời công dân số 1001 đến quầy 1. " * 3000  # ~100 KB each
+    with app.app_context():
+        for n in range(rounds):
+            events.socketio.emit("called", {"n": n, "text": filler})
+            eventlet.sleep(0.01)
+    for _ in range(200):
+        if len(got) == rounds:
+            break
+        eventlet.sleep(0.05)
+    reader_got = list(got)
+    read_stalled('42["called",{"n":%d,' % (rounds - 1))
+    stalled_got = [json.loads(t[2:])[1]["n"] for t in texts if t.startswith('42["called"')]
+    client.disconnect()
+    print(json.dumps({"reader": reader_got, "stalled": stalled_got, "intact": all(
+        json.loads(t[2:])[1]["text"] == filler for t in texts if t.startswith('42["called"'))}))
+""")
+
+
+def test_a_stalled_screen_stalls_nobody_under_eventlet(tmp_path):
+    """A screen that stops reading fills its socket: its events wait for it (whole, in
+    order) while the other screens get every event at once."""
+    config_path = Server(tmp_path, "eventlet").config_path  # the demo config, not started
+    out = subprocess.run([sys.executable, "-c", STALLED_SCREEN, str(config_path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.splitlines()[-1])
+    assert result["reader"] == list(range(40))
+    assert result["stalled"] == list(range(40))
+    assert result["intact"]

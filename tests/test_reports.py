@@ -465,3 +465,23 @@ def test_charts_are_plain_svg(report):
     assert "Hộ tịch" in wait and "<script" not in hours + wait
     empty = {"hours": [], "fields": []}
     assert "Không có số" in reports.hours_chart(empty)
+
+
+def test_names_that_look_like_formulas_stay_text_in_exports(app, client, supervisor, officer, db):
+    """A counter named like a formula became a live formula in all.xlsx and raw text in the CSV."""
+    trap = '=HYPERLINK("http://x.vn","Bấm")'
+    counter = client.post("/api/counters", headers=supervisor, json={"name": trap, "services": ["HT"]}).get_json()
+    for name in ("+1+1", "-2+3", "@SUM(A1)"):
+        client.post("/api/counters", headers=supervisor, json={"name": name, "services": ["CT"]})
+    client.post("/api/tickets", json={"service": "HT"})
+    client.post(f"/api/counters/{counter['id']}/call-next", headers=officer, json={})
+    client.post(f"/api/counters/{counter['id']}/finish", headers=officer, json={})
+    day = db.execute("SELECT day FROM tickets").fetchone()[0]
+    csv_text = client.get(f"/api/reports/counters.csv?from={day}", headers=supervisor).data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert ["'" + trap] == [r[0] for r in rows if "HYPERLINK" in r[0]]
+    book = load_workbook(io.BytesIO(client.get(f"/api/reports/all.xlsx?from={day}", headers=supervisor).data))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    trapped = [c for c in cells if "HYPERLINK" in c.value]
+    assert trapped and all(c.data_type == "s" and c.value == "'" + trap for c in trapped)
+    assert not any(c.data_type == "f" for c in cells)
