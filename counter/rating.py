@@ -1,17 +1,10 @@
 """The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter."""
-from flask import current_app, jsonify, render_template
+from flask import jsonify, render_template
 
 from shared import events, ratings
 from shared.web import device, error, get_db, json_body, now, only_keys, require_device, settings
 
 from . import bp
-
-bp.record_once(lambda state: state.app.extensions.setdefault("motcua.rating_tablets", ratings.Tablets()))
-
-
-def _tablets() -> ratings.Tablets:
-    return current_app.extensions["motcua.rating_tablets"]
-
 
 def _is_tablet_of(counter_id: int) -> bool:
     tablet = device()
@@ -28,11 +21,9 @@ def rate_page(counter_id):
 def rateable(counter_id):
     """The counter's enrolled tablet asks every few seconds, which marks it present; the
     counter page asks too, to learn whether to hold its next call (`hold_in`)."""
-    at = now()
     if _is_tablet_of(counter_id):
-        _tablets().seen(counter_id, at)
-    return jsonify(ratings.rateable(get_db(), counter_id, at, settings()["reports"],
-                                    tablet=_tablets().present(counter_id, at)))
+        ratings.tablet_seen(get_db(), counter_id, now())
+    return jsonify(ratings.rateable(get_db(), counter_id, now(), settings()["reports"]))
 
 
 @bp.post("/api/counters/<int:counter_id>/rating")

@@ -11,7 +11,6 @@ So that the citizen who rates is the one who was served, a counter whose tablet
 is present holds its next call for up to `reports.rating_hold_s` after the
 finish, or until the rating arrives (`hold_in`, docs/reports.md).
 """
-import threading
 from datetime import datetime, timedelta
 
 from . import queue
@@ -41,24 +40,26 @@ def _open_for_rating(row, at: datetime, window_s: int) -> bool:
             and not row["called_since"] and 0 < _seconds_left(row, at, window_s) <= window_s)
 
 
-class Tablets:
-    """Which counters have a rating tablet showing now: the tablet asks every few seconds,
-    so one not heard from for `fresh_s` is off, asleep or unplugged, and its counter does not
-    hold calls for it. Kept in memory: after a restart the tablets are heard again within seconds."""
+TABLET_FRESH = timedelta(seconds=12)   # the tablet asks every 3 s: 12 s of silence means off or asleep
+TABLET_REWRITE = timedelta(seconds=4)  # how stale `seen_at` may get before a request writes it again
 
-    def __init__(self, fresh_s: float = 10):
-        self._fresh = timedelta(seconds=fresh_s)
-        self._seen: dict[int, datetime] = {}
-        self._lock = threading.Lock()
 
-    def seen(self, counter_id: int, at: datetime) -> None:
-        with self._lock:
-            self._seen[counter_id] = at
+def tablet_seen(db, counter_id: int, at: datetime) -> None:
+    """The counter's enrolled tablet asked just now. Written at most once per
+    TABLET_REWRITE, however often it asks (every 3 s and on every `state` push)."""
+    row = db.execute("SELECT seen_at FROM rating_tablets WHERE counter_id = ?", (counter_id,)).fetchone()
+    if row is not None and at - TABLET_REWRITE < datetime.fromisoformat(row[0]) <= at:
+        return
+    with immediate(db):
+        db.execute("INSERT INTO rating_tablets (counter_id, seen_at) VALUES (?, ?)"
+                   " ON CONFLICT (counter_id) DO UPDATE SET seen_at = excluded.seen_at", (counter_id, stamp(at)))
 
-    def present(self, counter_id: int, at: datetime) -> bool:
-        with self._lock:
-            last = self._seen.get(counter_id)
-        return last is not None and last <= at < last + self._fresh
+
+def tablet_present(db, counter_id: int, at: datetime) -> bool:
+    """Whether the counter's tablet is on: one not heard from lately is off, asleep or
+    unplugged, and its counter does not hold calls for it."""
+    row = db.execute("SELECT seen_at FROM rating_tablets WHERE counter_id = ?", (counter_id,)).fetchone()
+    return row is not None and at - TABLET_FRESH < datetime.fromisoformat(row[0]) <= at
 
 
 def _seconds_left(row, at: datetime, window_s: int) -> float:
@@ -69,7 +70,7 @@ def scale(settings: dict) -> list[dict]:
     return [{"score": i, "label": label} for i, label in enumerate(settings["rating_scale"], 1)]
 
 
-def rateable(db, counter_id: int, at: datetime, settings: dict, tablet: bool = False) -> dict:
+def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
     """What the rating screen of a counter may ask about now, and how long the counter holds.
 
     `ticket` is null when there is nothing to rate: no finish yet, already
@@ -80,6 +81,7 @@ def rateable(db, counter_id: int, at: datetime, settings: dict, tablet: bool = F
     before calling the next citizen (0: call at once).
     """
     counter = queue.counter(db, counter_id)
+    tablet = tablet_present(db, counter_id, at)
     answer = {"counter": {"id": counter["id"], "name": counter["name"]}, "ticket": None,
               "expires_in": 0, "scale": scale(settings), "tablet": tablet, "hold_in": 0}
     window = settings["rating_window_s"]

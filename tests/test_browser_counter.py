@@ -15,6 +15,7 @@ def desk(srv, browser, counter_id=1):
     page.context.set_default_timeout(10000)  # the machine is shared: a busy moment must not fail a test
     page.fill("#token", srv.token("officer")["Authorization"][7:])
     page.press("#token", "Enter")
+    expect(page.locator("#desk")).to_be_visible()  # logged in: the keys act from now on
     expect(page.locator('[data-action="call-next"]')).to_be_enabled()
     expect(page.locator("#status")).to_have_attribute("data-status", "online")
     return page

@@ -115,22 +115,29 @@ def test_the_counter_holds_its_call_only_for_a_present_tablet(db, config, clock)
     serve(db, clock)
     clock.tick(5)
     assert ratings.rateable(db, 1, clock(), settings)["hold_in"] == 0  # no tablet: call at once
-    held = ratings.rateable(db, 1, clock(), settings, tablet=True)
+    ratings.tablet_seen(db, 1, clock())
+    held = ratings.rateable(db, 1, clock(), settings)
     assert held["tablet"] is True and held["hold_in"] == 10
     clock.tick(11)
-    late = ratings.rateable(db, 1, clock(), settings, tablet=True)
+    late = ratings.rateable(db, 1, clock(), settings)
     assert late["hold_in"] == 0 and late["ticket"] is not None  # the hold is over, rating still open
     ticket = serve(db, clock)
+    ratings.tablet_seen(db, 1, clock())
     ratings.rate(db, 1, ticket, 1, clock.tick(3), settings)
-    assert ratings.rateable(db, 1, clock(), settings, tablet=True)["hold_in"] == 0  # rated: go on
+    assert ratings.rateable(db, 1, clock(), settings)["hold_in"] == 0  # rated: go on
 
 
-def test_a_tablet_is_present_while_it_keeps_asking(clock):
-    tablets = ratings.Tablets(fresh_s=10)
-    assert not tablets.present(1, clock())
-    tablets.seen(1, clock())
-    assert tablets.present(1, clock.tick(9)) and not tablets.present(2, clock())
-    assert not tablets.present(1, clock.tick(1))  # switched off or asleep: no holding for it
+def test_a_tablet_is_present_while_it_keeps_asking(db, clock):
+    assert not ratings.tablet_present(db, 1, clock())
+    ratings.tablet_seen(db, 1, clock())
+    assert ratings.tablet_present(db, 1, clock.tick(11)) and not ratings.tablet_present(db, 2, clock())
+    assert not ratings.tablet_present(db, 1, clock.tick(1))  # switched off or asleep: no holding for it
+    before = db.conn.total_changes
+    for _ in range(10):  # asking every second (pushes): a write every few seconds, not each time
+        ratings.tablet_seen(db, 1, clock.tick(1))
+    assert ratings.tablet_present(db, 1, clock())
+    assert db.conn.total_changes - before == 3
+    assert ratings.tablet_present(db, 1, clock.tick(8)) and not ratings.tablet_present(db, 1, clock.tick(4))
 
 
 def test_bad_input(db, config, clock):
