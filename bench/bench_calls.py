@@ -13,7 +13,12 @@ numbers checked for duplicates and gaps in the database.
 --pin gives the server core 0 alone and the clients the other cores, as in a
 center where the displays are other machines; without it they share all cores.
 
+--processes N starts a redis-server of its own and N motcua processes on one
+database with server.message_queue; displays, probes and counters are spread
+over the processes round-robin, so a call often reaches a display through Redis.
+
 usage: python bench/bench_calls.py [--clients 200] [--rounds 30] [--tickets 3000] [--no-deflate] [--pin]
+                                   [--processes N]
 """
 import argparse
 import asyncio
@@ -107,25 +112,29 @@ async def load_main(url, n):
             t.cancel()
 
 
-def start_load(url, n):
+def start_load(urls, n):
+    """n displays spread over the servers, one load process per server."""
     flags = [] if DEFLATE else ["--no-deflate"]
-    proc = subprocess.Popen([sys.executable, __file__, "--load", url, "--clients", str(n), *flags],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
-    if line != "ready":
-        sys.exit(f"load clients failed: {line!r}")
-    return proc
+    procs = [subprocess.Popen([sys.executable, __file__, "--load", url, "--clients", str(n // len(urls)), *flags],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for url in urls]
+    for proc in procs:
+        line = proc.stdout.readline().strip()
+        if line != "ready":
+            sys.exit(f"load clients failed: {line!r}")
+    return procs
 
 
-def stop_load(proc):
-    proc.stdin.write("\n")
-    proc.stdin.flush()
-    received = int(proc.stdout.readline().split()[1])
-    proc.wait(timeout=10)
+def stop_load(procs):
+    received = 0
+    for proc in procs:
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        received += int(proc.stdout.readline().split()[1])
+        proc.wait(timeout=30)
     return received
 
 
-async def rounds(url, n_rounds, press, spread):
+async def rounds(urls, n_rounds, press, spread):
     """Each round all 14 counters press once, at random moments within `spread`
     seconds (0: all at once). Latency = POST sent -> each probe has the event."""
     arrivals = {}
@@ -140,8 +149,9 @@ async def rounds(url, n_rounds, press, spread):
 
     latencies = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-        probes = [asyncio.create_task(display(session, url, on_called, ready=lambda: connected.append(1)))
-                  for _ in range(PROBES)]
+        probes = [asyncio.create_task(display(session, urls[i % len(urls)], on_called,
+                                              ready=lambda: connected.append(1)))
+                  for i in range(PROBES)]
         while len(connected) < PROBES:
             await asyncio.sleep(0.01)
 
@@ -172,14 +182,28 @@ def pct(values, p):
 SPREADS = {"staggered": 1.0, "all at once": 0.0}
 
 
-def measure(url, args, press):
+def measure(urls, args, press):
     """Latencies per press pattern, and how many `called` the load clients received."""
-    load = start_load(url, args.clients - PROBES)
-    lat = {name: asyncio.run(rounds(url, args.rounds, press, spread)) for name, spread in SPREADS.items()}
+    load = start_load(urls, args.clients - PROBES)
+    lat = {name: asyncio.run(rounds(urls, args.rounds, press, spread)) for name, spread in SPREADS.items()}
     return lat, stop_load(load)
 
 
-def motcua_server(workdir, port, coalesce_ms=None):
+def redis_server(workdir):
+    """A redis-server of the benchmark's own (Debian's, installed by `make test`)."""
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("redis-server did not start")
+
+
+def motcua_server(workdir, ports, coalesce_ms=None, message_queue=""):
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     raw["database"]["path"] = str(workdir / "bench.db")
     if coalesce_ms is not None:
@@ -188,6 +212,8 @@ def motcua_server(workdir, port, coalesce_ms=None):
     raw["center"].pop("hours", None)  # measure on any day
     raw["kiosk"] = {"max_tickets_per_minute": 0}  # 8 threads play kiosks at machine speed
     raw["server"]["max_connections_per_address"] = 0  # every simulated display is on 127.0.0.1
+    raw["server"]["max_connections"] = 100000
+    raw["server"]["message_queue"] = message_queue
     for c in raw["counters"]:
         c["services"] = [s["code"] for s in raw["services"]]
     raw["counters"] += [{"name": f"Quầy {i}", "services": c["services"]} for i in range(8, COUNTERS + 1)]
@@ -199,9 +225,9 @@ def motcua_server(workdir, port, coalesce_ms=None):
     invites = [subprocess.run(cli + ["device", "invite", "--kind", "kiosk", "--name", f"Kiosk {i}"], cwd=ROOT,
                               check=True, capture_output=True, text=True).stdout.strip().rsplit("/", 1)[1]
                for i in range(8)]
-    proc = start_server(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, token, raw, invites
+    procs = [start_server(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for port in ports]
+    return procs, token, raw, invites
 
 
 def issue_throughput(url, total, services, invites):
@@ -272,6 +298,7 @@ def main():
     parser.add_argument("--skip-baseline", action="store_true", help="measure motcua only")
     parser.add_argument("--no-deflate", action="store_true", help="displays do not offer permessage-deflate")
     parser.add_argument("--pin", action="store_true", help="server on core 0 alone, clients on the others")
+    parser.add_argument("--processes", type=int, default=1, help="motcua processes sharing one Redis")
     parser.add_argument("--load")
     args = parser.parse_args()
     if args.no_deflate:
@@ -287,32 +314,36 @@ def main():
         SERVER_CPUS.add(min(cores))
         os.sched_setaffinity(0, cores - SERVER_CPUS)  # the load process inherits this
     print(f"{os.cpu_count()} cores{' (server pinned to one)' if args.pin else ''}; {args.clients} displays, {COUNTERS} counters pressing at once, "
-          f"{args.rounds} rounds; {args.tickets} tickets from 8 threads")
+          f"{args.rounds} rounds; {args.tickets} tickets from 8 threads; {args.processes} motcua process(es)")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        proc, token, raw, invites = motcua_server(workdir, port, args.coalesce_ms)
+        redis, message_queue = redis_server(workdir) if args.processes > 1 else (None, "")
+        ports = [free_port() for _ in range(args.processes)]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        procs, token, raw, invites = motcua_server(workdir, ports, args.coalesce_ms, message_queue)
         try:
-            wait_up(url, "/api/services", proc)
-            rate, errors = issue_throughput(url, args.tickets, [s["code"] for s in raw["services"]], invites)
+            for url, proc in zip(urls, procs):
+                wait_up(url, "/api/services", proc)
+            rate, errors = issue_throughput(urls[0], args.tickets, [s["code"] for s in raw["services"]], invites)
             problems = check_numbers(str(workdir / "bench.db"), raw)
             headers = {"Authorization": f"Bearer {token}"}
 
             async def call_next(session, counter):
+                url = urls[counter % len(urls)]
                 async with session.post(f"{url}/api/counters/{counter}/call-next", headers=headers, json={}) as r:
                     body = await r.json()
                 return str(body["ticket"]["id"]) if body["ticket"] else None
 
-            lat, received = measure(url, args, call_next)
+            lat, received = measure(urls, args, call_next)
         finally:
-            proc.terminate()
-            proc.wait()
+            for proc in procs + ([redis] if redis else []):
+                proc.terminate()
+                proc.wait()
 
-        expected = len(SPREADS) * args.rounds * COUNTERS * (args.clients - PROBES)
+        expected = len(SPREADS) * args.rounds * COUNTERS * ((args.clients - PROBES) // args.processes * args.processes)
         print(f"ticket issue: {rate:7.0f} tickets/s, {len(errors)} errors, {problems} fields with duplicates or gaps")
         ours = report("motcua call-next -> called", lat, received, expected)
-        if args.skip_baseline:
+        if args.skip_baseline or args.processes > 1:
             return
 
         baselines = {}
@@ -333,7 +364,7 @@ def main():
                         await r.read()
                     return key
 
-                blat, breceived = measure(url, args, emit)
+                blat, breceived = measure([url], args, emit)
             finally:
                 bare.terminate()
                 bare.wait()

@@ -25,8 +25,10 @@ log = logging.getLogger("motcua.printer")
 def init_app(app) -> None:
     cfg = app.config["MOTCUA"]["printer"]
     if cfg["kind"] not in ("none", "agent", "browser"):
+        database = app.config["MOTCUA"]["database"]["path"]
         app.extensions["motcua.print_queue"] = PrintQueue(
-            cfg, lambda slip, ok, error: record_result(app, slip.number, ok, error))
+            cfg, lambda slip, ok, error: record_result(app, slip.number, ok, error),
+            lock_path=None if database == ":memory:" else database + ".printer-lock")
 
 
 def record_result(app, number: str, ok: bool, error: str | None) -> None:

@@ -10,8 +10,9 @@ A write that cannot get the lock within BUSY_TIMEOUT_S fails with "database is
 locked", which the app answers with 503 `busy` ("thử lại"), never a 500.
 
 Under eventlet a blocking SQLite call would freeze every screen, so the server
-entry point sets `blocking.run` to eventlet's thread pool: each statement, and
-the reading of its rows, then runs on a real OS thread (see OffloadedConnection).
+entry point sets `blocking.run` to eventlet's thread pool: each statement that
+may wait (for the write lock, for the disk) then runs on a real OS thread (see
+OffloadedConnection). Long computations over many rows (reports) run there whole.
 """
 import os
 import secrets
@@ -64,10 +65,23 @@ class _Rows:
 
 
 class OffloadedConnection(sqlite3.Connection):
-    """A connection whose statements run through `blocking.run` (a no-op call
-    outside eventlet), so a lock wait or a long query never stalls the event loop."""
+    """A connection whose statements that may wait run through `blocking.run` (a
+    no-op call outside eventlet), so a lock wait or a slow fsync never stalls the
+    event loop.
+
+    What may wait: taking the write lock (BEGIN), making it durable (COMMIT, an
+    fsync), and a write outside a transaction (it takes the lock itself). Reads
+    never wait for a writer in WAL mode, and statements inside a transaction
+    already hold the lock, so they run inline: a thread hand-off per statement
+    doubled the cost of a call (bench note in docs/performance.md)."""
+
+    def _may_wait(self, sql: str) -> bool:
+        head = sql.lstrip()[:6].upper()
+        return head.startswith(("BEGIN", "COMMIT")) or not (self.in_transaction or head.startswith("SELECT"))
 
     def execute(self, sql, parameters=()):
+        if not self._may_wait(sql):
+            return super().execute(sql, parameters)
         return blocking.run(lambda: _Rows(super(OffloadedConnection, self).execute(sql, parameters)))
 
     def executemany(self, sql, seq_of_parameters):

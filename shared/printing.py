@@ -10,6 +10,7 @@ No Flask import: the remote printer agent uses this module too.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -395,9 +396,11 @@ class PrintQueue:
     ``none`` or ``agent`` nothing is started and ``submit`` returns False.
     """
 
-    def __init__(self, cfg: dict | None, on_result: ResultCallback | None = None, maxsize: int = 20):
+    def __init__(self, cfg: dict | None, on_result: ResultCallback | None = None, maxsize: int = 20,
+                 lock_path: str | None = None):
         self.cfg = validate_printer_config(cfg)
         self.on_result = on_result
+        self.lock_path = lock_path
         self.maxsize = max(1, maxsize)
         self._jobs: deque[TicketSlip] = deque()
         self._dropped: list[TicketSlip] = []
@@ -466,11 +469,36 @@ class PrintQueue:
             if slip is None:
                 continue
             try:
-                print_slip(self.cfg, slip)
+                with _exclusive(self.lock_path):
+                    print_slip(self.cfg, slip)
             except Exception as exc:
                 self._report(slip, False, _one_line(exc))
             else:
                 self._report(slip, True, None)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: str | None):
+    """Hold the printer alone: with several server processes (server.message_queue)
+    each prints the tickets it issued, one at a time across all of them, so two
+    tickets never interleave on the device. Polls without blocking, so an eventlet
+    process's other work goes on while it waits."""
+    if lock_path is None:
+        yield
+        return
+    import fcntl  # the server runs on Linux; a printer agent on a Windows kiosk PC never gets here
+
+    with open(lock_path, "a") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def sample_slip(footer: str = "") -> TicketSlip:

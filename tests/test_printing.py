@@ -399,3 +399,26 @@ def test_serial_sets_write_timeout_and_prints(monkeypatch):
     (port,) = opened
     assert port.kwargs["port"] == "/dev/ttyS0" and port.kwargs["baudrate"] == 38400
     assert_job_is(port.data, slip)
+
+
+def test_queues_of_several_processes_take_the_printer_one_at_a_time(tmp_path):
+    """With server.message_queue each process prints its own tickets; a lock file beside
+    the database keeps two jobs from interleaving on the device."""
+    import fcntl
+
+    lock_path = str(tmp_path / "motcua.db.printer-lock")
+    device = tmp_path / "printer.bin"
+    device.touch()
+    results = Results()
+    queue = PrintQueue({"kind": "file", "device": str(device), "width_px": WIDTH}, results, lock_path=lock_path)
+    try:
+        with open(lock_path, "a") as other_process:
+            fcntl.flock(other_process, fcntl.LOCK_EX)  # another process is printing
+            queue.submit(make_slip(1))
+            time.sleep(0.5)
+            assert device.stat().st_size == 0  # waiting its turn
+            fcntl.flock(other_process, fcntl.LOCK_UN)
+        assert [(r[1], r[2]) for r in results.wait(1)] == [(True, None)]
+        assert device.stat().st_size > 0
+    finally:
+        queue.close()
