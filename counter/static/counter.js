@@ -4,9 +4,10 @@
    Buttons keep their places (fixed grid, reserved lines), so a relabel or a banner never
    moves the button under the officer's finger.
 
-   With a rating tablet at the counter, "call next" first finishes the citizen and waits
-   (up to reports.rating_hold_s, shown) for that citizen's rating before calling the next
-   number, so the tablet asks the person who was served; N again calls at once. */
+   With a rating tablet at the counter (the page asks every 5 s whether it is on), "call
+   next" first finishes the citizen and waits (up to reports.rating_hold_s, shown) for that
+   citizen's rating before calling the next number, so the tablet asks the person who was
+   served; N again calls at once. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -15,6 +16,7 @@
   if (bound) localStorage.setItem("motcua.counter", bound);
   var counterId = Number(localStorage.getItem("motcua.counter")) || null;
   var state = null, busy = false, armed = null, armTimer = null, undo = null, hold = null, choices = [];
+  var tablet = false;  // whether this counter's rating tablet is on: asked every 5 s, not on each call
   var noShowsBusy = false, noShowsAgain = false;
 
   /* What the officer should do, for the refusals a desk meets (the server's own message otherwise). */
@@ -38,6 +40,12 @@
   }
 
   function ratingPath() { return "/api/counters/" + counterId + "/rating"; }
+
+  function checkTablet() {
+    if (!counterId || $("desk").hidden) return;
+    var asked = counterId;
+    Live.api("GET", ratingPath()).then(function (r) { if (asked === counterId) tablet = r.tablet; }).catch(function () {});
+  }
 
   /* The reserved line under the number: the hold countdown, a pause or a closed counter. */
   function stateLine(c) {
@@ -242,13 +250,11 @@
   function callNext() {
     var c = mine(), current = c && c.current;
     if (hold) { endHold(); return callNow(null); }
-    return Live.api("GET", ratingPath()).then(function (rating) {
-      if (!rating.tablet) return callNow(current ? current.id : null);
-      var finished = current ? post("finish").then(function () { return Live.api("GET", ratingPath()); })
-        : Promise.resolve(rating);
-      return finished.then(function (r) {
-        if (r.ticket && r.hold_in > 0) { setUndo(null, ""); startHold(r); } else return callNow(null);
-      });
+    if (!tablet) return callNow(current ? current.id : null);   // one request, as fast as without ratings
+    var finished = current ? post("finish") : Promise.resolve();
+    return finished.then(function () { return Live.api("GET", ratingPath()); }).then(function (r) {
+      tablet = r.tablet;
+      if (r.ticket && r.hold_in > 0) { setUndo(null, ""); startHold(r); } else return callNow(null);
     });
   }
 
@@ -289,6 +295,7 @@
     $("who").textContent = me && me.name ? me.name : "";
     if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
     loadNoShows();
+    checkTablet();
   }
 
   document.querySelectorAll("[data-action]").forEach(function (b) {
@@ -326,8 +333,10 @@
     disarm();
     endHold();
     closeTransfer();
+    tablet = false;
     render();
     loadNoShows();
+    checkTablet();
   };
   $("login-form").onsubmit = function (e) {
     e.preventDefault();
@@ -338,6 +347,7 @@
   $("logout").onclick = function () { Live.api("POST", "/api/logout").then(showLogin).catch(showError); };
 
   Live.api("GET", "/api/me").then(start).catch(showLogin);
+  setInterval(checkTablet, 5000);
   Live.connect({
     state: function (s) {
       state = s;
