@@ -82,7 +82,11 @@
         throw failure("Máy chủ trả lời không đúng (mã " + res.status + "). Chờ một lát rồi thử lại;"
           + " nếu vẫn không được, báo bộ phận kỹ thuật.", "bad_response", res.status);
       }).then(function (data) {
-        if (!res.ok) throw failure(data.message || res.statusText, data.error, res.status);
+        if (!res.ok) {
+          var err = failure(data.message || res.statusText, data.error, res.status);
+          err.data = data;                // e.g. `retry_after` of a 429
+          throw err;
+        }
         return data;
       });
     });
