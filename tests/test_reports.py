@@ -157,16 +157,17 @@ def generate_peak_day(path, seed=20261123):
                     queue.no_show(db, cid, clock(), actor)
                     rec.update(status="no_show", counter=cid, officer=actor, finished=s)
                 else:
+                    implicit = in_session(s, cid) and rng.random() < 0.5  # "call next" finishes it
                     roll = rng.random()
                     rates = roll < 0.72  # most citizens rate within seconds
-                    implicit = not rates and in_session(s, cid) and rng.random() < 0.5  # "call next" finishes it
+                    implicit = implicit and not rates
                     if not implicit:
                         queue.finish(db, cid, clock(), actor)
                     rec.update(status="done", counter=cid, officer=actor, finished=s)
                     last_finish[cid], called_since[cid] = (tid, s), False
                     if rates:  # the counter holds its next call for the rating (docs/reports.md)
                         score = rng.choices([1, 2, 3], weights=[60, 33, 7])[0]
-                        wait = rng.randint(2, 12)
+                        wait = min(rng.randint(2, 40), 12)  # within the counter's 15 s hold
                         push(s + wait, "rate", (cid, tid, score))
                         push(s + wait, "act", cid)
                         continue
