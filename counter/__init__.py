@@ -43,7 +43,7 @@ def login():
         failures.failed(address)
         log.warning("failed login from %s", address)
         queue.log_event(get_db(), now(), "login_failed", address=address)
-        return error(401, "unauthorized", "Mã đăng nhập không đúng.")
+        return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
     session.pop("staff", None)
     session["staff"] = auth.open_session(get_db(), caller["id"], now())
     session.permanent = True

@@ -1,21 +1,28 @@
 """The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter."""
 from flask import jsonify, render_template
 
-from shared import ratings
+from shared import events, ratings
 from shared.web import device, error, get_db, json_body, now, only_keys, require_device, settings
 
 from . import bp
 
+def _is_tablet_of(counter_id: int) -> bool:
+    tablet = device()
+    return tablet is not None and tablet["kind"] == "rating" and tablet["counter_id"] == counter_id
+
 
 @bp.get("/rate/<int:counter_id>")
 def rate_page(counter_id):
-    tablet = device()
-    enrolled = tablet is not None and tablet["kind"] == "rating" and tablet["counter_id"] == counter_id
-    return render_template("rate.html", center=settings()["center"], counter_id=counter_id, enrolled=enrolled)
+    return render_template("rate.html", center=settings()["center"], counter_id=counter_id,
+                           enrolled=_is_tablet_of(counter_id))
 
 
 @bp.get("/api/counters/<int:counter_id>/rating")
 def rateable(counter_id):
+    """The counter's enrolled tablet asks every few seconds, which marks it present; the
+    counter page asks too, to learn whether to hold its next call (`hold_in`)."""
+    if _is_tablet_of(counter_id):
+        ratings.tablet_seen(get_db(), counter_id, now())
     return jsonify(ratings.rateable(get_db(), counter_id, now(), settings()["reports"]))
 
 
@@ -29,4 +36,5 @@ def rate(counter_id):
     body = only_keys(json_body(), "ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
                           settings()["reports"])
+    events.changed()  # the counter holding its next call for this rating learns of it at once
     return jsonify(rating), 201

@@ -101,6 +101,19 @@ def burst(srv, officer, kiosk, hall, save):
     hall.context.close()
 
 
+def desks(page, save, token, boss):
+    """The officer's desk and the supervisor's dashboard on the peak day: 14 counters open."""
+    for width, height, path, secret, ready, name in (
+            (1280, 800, "/counter?counter=1", token, "#current:not(.none)", "counter.png"),
+            (1920, 1080, "/supervisor", boss, '#counters tr[data-counter="14"]', "supervisor.png")):
+        pg = page(width, height, path)
+        pg.fill("#token", secret)
+        pg.click("#login-form button[type=submit]")
+        pg.locator(ready).wait_for()
+        save(pg, name)
+        pg.context.close()
+
+
 def shoot(out: Path):
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,13 +167,6 @@ def shoot(out: Path):
                 save(phone, "phone.png")
                 phone.context.close()
 
-                counter = page(1280, 800, "/counter")
-                counter.fill("#token", token)
-                counter.click("#login-form button[type=submit]")
-                counter.wait_for_function("document.getElementById('current').textContent !== '—'")
-                save(counter, "counter.png")
-                counter.context.close()
-
                 hall = page(1920, 1080, "/display")
                 hall.wait_for_function("document.querySelectorAll('.tile').length === 7")
                 post(srv, "/api/counters/5/call-next", officer)
@@ -187,6 +193,7 @@ def shoot(out: Path):
                     save(hall, f"display-14-{width}x{height}.png" if width != 1920 else "display-14.png")
                     hall.context.close()
                 burst(srv, officer, kiosk_device, page(1366, 768, "/display"), save)
+                desks(page, save, token, boss)
                 shoot_reports(browser, out, save)
                 browser.close()
         finally:

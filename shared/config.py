@@ -195,6 +195,7 @@ REPORT_DEFAULTS = {
     "rating_scale": ["Rất hài lòng", "Hài lòng", "Không hài lòng"],
     "rating_satisfied": None,  # min(2, len(rating_scale) - 1)
     "rating_window_s": 120,
+    "rating_hold_s": 15,
     "wait_target_min": 15,
     "capacity_weeks": 4,
     "wait_alert_min": 30,
@@ -212,11 +213,13 @@ def _reports(raw: dict) -> dict:
     if len(set(scale)) != len(scale) or any(len(label) > 40 for label in scale):
         raise ConfigError("reports.rating_scale: answers must be different and at most 40 characters")
     satisfied = raw.get("rating_satisfied")
+    window = _int(raw.get("rating_window_s", 120), "reports.rating_window_s", 10, 1800)
     return {
         "rating_scale": scale,
         "rating_satisfied": min(2, len(scale) - 1) if satisfied is None
         else _int(satisfied, "reports.rating_satisfied", 1, len(scale) - 1),
-        "rating_window_s": _int(raw.get("rating_window_s", 120), "reports.rating_window_s", 10, 1800),
+        "rating_window_s": window,
+        "rating_hold_s": _int(raw.get("rating_hold_s", 15), "reports.rating_hold_s", 0, min(60, window)),
         "wait_target_min": _int(raw.get("wait_target_min", 15), "reports.wait_target_min", 1, 240),
         "capacity_weeks": _int(raw.get("capacity_weeks", 4), "reports.capacity_weeks", 1, 52),
         "wait_alert_min": _int(raw.get("wait_alert_min", 30), "reports.wait_alert_min", 1, 480),

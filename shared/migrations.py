@@ -65,3 +65,10 @@ def english_field_names(db):
     if "name_en" not in db["services"].columns_dict:
         db["services"].add_column("name_en", str, not_null_default="")
 
+
+@STEPS(name="0005_rating_tablets")
+def rating_tablets(db):
+    """When each counter's rating tablet last asked: its counter holds the next call for a rating."""
+    db.execute("""CREATE TABLE IF NOT EXISTS rating_tablets (
+        counter_id INTEGER PRIMARY KEY REFERENCES counters(id),
+        seen_at    TEXT NOT NULL)""")

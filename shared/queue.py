@@ -424,14 +424,32 @@ def _set_counter_services(db, counter_id: int, services: list[str]) -> None:
 def _check_name(name) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > 40:
         raise QueueError("Tên quầy phải có từ 1 đến 40 ký tự.", "invalid_name")
-    return name.strip()
+    return " ".join(name.split())
+
+
+def _check_name_free(db, name: str, counter_id: int | None = None) -> None:
+    """Two counters with one name would be two identical tiles on the hall's TV; names are
+    compared as people read them (case and spacing ignored)."""
+    for row in db.execute("SELECT id, name FROM counters WHERE id IS NOT ?", (counter_id,)):
+        if " ".join(row["name"].split()).casefold() == name.casefold():
+            raise Conflict(f"Đã có quầy tên \"{row['name']}\": chọn tên khác.", "counter_name_taken")
+
+
+def _check_some_services(db, services) -> list[str]:
+    """A counter serving no field is an empty tile on the TV and calls nobody."""
+    services = _check_services(db, services)
+    if not services:
+        raise QueueError("Chọn ít nhất một lĩnh vực cho quầy (muốn ngừng quầy thì bấm Đóng quầy).",
+                         "no_services")
+    return services
 
 
 def add_counter(db, name, services, at: datetime, actor=None) -> int:
     """Open a new counter at once (a peak day: 7 -> 14 counters)."""
     name = _check_name(name)
     with immediate(db):
-        services = _check_services(db, services)
+        services = _check_some_services(db, services)
+        _check_name_free(db, name)
         position = db.execute("SELECT coalesce(max(position), -1) + 1 FROM counters").fetchone()[0]
         counter_id = db.execute(
             "INSERT INTO counters (name, open, position) VALUES (?, 1, ?)", (name, position)
@@ -455,8 +473,10 @@ def update_counter(db, counter_id: int, changes: dict, at: datetime, actor=None)
     name = _check_name(changes["name"]) if "name" in changes else None
     with immediate(db):
         counter = _counter(db, counter_id)
+        if name is not None:
+            _check_name_free(db, name, counter_id)
         if "services" in changes:
-            services = _check_services(db, changes["services"])
+            services = _check_some_services(db, changes["services"])
             _set_counter_services(db, counter_id, services)
             _event(db, at, "counter_services", counter_id=counter_id, actor=actor, services=services)
         if name is not None and name != counter["name"]:

@@ -136,6 +136,15 @@ CREATE TABLE IF NOT EXISTS devices (
     revoked_at    TEXT
 );
 
+-- When each counter's rating tablet last asked what to rate: while it is on, the
+-- counter page holds its next call for the rating of the citizen just served
+-- (docs/reports.md). In the database, not in memory, so that every server process
+-- (server.message_queue) sees the same tablets.
+CREATE TABLE IF NOT EXISTS rating_tablets (
+    counter_id INTEGER PRIMARY KEY REFERENCES counters(id),
+    seen_at    TEXT NOT NULL
+);
+
 -- Citizen satisfaction: at most one rating per finished ticket (UNIQUE), given
 -- at the counter that finished it. `score` is the answer's place in
 -- reports.rating_scale (1 = best); `label` and `satisfied` are kept as they were

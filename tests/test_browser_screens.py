@@ -58,7 +58,7 @@ def test_counter_confirms_only_xong_and_undoes_a_no_show(make_server, browser):
     expect(top.locator("#name")).to_have_text("Quầy 1")
     expect(top.locator("#number")).to_have_text("1001")
     counter.keyboard.press("v")                      # no-show: no dialog, can be undone
-    expect(counter.locator("#current")).to_have_text("—")
+    expect(counter.locator("#current")).to_have_text("Chưa gọi số")
     expect(counter.locator("#no-shows")).to_contain_text("1001")
     counter.keyboard.press("z")                      # undo: 1001 is called back
     expect(counter.locator("#current")).to_have_text("1001")
@@ -68,7 +68,7 @@ def test_counter_confirms_only_xong_and_undoes_a_no_show(make_server, browser):
     expect(finish).to_have_class("armed")
     expect(counter.locator("#current")).to_have_text("1001")
     finish.click()
-    expect(counter.locator("#current")).to_have_text("—")
+    expect(counter.locator("#current")).to_have_text("Chưa gọi số")
     expect(top.locator("#number")).to_have_text("—")
     done = requests.get(srv.url + "/api/tickets?status=done", timeout=5).json()
     assert [t["number"] for t in done] == ["1001"]

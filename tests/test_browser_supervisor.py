@@ -2,13 +2,16 @@
 
 Tickets go through the HTTP API; the page must show the figures, follow
 changes live, raise the printer and unserved-field alerts, and close a field so that the kiosk
-API refuses it. Debian's chromium, no network beyond 127.0.0.1.
+API refuses it; on a peak day, 14 counters fit one 1920x1080 screen, live updates leave the
+supervisor's focus and edits alone, and mistakes (a duplicate name, a counter with no field,
+closing by a slip) are caught. Debian's chromium, no network beyond 127.0.0.1.
 """
 import re
 
 import requests
 from conftest import free_port, local_only
 from playwright import sync_api
+from test_browser_pages import open_page
 
 
 def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
@@ -85,9 +88,13 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
         sync_api.expect(dd).to_have_class(re.compile(r"\bover\b"))
 
         # The controls that were there before still work: add a counter, set the notice.
-        page.fill("#add-name", "Quầy 8")
-        page.click("#add button[type=submit]")
+        page.click("#add")
+        sync_api.expect(page.locator("#editor-name")).to_have_value("Quầy 8")
+        page.locator("#editor-fields label", has_text="Đất đai").locator("input").check()
+        page.click("#editor-save")
         sync_api.expect(page.locator('#counters tr[data-counter="8"] .name')).to_have_text("Quầy 8")
+        sync_api.expect(page.locator('#counters tr[data-counter="8"] .chip')).to_have_text(["Đất đai - Xây dựng"])
+        sync_api.expect(page.locator("#alerts li.unserved")).to_have_count(0)
         page.fill("#notice", "Chiều nay trung tâm làm việc đến 17 giờ")
         page.click("#notice-form button[type=submit]")
         notice = ""
@@ -101,3 +108,132 @@ def test_dashboard_follows_the_day_and_closes_a_field(make_server, browser):
     finally:
         context.close()
     assert outside == []
+
+
+def supervisor_page(srv, browser, boss):
+    page = open_page(browser, srv.url + "/supervisor", 1920, 1080)
+    page.context.set_default_timeout(8000)
+    page.fill("#token", boss["Authorization"][7:])
+    page.click("#login-form button[type=submit]")
+    sync_api.expect(page.locator("#desk")).to_be_visible()
+    return page
+
+
+def peak_day(srv, boss, officer):
+    """7 more counters, everyone calling, one paused, one field left to nobody."""
+    for code in ("HT", "HT", "CT", "DD", "LDXH", "BHYT", "CU", "TKQ", "DKKD") * 2:
+        requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": code}, timeout=5).raise_for_status()
+    for i, code in enumerate(["HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"], start=8):
+        requests.post(srv.url + "/api/counters", headers=boss, json={"name": f"Quầy {i}", "services": [code]},
+                      timeout=5).raise_for_status()
+    for counter_id in range(1, 15):
+        requests.post(srv.url + f"/api/counters/{counter_id}/call-next", headers=officer, timeout=5, json={})
+    requests.post(srv.url + "/api/counters/4/pause", headers=officer, timeout=5, json={}).raise_for_status()
+    for counter_id in (2, 13):  # the two counters of Cư trú
+        requests.patch(srv.url + f"/api/counters/{counter_id}", headers=boss, json={"open": False},
+                       timeout=5).raise_for_status()
+
+
+def test_fourteen_counters_fit_one_full_hd_screen(make_server, browser):
+    srv = make_server("eventlet").start()
+    boss, officer = srv.token("supervisor"), srv.token("officer")
+    peak_day(srv, boss, officer)
+    page = supervisor_page(srv, browser, boss)
+    try:
+        rows = page.locator("#counters tr")
+        sync_api.expect(rows).to_have_count(14)
+        sync_api.expect(page.locator('#counters tr[data-counter="14"] .current')).to_contain_text("10")
+        sync_api.expect(page.locator("#alerts li.unserved")).to_contain_text("Cư trú")
+        size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        assert size[0] <= 1920 and size[1] <= 1080, size  # one screen, no scrolling
+        used = page.evaluate("""() => { let right = 0, left = 1e9;
+            for (const e of document.querySelectorAll('main .card')) { const r = e.getBoundingClientRect();
+              left = Math.min(left, r.left); right = Math.max(right, r.right); } return right - left; }""")
+        assert used >= 0.9 * 1920, used
+        for table in ("#fields-table", "#counters-table"):  # nothing cut off or hidden under a neighbour
+            assert page.evaluate(f"""() => {{ const t = document.querySelector('{table}');
+                return t.scrollWidth <= t.parentElement.clientWidth; }}""")
+        # The fields a counter serves, as words, one control to change them, no wall of checkboxes.
+        q6 = page.locator('#counters tr[data-counter="6"]')
+        sync_api.expect(q6.locator(".chip")).to_have_text(["Lao động - Thương binh và Xã hội", "Bảo hiểm y tế"])
+        assert page.locator("#counters input[type=checkbox]").count() == 0
+        assert q6.get_by_role("button", name="Sửa lĩnh vực của Quầy 6").count() == 1
+        heights = [rows.nth(i).bounding_box()["height"] for i in range(14)]
+        assert max(heights) <= 60, heights
+    finally:
+        page.context.close()
+
+
+def test_live_updates_leave_focus_and_a_half_made_edit_alone(make_server, browser):
+    srv = make_server("eventlet").start()
+    boss, officer = srv.token("supervisor"), srv.token("officer")
+    page = supervisor_page(srv, browser, boss)
+    try:
+        q1 = page.locator('#counters tr[data-counter="1"]')
+        sync_api.expect(q1.locator(".current")).to_have_text("—")
+        close5 = page.locator('#counters tr[data-counter="5"]').get_by_role("button", name="Đóng quầy")
+        close5.focus()
+        requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/counters/1/call-next", headers=officer, timeout=5, json={}).raise_for_status()
+        sync_api.expect(q1.locator(".current")).to_contain_text("1001")
+        assert page.evaluate("document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.counter") == "5"
+        sync_api.expect(close5).to_be_focused()
+
+        # Half-way through changing Quầy 2's fields, another counter calls: the edit survives.
+        page.locator('#counters tr[data-counter="2"] .edit').click()
+        editor = page.locator("#editor")
+        sync_api.expect(editor).to_be_visible()
+        ct = editor.locator("label", has_text="Chứng thực").locator("input")
+        ct.check()
+        ct.focus()
+        requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "CT"}, timeout=5).raise_for_status()
+        requests.post(srv.url + "/api/counters/3/call-next", headers=officer, timeout=5, json={}).raise_for_status()
+        sync_api.expect(page.locator('#counters tr[data-counter="3"] .current')).to_contain_text("2001")
+        sync_api.expect(editor).to_be_visible()
+        sync_api.expect(ct).to_be_checked()
+        sync_api.expect(ct).to_be_focused()
+        page.click("#editor-save")
+        sync_api.expect(editor).to_be_hidden()
+        sync_api.expect(page.locator('#counters tr[data-counter="2"] .chip')).to_have_text(
+            ["Hộ tịch", "Chứng thực", "Cư trú"])
+        counter = requests.get(srv.url + "/api/counters", timeout=5).json()[1]
+        assert counter["services"] == ["HT", "CT", "CU"]
+    finally:
+        page.context.close()
+
+
+def test_a_duplicate_name_an_empty_counter_and_closing_by_a_slip_are_caught(make_server, browser):
+    srv = make_server("eventlet").start()
+    boss = srv.token("supervisor")
+    page = supervisor_page(srv, browser, boss)
+    try:
+        page.click("#add")
+        editor = page.locator("#editor")
+        page.fill("#editor-name", "Quầy 3")
+        editor.locator("label", has_text="Hộ tịch").locator("input").check()
+        page.click("#editor-save")
+        sync_api.expect(page.locator("#editor-error")).to_have_text('Đã có quầy tên "Quầy 3": chọn tên khác.')
+        sync_api.expect(editor).to_be_visible()
+        page.fill("#editor-name", "Quầy 15")
+        editor.locator("label", has_text="Hộ tịch").locator("input").uncheck()
+        page.click("#editor-save")
+        sync_api.expect(page.locator("#editor-error")).to_contain_text("Chọn ít nhất một lĩnh vực")
+        assert len(requests.get(srv.url + "/api/counters", timeout=5).json()) == 7
+        editor.locator("label", has_text="Đất đai").locator("input").check()
+        page.click("#editor-save")
+        q15 = page.locator("#counters tr", has_text="Quầy 15")
+        sync_api.expect(q15.locator(".chip")).to_have_text(["Đất đai - Xây dựng"])
+
+        # "Đóng quầy" on an idle counter asks first; saying no leaves it open.
+        asked = []
+        page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        q15.get_by_role("button", name="Đóng quầy").click()
+        sync_api.expect(q15.get_by_role("button", name="Đóng quầy")).to_be_visible()
+        assert asked and asked[0].startswith("Đóng Quầy 15?")
+        assert requests.get(srv.url + "/api/counters", timeout=5).json()[-1]["open"] is True
+        page.once("dialog", lambda d: d.accept())
+        q15.get_by_role("button", name="Đóng quầy").click()
+        sync_api.expect(q15.get_by_role("button", name="Mở quầy")).to_be_visible()
+        assert requests.get(srv.url + "/api/counters", timeout=5).json()[-1]["open"] is False
+    finally:
+        page.context.close()

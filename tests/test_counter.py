@@ -116,10 +116,21 @@ def test_supervisor_opens_seven_more_counters_and_reassigns(client, supervisor):
     ({"services": ["HT"]}, "invalid_name"),
     ({"name": "Quầy 9", "services": ["NOPE"]}, "unknown_service"),
     ({"name": "Quầy 9", "services": "HT"}, "invalid_services"),
+    ({"name": "Quầy 9", "services": []}, "no_services"),
+    ({"name": "Quầy 9"}, "no_services"),
 ])
 def test_bad_new_counters(client, supervisor, body, code):
     response = client.post("/api/counters", headers=supervisor, json=body)
     assert response.status_code == 400 and response.get_json()["error"] == code
+
+
+def test_a_duplicate_counter_name_is_refused(client, supervisor):
+    response = client.post("/api/counters", headers=supervisor, json={"name": "Quầy 3", "services": ["HT"]})
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "counter_name_taken", "message": 'Đã có quầy tên "Quầy 3": chọn tên khác.'}
+    renamed = client.patch("/api/counters/4", headers=supervisor, json={"name": "quầy 3"})
+    assert renamed.status_code == 409 and renamed.get_json()["error"] == "counter_name_taken"
+    assert len(client.get("/api/counters").get_json()) == 7
 
 
 def test_patch_unknown_counter_and_bad_fields(client, supervisor):

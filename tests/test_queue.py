@@ -213,6 +213,28 @@ def test_bad_counter_changes_are_refused(db, clock, change):
         queue.update_counter(db, 1, change, clock.tick())
 
 
+def test_two_counters_never_share_a_name(db, clock):
+    """Two identical tiles on the hall's TV would send citizens to the wrong desk."""
+    assert queue.counter(db, queue.add_counter(db, "  Quầy   15 ", ["HT"], clock.tick()))["name"] == "Quầy 15"
+    for name in ("Quầy 15", "quầy 15", "QUẦY  15"):
+        with pytest.raises(Conflict) as exc:
+            queue.add_counter(db, name, ["HT"], clock.tick())
+        assert exc.value.code == "counter_name_taken" and "Quầy 15" in exc.value.message
+    with pytest.raises(Conflict):
+        queue.update_counter(db, 2, {"name": "quầy 1"}, clock.tick())
+    queue.update_counter(db, 1, {"name": "Quầy 1", "open": False}, clock.tick())  # its own name is fine
+    assert [c["name"] for c in queue.counters(db)].count("Quầy 15") == 1
+
+
+def test_a_counter_serves_at_least_one_field(db, clock):
+    for attempt in (lambda: queue.add_counter(db, "Quầy 8", [], clock.tick()),
+                    lambda: queue.update_counter(db, 1, {"services": []}, clock.tick())):
+        with pytest.raises(QueueError) as exc:
+            attempt()
+        assert exc.value.code == "no_services"
+    assert len(queue.counters(db)) == 7 and queue.counter(db, 1)["services"] == ["HT"]
+
+
 def test_every_change_is_in_the_audit_log(db, clock):
     issue(db, clock)
     call(db, clock)

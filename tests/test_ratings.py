@@ -92,13 +92,52 @@ def test_only_the_counters_latest_finish(db, config, clock):
     ratings.rate(db, 1, second, 1, clock(), config["reports"])
 
 
-def test_call_next_finishes_and_the_previous_citizen_can_still_rate(db, config, clock):
-    """Officers usually press "call next" straight away: that finish counts too."""
+def test_a_call_at_the_counter_ends_the_previous_citizens_rating(db, config, clock):
+    """Once the next citizen is called, the person facing the tablet is someone else."""
     first = serve(db, clock, finish=False)
     queue.issue_ticket(db, "HT", False, clock())
     queue.call_next(db, 1, clock.tick(), {"priority_policy": "strict", "priority_every": 3}, actor=ACTOR)
-    assert ratings.rateable(db, 1, clock.tick(10), config["reports"])["ticket"]["id"] == first
-    assert ratings.rate(db, 1, first, 3, clock(), config["reports"])["satisfied"] is False
+    assert ratings.rateable(db, 1, clock.tick(2), config["reports"])["ticket"] is None  # "Xong và gọi tiếp"
+    refused(db, config, clock, 1, first)
+    second = db.execute("SELECT id FROM tickets WHERE status = 'called'").fetchone()[0]
+    queue.finish(db, 1, clock.tick(60), ACTOR)
+    assert ratings.rateable(db, 1, clock.tick(2), config["reports"])["ticket"]["id"] == second
+    queue.issue_ticket(db, "HT", False, clock())
+    queue.call_next(db, 1, clock.tick(), {"priority_policy": "strict", "priority_every": 3}, actor=ACTOR)
+    refused(db, config, clock, 1, second)  # finish, then a call: closed as well
+    queue.no_show(db, 1, clock.tick(), ACTOR)
+    refused(db, config, clock, 1, second)  # and it stays closed when that citizen does not come
+
+
+def test_the_counter_holds_its_call_only_for_a_present_tablet(db, config, clock):
+    settings = config["reports"]
+    assert settings["rating_hold_s"] == 15
+    serve(db, clock)
+    clock.tick(5)
+    assert ratings.rateable(db, 1, clock(), settings)["hold_in"] == 0  # no tablet: call at once
+    ratings.tablet_seen(db, 1, clock())
+    held = ratings.rateable(db, 1, clock(), settings)
+    assert held["tablet"] is True and held["hold_in"] == 10
+    clock.tick(11)
+    late = ratings.rateable(db, 1, clock(), settings)
+    assert late["hold_in"] == 0 and late["ticket"] is not None  # the hold is over, rating still open
+    ticket = serve(db, clock)
+    ratings.tablet_seen(db, 1, clock())
+    ratings.rate(db, 1, ticket, 1, clock.tick(3), settings)
+    assert ratings.rateable(db, 1, clock(), settings)["hold_in"] == 0  # rated: go on
+
+
+def test_a_tablet_is_present_while_it_keeps_asking(db, clock):
+    assert not ratings.tablet_present(db, 1, clock())
+    ratings.tablet_seen(db, 1, clock())
+    assert ratings.tablet_present(db, 1, clock.tick(11)) and not ratings.tablet_present(db, 2, clock())
+    assert not ratings.tablet_present(db, 1, clock.tick(1))  # switched off or asleep: no holding for it
+    before = db.conn.total_changes
+    for _ in range(10):  # asking every second (pushes): a write every few seconds, not each time
+        ratings.tablet_seen(db, 1, clock.tick(1))
+    assert ratings.tablet_present(db, 1, clock())
+    assert db.conn.total_changes - before == 3
+    assert ratings.tablet_present(db, 1, clock.tick(8)) and not ratings.tablet_present(db, 1, clock.tick(4))
 
 
 def test_bad_input(db, config, clock):
@@ -136,6 +175,9 @@ def test_a_five_point_scale(raw_config, db, clock):
     ({"rating_scale": ["Tốt", "Tốt"]}, "reports.rating_scale"),
     ({"rating_satisfied": 3}, "reports.rating_satisfied"),
     ({"rating_window_s": 5}, "reports.rating_window_s"),
+    ({"rating_hold_s": 61}, "reports.rating_hold_s"),
+    ({"rating_window_s": 10, "rating_hold_s": 11}, "reports.rating_hold_s"),
+    ({"rating_hold_s": -1}, "reports.rating_hold_s"),
     ({"wait_target_min": 0}, "reports.wait_target_min"),
     ({"capacity_weeks": "4"}, "reports.capacity_weeks"),
     ({"colour": 1}, "reports.colour"),
@@ -180,6 +222,36 @@ def test_rating_through_the_api(app, config, client, officer, clock):
     assert again.status_code == 409 and again.get_json()["error"] == "already_rated"
     assert tablet.get("/api/counters/1/rating").get_json()["ticket"] is None
     assert tablet.get("/api/counters/42/rating").get_json()["error"] == "counter_not_found"
+
+
+def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, config, client, officer, clock):
+    from shared.events import socketio
+
+    ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
+    client.post("/api/counters/1/call-next", headers=officer, json={})
+    client.post("/api/counters/1/finish", headers=officer, json={})
+    assert client.get("/api/counters/1/rating").get_json()["tablet"] is False  # the counter page asking
+    enrolled_client(app, config, "rating", "Quầy 2", 2).get("/api/counters/1/rating")  # another counter's
+    assert client.get("/api/counters/1/rating").get_json()["tablet"] is False
+    tablet = enrolled_client(app, config, "rating", "Quầy 1", 1)
+    tablet.get("/api/counters/1/rating")
+    clock.tick(4)
+    desk = client.get("/api/counters/1/rating").get_json()
+    assert desk["tablet"] is True and desk["hold_in"] == 11
+    assert client.get("/api/counters/2/rating").get_json()["tablet"] is False
+
+    live = socketio.test_client(app)
+    live.get_received()
+    assert tablet.post("/api/counters/1/rating", json={"ticket": ticket["id"], "score": 1}).status_code == 201
+    states = []
+    for _ in range(150):
+        states = [m for m in live.get_received() if m["name"] == "state"]
+        if states:
+            break
+        socketio.sleep(0.02)
+    live.disconnect()
+    assert states  # the counter holding its call learns of the rating at once
+    assert client.get("/api/counters/1/rating").get_json()["hold_in"] == 0
 
 
 def test_rate_page_needs_the_counters_tablet(app, config, client):

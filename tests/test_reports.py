@@ -86,6 +86,7 @@ def generate_peak_day(path, seed=20261123):
     truth, rating_log = {}, []
     serving = {cid: None for cid in counters}  # cid -> (ticket id, outcome, service seconds)
     last_finish = {}  # cid -> (ticket id, finished second)
+    called_since = {}  # cid -> whether the counter called someone after its last finish
     busy = set()
     heap, order = [], [0]
 
@@ -128,7 +129,8 @@ def generate_peak_day(path, seed=20261123):
                     push(s, "act", cid)
         elif kind == "rate":
             cid, tid, score = data
-            expected = last_finish.get(cid, (None,))[0] == tid and s - last_finish[cid][1] < 120
+            expected = (last_finish.get(cid, (None,))[0] == tid and s - last_finish[cid][1] < 120
+                        and not called_since[cid])  # the next citizen at the desk ends it
             try:
                 ratings.rate(db, cid, tid, score, clock(), settings)
                 accepted = True
@@ -156,15 +158,20 @@ def generate_peak_day(path, seed=20261123):
                     rec.update(status="no_show", counter=cid, officer=actor, finished=s)
                 else:
                     implicit = in_session(s, cid) and rng.random() < 0.5  # "call next" finishes it
+                    roll = rng.random()
+                    rates = roll < 0.72  # most citizens rate within seconds
+                    implicit = implicit and not rates
                     if not implicit:
                         queue.finish(db, cid, clock(), actor)
                     rec.update(status="done", counter=cid, officer=actor, finished=s)
-                    last_finish[cid] = (tid, s)
-                    roll = rng.random()
-                    if roll < 0.72:  # most citizens rate within seconds
+                    last_finish[cid], called_since[cid] = (tid, s), False
+                    if rates:  # the counter holds its next call for the rating (docs/reports.md)
                         score = rng.choices([1, 2, 3], weights=[60, 33, 7])[0]
-                        push(s + rng.randint(2, 40), "rate", (cid, tid, score))
-                    elif roll < 0.75:  # a late press, after the window
+                        wait = min(rng.randint(2, 40), 12)  # within the counter's 15 s hold
+                        push(s + wait, "rate", (cid, tid, score))
+                        push(s + wait, "act", cid)
+                        continue
+                    if roll < 0.75:  # a late press, after the window
                         push(s + 200, "rate", (cid, tid, 1))
             if not in_session(s, cid):
                 busy.discard(cid)
@@ -181,6 +188,7 @@ def generate_peak_day(path, seed=20261123):
                 assert not implicit or _moved
                 busy.discard(cid)
                 continue
+            called_since[cid] = True
             rec = truth[ticket["id"]]
             if rec["first_called"] is None:
                 rec["first_called"] = s

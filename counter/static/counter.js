@@ -1,6 +1,13 @@
-/* Counter desk: every action a button with a one-key shortcut shown on it. Only Xong
-   (finish) cannot be undone, so only it asks for a second press; a no-show or a transfer
-   can be undone at once (Z) by calling the same ticket back. */
+/* Counter desk: every action a button with a one-key shortcut shown on it; the keys work
+   whatever has focus. Only Xong (finish) cannot be undone, so only it asks for a second
+   press; a no-show or a transfer can be undone at once (Z) by calling the same ticket back.
+   Buttons keep their places (fixed grid, reserved lines), so a relabel or a banner never
+   moves the button under the officer's finger.
+
+   With a rating tablet at the counter (the page asks every 5 s whether it is on), "call
+   next" first finishes the citizen and waits (up to reports.rating_hold_s, shown) for that
+   citizen's rating before calling the next number, so the tablet asks the person who was
+   served; N again calls at once. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -8,8 +15,19 @@
   var bound = Number(new URLSearchParams(location.search).get("counter"));
   if (bound) localStorage.setItem("motcua.counter", bound);
   var counterId = Number(localStorage.getItem("motcua.counter")) || null;
-  var state = null, busy = false, armed = null, armTimer = null, undo = null;
+  var state = null, busy = false, armed = null, armTimer = null, undo = null, hold = null, choices = [];
+  var tablet = false;  // whether this counter's rating tablet is on: asked every 5 s, not on each call
   var noShowsBusy = false, noShowsAgain = false;
+
+  /* What the officer should do, for the refusals a desk meets (the server's own message otherwise). */
+  var ADVICE = {
+    counter_closed: "Quầy này đang đóng: nhờ lãnh đạo mở lại trên trang Điều hành.",
+    counter_paused: "Quầy đang tạm dừng: bấm Tiếp tục (P) rồi gọi số.",
+    no_current_ticket: "Quầy chưa có ai đang được phục vụ: bấm Gọi tiếp (N).",
+    ticket_not_callable: "Số này đã được gọi hoặc đã xong ở quầy khác: không cần gọi lại.",
+    counter_not_found: "Quầy này không còn: chọn lại quầy ở góc trên.",
+    forbidden: "Mã đăng nhập này không được thao tác ở quầy: đăng nhập bằng mã của cán bộ."
+  };
 
   function mine() {
     return state && state.counters.filter(function (c) { return c.id === counterId; })[0];
@@ -19,6 +37,34 @@
     var map = {};
     if (state) state.services.forEach(function (s) { map[s.code] = s; });
     return map;
+  }
+
+  function ratingPath() { return "/api/counters/" + counterId + "/rating"; }
+
+  function checkTablet() {
+    if (!counterId || $("desk").hidden) return;
+    var asked = counterId;
+    Live.api("GET", ratingPath()).then(function (r) { if (asked === counterId) tablet = r.tablet; }).catch(function () {});
+  }
+
+  /* The reserved line under the number: the hold countdown, a pause or a closed counter. */
+  function stateLine(c) {
+    var line = $("counter-state");
+    if (hold) {
+      var left = Math.max(0, Math.ceil((hold.until - Date.now()) / 1000));
+      line.dataset.kind = "hold";
+      line.textContent = "Mời công dân số " + hold.number + " đánh giá trên màn hình · tự gọi số tiếp sau "
+        + left + " giây · bấm N để gọi ngay";
+    } else if (!c.open) {
+      line.dataset.kind = "closed";
+      line.textContent = "Quầy đang đóng (lãnh đạo mở lại trên trang Điều hành)";
+    } else if (c.paused) {
+      line.dataset.kind = "paused";
+      line.textContent = "Quầy đang tạm dừng: bấm Tiếp tục (P) để gọi số";
+    } else {
+      line.dataset.kind = "";
+      line.textContent = "";
+    }
   }
 
   function render() {
@@ -36,22 +82,25 @@
     var c = mine();
     if (!c) return;
     var svc = names();
-    $("current").textContent = c.current ? c.current.number : "—";
+    // Someone was called meanwhile (another tab, the supervisor): nothing to wait for any more.
+    // A late `state` that still shows the finished citizen does not count.
+    if (hold && c.current && c.current.id !== hold.ticket) endHold();
+    if (!c.current || !$("transfer").hidden && Number($("transfer").dataset.ticket) !== c.current.id) closeTransfer();
+    $("current").textContent = c.current ? c.current.number : "Chưa gọi số";
+    $("current").classList.toggle("none", !c.current);
     var field = $("current-field");
-    field.textContent = c.current ? (svc[c.current.service] || {}).name || c.current.service : "\u00a0";
+    field.textContent = c.current ? (svc[c.current.service] || {}).name || c.current.service : "";
     if (c.current && c.current.priority) {
       var p = document.createElement("span");
       p.className = "prio";
       p.textContent = " · Ưu tiên";
       field.append(p);
     }
-    var note = !c.open ? "Quầy đang đóng (lãnh đạo mở lại trên trang Điều hành)"
-      : c.paused ? "Quầy đang tạm dừng: bấm Tiếp tục (P) để gọi số" : "";
-    $("counter-state").hidden = !note;
-    $("counter-state").textContent = note;
+    stateLine(c);
     document.querySelector('[data-action="pause"]').hidden = c.paused;
     document.querySelector('[data-action="resume"]').hidden = !c.paused;
-    document.querySelector('[data-action="call-next"] .text').textContent = c.current ? "Xong và gọi tiếp" : "Gọi tiếp";
+    document.querySelector('[data-action="call-next"] .text').textContent =
+      c.current ? "Xong và gọi tiếp" : hold ? "Gọi ngay" : "Gọi tiếp";
     document.querySelectorAll("[data-action]").forEach(function (b) {
       b.disabled = !c.open || (b.hasAttribute("data-needs-current") && !c.current)
         || (c.paused && (b.dataset.action === "call-next" || b.dataset.action === "recall"));
@@ -64,16 +113,6 @@
       li.append(n);
       return li;
     }));
-    var to = $("transfer-to");
-    var codes = state.services.map(function (s) { return s.code; }).join(",");
-    if (to.dataset.codes !== codes) {
-      to.dataset.codes = codes;
-      to.replaceChildren.apply(to, state.services.map(function (s) { return new Option(s.name, s.code); }));
-    }
-    if (c.current && to.value === c.current.service) {   // moving to the same field makes no sense
-      var other = state.services.filter(function (s) { return s.code !== c.current.service; })[0];
-      if (other) to.value = other.code;
-    }
   }
 
   function loadNoShows() {
@@ -132,41 +171,131 @@
     if (ticket) $("undo-number").textContent = ticket.number;
   }
 
+  function showError(err) {
+    if (err.status === 401) showLogin();
+    $("error").textContent = ADVICE[err.code] || err.message;
+  }
+
+  function post(action, body) {
+    return Live.api("POST", "/api/counters/" + counterId + "/" + action, body || {});
+  }
+
+  /* The transfer panel: the officer picks the target field each time (digits or a click). */
+  function openTransfer(current) {
+    var svc = state.services.filter(function (s) { return s.code !== current.service; });
+    choices = svc.slice(0, 9);
+    $("transfer").dataset.ticket = current.id;
+    $("transfer-number").textContent = current.number;
+    $("transfer-fields").replaceChildren.apply($("transfer-fields"), choices.map(function (s, i) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.dataset.service = s.code;
+      b.innerHTML = "<kbd></kbd> <span></span>";
+      b.querySelector("kbd").textContent = String(i + 1);
+      b.querySelector("span").textContent = s.name;
+      b.onclick = function () { transferTo(s); };
+      return b;
+    }));
+    $("transfer").hidden = false;
+  }
+
+  function closeTransfer() { $("transfer").hidden = true; choices = []; }
+
+  function transferTo(field) {
+    var c = mine(), current = c && c.current;
+    closeTransfer();
+    if (!current) return;
+    run(post("transfer", { service: field.code }).then(function () {
+      setUndo(current, "Đã chuyển số " + current.number + " sang " + field.name + ".");
+    }));
+  }
+
+  /* The next call waits for the rating of the citizen just served (or the hold's end). */
+  function startHold(rating) {
+    hold = { number: rating.ticket.number, ticket: rating.ticket.id, until: Date.now() + rating.hold_in * 1000,
+             checking: false, timer: setInterval(holdTick, 1000) };
+    render();
+  }
+
+  function endHold() {
+    if (hold) clearInterval(hold.timer);
+    hold = null;
+  }
+
+  function holdTick() {
+    if (!hold) return;
+    if (Date.now() >= hold.until) { callAfterHold(); return; }
+    stateLine(mine());
+    if (hold.checking) return;
+    hold.checking = true;
+    var waiting = hold;
+    Live.api("GET", ratingPath()).then(function (r) {
+      waiting.checking = false;
+      if (hold === waiting && (!r.ticket || r.ticket.id !== waiting.ticket || r.hold_in <= 0)) callAfterHold();
+    }).catch(function () { waiting.checking = false; });
+  }
+
+  function callAfterHold() {
+    endHold();
+    if (busy) return;
+    run(callNow(null));
+  }
+
+  function callNow(after) {
+    return post("call-next", { after: after }).then(function (reply) {
+      setUndo(null, reply && reply.ticket === null ? "Không còn ai đang chờ." : "");
+    });
+  }
+
+  function callNext() {
+    var c = mine(), current = c && c.current;
+    if (hold) { endHold(); return callNow(null); }
+    if (!tablet) return callNow(current ? current.id : null);   // one request, as fast as without ratings
+    var finished = current ? post("finish") : Promise.resolve();
+    return finished.then(function () { return Live.api("GET", ratingPath()); }).then(function (r) {
+      tablet = r.tablet;
+      if (r.ticket && r.hold_in > 0) { setUndo(null, ""); startHold(r); } else return callNow(null);
+    });
+  }
+
+  /* One request at a time; afterwards the no-show list is read again. */
+  function run(promise) {
+    busy = true;
+    $("error").textContent = "";
+    return Promise.resolve(promise).then(loadNoShows).catch(showError).then(function () { busy = false; render(); });
+  }
+
   function act(action, body, button) {
     if (busy || !counterId || !state) return;
     if (!confirmed(button)) return;
     if (armed && armed !== button) disarm();
     var c = mine(), current = c && c.current;
-    if (action === "call-next") body = { after: current ? current.id : null };
-    if (action === "transfer") body = { service: $("transfer-to").value };
-    busy = true;
-    $("error").textContent = "";
-    Live.api("POST", "/api/counters/" + counterId + "/" + action, body || {})
-      .then(function (reply) {
-        if (action === "no-show" && current) setUndo(current, "Đã ghi vắng mặt số " + current.number + ".");
-        else if (action === "transfer" && current) {
-          var to = $("transfer-to");
-          setUndo(current, "Đã chuyển số " + current.number + " sang " + to.options[to.selectedIndex].text + ".");
-        } else if (action === "call-next" && reply && reply.ticket === null) setUndo(null, "Không còn ai đang chờ.");
-        else setUndo(null, "");
-        loadNoShows();
-      })
-      .catch(function (err) {
-        if (err.status === 401) showLogin();
-        $("error").textContent = err.message;
-      })
-      .then(function () { busy = false; });
+    if (action === "call-next") { closeTransfer(); run(callNext()); return; }
+    endHold();
+    if (action === "transfer") {
+      if (!$("transfer").hidden) closeTransfer(); else if (current) openTransfer(current);
+      return;
+    }
+    closeTransfer();
+    run(post(action, body).then(function () {
+      if (action === "no-show" && current) setUndo(current, "Đã ghi vắng mặt số " + current.number + ".");
+      else setUndo(null, "");
+    }));
   }
 
-  function showLogin() { $("login").hidden = false; $("desk").hidden = true; $("token").focus(); }
+  function showLogin() {
+    endHold();
+    closeTransfer();
+    $("login").hidden = false; $("desk").hidden = true; $("token").focus();
+  }
 
   function start(me) {
     $("login").hidden = true;
     $("desk").hidden = false;
     $("who").textContent = me && me.name ? me.name : "";
     if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
-    document.querySelector('[data-action="call-next"]').focus();  // shortcuts work at once
     loadNoShows();
+    checkTablet();
   }
 
   document.querySelectorAll("[data-action]").forEach(function (b) {
@@ -176,20 +305,38 @@
   $("undo").onclick = function () {
     if (undo) { var t = undo; setUndo(null, ""); act("call", { ticket: t.id }); }
   };
-  document.addEventListener("keydown", function (e) {
-    var tag = e.target.tagName;
-    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || e.ctrlKey || e.altKey || e.metaKey || e.repeat
-        || $("desk").hidden) return;
-    var b = document.querySelector('[data-key="' + e.key.toLowerCase() + '"]:not([hidden]):not(:disabled)');
-    if (b) { e.preventDefault(); b.click(); }
-  });
+  $("transfer-cancel").onclick = closeTransfer;
+
+  /* Shortcuts whatever has focus (the counter list included: its type-ahead never sees them);
+     captured before any element, so a focused control cannot swallow them. */
+  window.addEventListener("keydown", function (e) {
+    if ($("desk").hidden || e.ctrlKey || e.altKey || e.metaKey) return;
+    var key = e.key.toLowerCase(), b = null;
+    if (!$("transfer").hidden && (key === "escape" || /^[1-9]$/.test(key))) {
+      e.preventDefault();
+      e.stopPropagation();
+      if (key === "escape") closeTransfer(); else if (choices[Number(key) - 1]) transferTo(choices[Number(key) - 1]);
+      return;
+    }
+    if (key.length === 1) b = document.querySelector('[data-key="' + key + '"]:not([hidden])');
+    if (!b) return;                          // Tab, arrows, Enter keep their usual meaning
+    e.preventDefault();
+    e.stopPropagation();
+    if (document.activeElement && document.activeElement.tagName === "SELECT") document.activeElement.blur();
+    if (!e.repeat && !b.disabled) b.click();
+  }, true);
   $("counter").onchange = function () {
     counterId = Number(this.value);
     localStorage.setItem("motcua.counter", counterId);
+    this.blur();
     setUndo(null, "");
     disarm();
+    endHold();
+    closeTransfer();
+    tablet = false;
     render();
     loadNoShows();
+    checkTablet();
   };
   $("login-form").onsubmit = function (e) {
     e.preventDefault();
@@ -197,11 +344,17 @@
       .then(function (me) { $("token").value = ""; start(me); })
       .catch(function (err) { $("login-error").textContent = err.message; });
   };
-  $("logout").onclick = function () { Live.api("POST", "/api/logout").then(showLogin); };
+  $("logout").onclick = function () { Live.api("POST", "/api/logout").then(showLogin).catch(showError); };
 
   Live.api("GET", "/api/me").then(start).catch(showLogin);
+  setInterval(checkTablet, 5000);
   Live.connect({
-    state: function (s) { state = s; render(); if (!$("desk").hidden) loadNoShows(); },
+    state: function (s) {
+      state = s;
+      render();
+      if (hold) holdTick();                  // a rating may have just arrived
+      if (!$("desk").hidden) loadNoShows();
+    },
     status: function (s) { $("status").dataset.status = s; $("status").textContent = s === "online" ? "● trực tuyến" : "Mất kết nối…"; }
   });
 })();

@@ -74,7 +74,7 @@
   }
 
   function errorText(err) {
-    if (!err.code) return t("cannot_reach");          // no answer at all (the browser's own text is English)
+    if (!err.code || err.code === "network") return t("cannot_reach");  // no answer at all
     if (lang === "vi") return err.message;
     return T.en.errors[err.code] || T.en.errors.other;
   }

@@ -56,21 +56,34 @@
     return { close: function () { closed = true; if (ws) ws.close(); } };
   }
 
+  function failure(message, code, status) {
+    var err = new Error(message);
+    err.code = code;
+    err.status = status;
+    return err;
+  }
+
   /* JSON over fetch with the API's error shape turned into an Error. Every change
      is sent as JSON, even without a body: the server refuses any other kind, which
-     is what keeps other sites' forms from acting with this page's cookie. */
+     is what keeps other sites' forms from acting with this page's cookie. A request that
+     never reached the server, or an answer that is not ours, gets a Vietnamese message
+     saying what to do (code "network" or "bad_response"), never the browser's English. */
   function api(method, path, body) {
     var init = { method: method, headers: {}, credentials: "same-origin" };
     if (method !== "GET") {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body === undefined ? {} : body);
     }
-    return fetch(path, init).then(function (res) {
-      return res.json().then(function (data) {
+    return fetch(path, init).catch(function () {
+      throw failure("Không kết nối được máy chủ. Kiểm tra dây mạng hoặc Wi-Fi của máy này rồi thử lại;"
+        + " nếu vẫn không được, báo bộ phận kỹ thuật.", "network", 0);
+    }).then(function (res) {
+      return res.json().catch(function () {
+        throw failure("Máy chủ trả lời không đúng (mã " + res.status + "). Chờ một lát rồi thử lại;"
+          + " nếu vẫn không được, báo bộ phận kỹ thuật.", "bad_response", res.status);
+      }).then(function (data) {
         if (!res.ok) {
-          var err = new Error(data.message || res.statusText);
-          err.code = data.error;
-          err.status = res.status;
+          var err = failure(data.message || res.statusText, data.error, res.status);
           err.data = data;                // e.g. `retry_after` of a 429
           throw err;
         }

@@ -1,0 +1,188 @@
+"""The counter desk in a real browser against a real server, as an officer uses it on a busy day:
+the rating tablet asks the citizen who was served, shortcuts work whatever has focus, buttons
+keep their places, and a dead server is explained in Vietnamese. Debian's chromium, no network
+beyond 127.0.0.1."""
+import requests
+
+from test_browser_pages import issue, open_page, sync_api
+
+expect = sync_api.expect
+ACTIONS = '.actions button:not([hidden])'
+
+
+def desk(srv, browser, counter_id=1):
+    page = open_page(browser, f"{srv.url}/counter?counter={counter_id}")
+    page.context.set_default_timeout(10000)  # the machine is shared: a busy moment must not fail a test
+    page.fill("#token", srv.token("officer")["Authorization"][7:])
+    page.press("#token", "Enter")
+    expect(page.locator("#desk")).to_be_visible()  # logged in: the keys act from now on
+    expect(page.locator('[data-action="call-next"]')).to_be_enabled()
+    expect(page.locator("#status")).to_have_attribute("data-status", "online")
+    return page
+
+
+def called_numbers(srv):
+    return sorted(t["number"] for t in requests.get(srv.url + "/api/tickets?status=called", timeout=5).json())
+
+
+def test_the_tablet_asks_the_citizen_who_was_served_before_the_next_is_called(make_server, browser):
+    srv = make_server("eventlet", {"reports": {"rating_hold_s": 6}}).start()
+    for _ in range(4):
+        issue(srv)
+    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)
+    tablet.context.set_default_timeout(10000)
+    expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
+    counter = desk(srv, browser)
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text("1001")
+
+    # "Xong và gọi tiếp": 1001 is finished and asked; 1002 is not called while 1001 rates.
+    counter.keyboard.press("n")
+    expect(tablet.locator("#ask")).to_be_visible()
+    expect(tablet.locator("#number")).to_have_text("1001")
+    expect(counter.locator("#current")).to_have_text("Chưa gọi số")
+    expect(counter.locator("#counter-state")).to_contain_text("Mời công dân số 1001 đánh giá")
+    assert called_numbers(srv) == []
+    tablet.get_by_role("button", name="Hài lòng", exact=True).click()
+    expect(tablet.locator("#thanks")).to_be_visible()
+    expect(counter.locator("#current")).to_have_text("1002")  # the rating lets the next call go
+    expect(counter.locator("#counter-state")).to_have_text("")
+
+    # Nobody rates 1002: the counter calls 1003 when the hold runs out, and from then on the
+    # tablet no longer asks about 1002 (1003 is the one facing it).
+    counter.keyboard.press("n")
+    expect(tablet.locator("#number")).to_have_text("1002")
+    expect(counter.locator("#counter-state")).to_contain_text("số 1002")
+    assert called_numbers(srv) == []
+    expect(counter.locator("#current")).to_have_text("1003", timeout=15000)
+    expect(tablet.locator("#idle")).to_be_visible()
+    rate = requests.get(srv.url + "/api/counters/1/rating", timeout=5).json()
+    assert rate["ticket"] is None
+
+    # N during the hold calls at once.
+    counter.keyboard.press("n")
+    expect(counter.locator("#counter-state")).to_contain_text("số 1003")
+    expect(counter.locator('[data-action="call-next"]')).to_contain_text("Gọi ngay")
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text("1004")
+    ratings = requests.get(srv.url + "/api/tickets?status=done", timeout=5).json()
+    assert [t["number"] for t in ratings] == ["1001", "1002", "1003"]
+    for p in (tablet, counter):
+        p.context.close()
+
+
+def test_a_counter_without_a_tablet_calls_at_once(make_server, browser):
+    srv = make_server("eventlet").start()
+    issue(srv), issue(srv)
+    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)  # another counter's
+    expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
+    counter = desk(srv, browser, counter_id=2)
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text("1001")
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text("1002")
+    expect(counter.locator("#counter-state")).to_have_text("")
+    for p in (tablet, counter):
+        p.context.close()
+
+
+def test_shortcuts_work_whatever_has_focus_and_transfer_asks_for_the_field(make_server, browser):
+    srv = make_server("eventlet").start()
+    first = issue(srv)
+    issue(srv)
+    counter = desk(srv, browser)
+    counter.focus("#counter")                       # the counter list in the header has focus
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text("1001")
+    assert counter.locator("#counter").input_value() == "1"
+
+    counter.keyboard.press("t")                     # transfer asks where to, nothing chosen for the officer
+    panel = counter.locator("#transfer")
+    expect(panel).to_be_visible()
+    expect(panel.locator("#transfer-number")).to_have_text("1001")
+    options = panel.locator(".transfer-fields button")
+    assert "Hộ tịch" not in options.all_inner_texts()  # not the field it is already in
+    assert counter.evaluate("document.activeElement.closest('#transfer')") is None
+    counter.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(counter.locator("#current")).to_have_text("1001")
+
+    counter.focus("#counter")
+    counter.keyboard.press("t")
+    expect(panel).to_be_visible()
+    target = options.nth(1).inner_text().split(" ", 1)[1].strip()
+    assert target == "Đất đai - Xây dựng"
+    counter.keyboard.press("2")
+    expect(counter.locator("#note-text")).to_have_text(f"Đã chuyển số 1001 sang {target}.")
+    expect(counter.locator("#current")).to_have_text("Chưa gọi số")
+    moved = requests.get(srv.url + "/api/tickets?status=waiting", timeout=5).json()
+    assert next(t for t in moved if t["id"] == first["id"])["service"] == "DD"
+    assert counter.locator("#counter").input_value() == "1"
+
+    # After the transfer the keys still work: call the next one, then undo the transfer.
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text("1002")
+    counter.locator('[data-action="transfer"]').click()  # by mouse as well
+    options.first.click()
+    expect(counter.locator("#current")).to_have_text("Chưa gọi số")
+    counter.keyboard.press("z")
+    expect(counter.locator("#current")).to_have_text("1002")
+    counter.context.close()
+
+
+def boxes(page):
+    """Where each visible action button is, Tạm dừng and Tiếp tục counted as one place."""
+    found = page.eval_on_selector_all(ACTIONS, "els => els.map(b => { const r = b.getBoundingClientRect();"
+                                               " return [b.dataset.action, r.x, r.y, r.width, r.height]; })")
+    return {("pause" if b[0] == "resume" else b[0]): b[1:] for b in found}
+
+
+def test_buttons_keep_their_places(make_server, browser):
+    srv = make_server("eventlet").start()
+    issue(srv)
+    counter = desk(srv, browser)
+    expect(counter.locator("#current")).to_have_text("Chưa gọi số")
+    idle = boxes(counter)
+    assert len(idle) == 6
+    empty = counter.locator("#current").bounding_box()
+    assert empty["height"] > 80                     # a readable line, not a thin red bar
+    assert counter.locator("#current").evaluate("e => getComputedStyle(e).color") != "rgb(179, 20, 27)"
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text("1001")
+    assert counter.locator("#current").bounding_box() == empty
+    serving = boxes(counter)
+    assert serving == idle
+
+    counter.keyboard.press("d")                     # armed for confirmation: a longer label, same places
+    expect(counter.locator('[data-action="finish"]')).to_have_class("armed")
+    expect(counter.locator('[data-action="finish"]')).to_contain_text("xác nhận")
+    assert boxes(counter) == serving
+    counter.keyboard.press("Escape")
+
+    counter.keyboard.press("p")                     # the pause banner takes its reserved line
+    expect(counter.locator("#counter-state")).to_have_text("Quầy đang tạm dừng: bấm Tiếp tục (P) để gọi số")
+    expect(counter.locator('[data-action="resume"]')).to_be_visible()
+    assert boxes(counter) == serving
+    counter.keyboard.press("p")
+    expect(counter.locator("#counter-state")).to_have_text("")
+    assert boxes(counter) == serving
+    counter.context.close()
+
+
+def test_a_dead_server_is_explained_in_vietnamese(make_server, browser):
+    srv = make_server("eventlet").start()
+    issue(srv)
+    wrong = open_page(browser, srv.url + "/counter")
+    wrong.fill("#token", "not-a-token")
+    wrong.press("#token", "Enter")
+    expect(wrong.locator("#login-error")).to_contain_text("gõ lại, hoặc hỏi lãnh đạo")
+    wrong.context.close()
+    counter = desk(srv, browser)
+    srv.kill()
+    expect(counter.locator("#status")).to_have_attribute("data-status", "offline")
+    counter.keyboard.press("n")
+    error = counter.locator("#error")
+    expect(error).to_contain_text("Không kết nối được máy chủ")
+    expect(error).to_contain_text("thử lại")
+    assert "Failed" not in error.inner_text() and "fetch" not in error.inner_text()
+    counter.context.close()
