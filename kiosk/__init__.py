@@ -86,3 +86,6 @@ def kiosk_services():
     caps = queue.service_caps(get_db(), now())
     return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False))
                     for s in queue.services(get_db(), now())])
+
+
+from . import booking  # noqa: E402,F401  (routes on bp)

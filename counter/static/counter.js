@@ -45,6 +45,12 @@
       p.textContent = " · Ưu tiên";
       field.append(p);
     }
+    if (c.current && c.current.booked) {
+      var b = document.createElement("span");
+      b.className = "booked";
+      b.textContent = " · Đã đặt lịch";
+      field.append(b);
+    }
     var note = !c.open ? "Quầy đang đóng (lãnh đạo mở lại trên trang Điều hành)"
       : c.paused ? "Quầy đang tạm dừng: bấm Tiếp tục (P) để gọi số" : "";
     $("counter-state").hidden = !note;
