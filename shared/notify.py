@@ -17,6 +17,7 @@ notice's id) so a gateway can drop that repeat.
 """
 import json
 import logging
+import re
 import sqlite3
 import urllib.error
 import urllib.request
@@ -30,7 +31,7 @@ log = logging.getLogger("motcua.notify")
 BACKOFF_S = 5          # first retry after 5 s, then 10, 20, ... up to BACKOFF_MAX_S
 BACKOFF_MAX_S = 900
 BATCH = 20
-PLACEHOLDERS = ("phone", "message", "id", "kind")
+PLACEHOLDER = re.compile(r"\{(phone|message|id|kind)\}")
 
 
 def enqueue(db, config: dict, at: datetime, kind: str, booking_id: int | None, phone: str, message: str) -> None:
@@ -57,11 +58,9 @@ def claim(db, at: datetime, lease_s: float, limit: int = BATCH) -> list[dict]:
 def render(template, notice: dict):
     """The gateway's body: the template with {phone}, {message}, {id}, {kind} replaced in its texts.
 
-    Plain replacement, not str.format: a message holding braces stays as it is."""
+    One pass, not str.format: braces inside a message stay as they are."""
     if isinstance(template, str):
-        for name in PLACEHOLDERS:
-            template = template.replace("{" + name + "}", str(notice[name]))
-        return template
+        return PLACEHOLDER.sub(lambda match: str(notice[match.group(1)]), template)
     if isinstance(template, dict):
         return {key: render(value, notice) for key, value in template.items()}
     if isinstance(template, list):
