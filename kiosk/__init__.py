@@ -17,7 +17,8 @@ def page():
     """The kiosk page; on a device not yet enrolled it says so instead of offering numbers."""
     enrolled = device()
     return render_template("kiosk.html", center=settings()["center"],
-                           kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None)
+                           kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None,
+                           booking=settings()["booking"]["enabled"])
 
 
 @bp.get("/api/services")

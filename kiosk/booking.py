@@ -31,7 +31,8 @@ def booking_on(view):
 @bp.get("/book")
 @booking_on
 def book_page():
-    return render_template("book.html", center=settings()["center"], token=None)
+    return render_template("book.html", center=settings()["center"], token=None,
+                           keep_days=settings()["booking"]["keep_days"])
 
 
 @bp.get("/b/<token>")
