@@ -379,7 +379,7 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
     slot's start. A booking already checked in gives its ticket again (a second
     scan), too early says when to come, too late says to take an ordinary number."""
     if not isinstance(scanned, str) or not scanned.strip() or len(scanned) > 500:
-        raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_code")
+        raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_booking_code")
     id_number = id_number_from_card(scanned)
     code = None if id_number else re.sub(r"[\s\-]", "", scanned).upper()
     rules = config["booking"]
