@@ -170,4 +170,4 @@ def update_counter(counter_id):
 
 
 from . import rating, reports  # noqa: E402,F401  (routes on bp)
-from . import dashboard, devices  # noqa: E402,F401  (routes on bp)
+from . import bookings, dashboard, devices  # noqa: E402,F401  (routes on bp)

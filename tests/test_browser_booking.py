@@ -103,3 +103,19 @@ def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
     # start; the walk-in goes before the booking whose slot is still to come.
     assert called == [("1003", True), (walk_in["number"], False), ("1002", True)], (called, later_slot)
     counter.context.close()
+
+
+def test_supervisor_sees_masked_bookings_and_cancels_one_with_a_reason(srv, browser):
+    code, slot = book_on_phone(browser, srv)
+    page = context(browser, 1280, 900).new_page()
+    page.goto(srv.url + "/bookings")
+    page.fill("#token", srv.token("supervisor")["Authorization"][7:])
+    page.click("#login-form button[type=submit]")
+    row = page.locator("#list tr", has_text=code)
+    sync_api.expect(row).to_contain_text("*******456")
+    sync_api.expect(row).not_to_contain_text("0905123456")
+    sync_api.expect(page.locator("#slots tr", has_text=slot)).to_contain_text("Hộ tịch")
+    page.once("dialog", lambda dialog: dialog.accept("Cán bộ đi tập huấn"))
+    row.locator("button").click()
+    sync_api.expect(row).to_contain_text("Đã huỷ")
+    page.context.close()
