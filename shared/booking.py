@@ -415,7 +415,7 @@ def queue_reminders(db, config: dict, at: datetime) -> int:
             BOOKING_SELECT + " WHERE b.status = 'booked' AND b.reminded = 0 AND b.day BETWEEN ? AND ?",
             (day_of(at), day_of(soon))).fetchall() if at <= slot_start(at, row["day"], row["slot"]) <= soon]
         for row in due:
-            db.execute("UPDATE bookings SET reminded = 1 WHERE id = ?", (row["id"],))
+            db.execute("UPDATE bookings SET reminded = 1 WHERE id = ?", (row["id"],))  # inside the lock: once
             notify.enqueue(db, config, at, "reminder", row["id"], row["phone"],
                            f"{config['center']['name']}: nhắc lịch hẹn {row['service_name']} lúc "
                            f"{_when_text(row['day'], row['slot'])}. Mã {row['code']}.")
@@ -423,17 +423,21 @@ def queue_reminders(db, config: dict, at: datetime) -> int:
 
 
 def queue_near_turn(db, config: dict, at: datetime) -> int:
-    """Queue "sắp đến lượt" for each checked-in booking whose ticket has notify.near_turn_ahead people or fewer ahead."""
+    """Queue "sắp đến lượt" for each checked-in booking whose ticket has notify.near_turn_ahead people or fewer ahead.
+
+    Runs every second: it reads first and takes the write lock only when a notice is due."""
+    rows = db.execute("SELECT b.id, b.phone, b.ticket_id FROM bookings b JOIN tickets t ON t.id = b.ticket_id"
+                      " WHERE b.status = 'checked_in' AND b.near_turn = 0 AND t.status = 'waiting' AND t.day = ?",
+                      (day_of(at),)).fetchall()
+    due = [(row, ticket) for row in rows
+           if (ticket := get_ticket(db, row["ticket_id"]))["ahead"] <= config["notify"]["near_turn_ahead"]]
+    if not due:
+        return 0
+    sent = 0
     with immediate(db):
-        rows = db.execute("SELECT b.id, b.phone, b.ticket_id FROM bookings b JOIN tickets t ON t.id = b.ticket_id"
-                          " WHERE b.status = 'checked_in' AND b.near_turn = 0 AND t.status = 'waiting' AND t.day = ?",
-                          (day_of(at),)).fetchall()
-        sent = 0
-        for row in rows:
-            ticket = get_ticket(db, row["ticket_id"])
-            if ticket["ahead"] > config["notify"]["near_turn_ahead"]:
-                continue
-            db.execute("UPDATE bookings SET near_turn = 1 WHERE id = ?", (row["id"],))
+        for row, ticket in due:
+            if not db.execute("UPDATE bookings SET near_turn = 1 WHERE id = ? AND near_turn = 0", (row["id"],)).rowcount:
+                continue  # another server process queued it first
             notify.enqueue(db, config, at, "near_turn", row["id"], row["phone"],
                            f"{config['center']['name']}: sắp đến lượt số {ticket['number']} "
                            f"({ticket['service_name']}), còn {ticket['ahead']} người trước bạn.")

@@ -31,6 +31,8 @@ log = logging.getLogger("motcua.notify")
 BACKOFF_S = 5          # first retry after 5 s, then 10, 20, ... up to BACKOFF_MAX_S
 BACKOFF_MAX_S = 900
 BATCH = 20
+DUE = ("SELECT {columns} FROM outbox WHERE (status = 'pending' AND next_at <= :now)"
+       " OR (status = 'sending' AND claimed_until <= :now)")
 PLACEHOLDER = re.compile(r"\{(phone|message|id|kind)\}")
 
 
@@ -43,13 +45,15 @@ def enqueue(db, config: dict, at: datetime, kind: str, booking_id: int | None, p
 
 
 def claim(db, at: datetime, lease_s: float, limit: int = BATCH) -> list[dict]:
-    """Take due notices (pending and due, or 'sending' with an expired lease) in one atomic statement."""
+    """Take due notices (pending and due, or 'sending' with an expired lease) in one atomic statement.
+
+    A read comes first, so an idle outbox costs no write lock on each poll."""
     now = stamp(at)
+    if db.execute(DUE.format(columns="1") + " LIMIT 1", {"now": now}).fetchone() is None:
+        return []
     rows = db.execute(
         """UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_until = :until
-           WHERE id IN (SELECT id FROM outbox
-                        WHERE (status = 'pending' AND next_at <= :now) OR (status = 'sending' AND claimed_until <= :now)
-                        ORDER BY id LIMIT :limit)
+           WHERE id IN (""" + DUE.format(columns="id") + """ ORDER BY id LIMIT :limit)
            RETURNING id, kind, phone, message, attempts""",
         {"now": now, "until": stamp(at + timedelta(seconds=lease_s)), "limit": limit}).fetchall()
     return sorted((dict(r) for r in rows), key=lambda r: r["id"])
