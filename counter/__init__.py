@@ -19,7 +19,7 @@ def page():
 
 @bp.get("/supervisor")
 def supervisor_page():
-    return render_template("supervisor.html", center=settings()["center"])
+    return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
 
 
 log = logging.getLogger("motcua.security")

@@ -66,6 +66,18 @@ def id_number_from_card(text) -> str | None:
     return first if ID_NUMBER.match(first) else None
 
 
+def age_on_card(text: str, on: date) -> int | None:
+    """The holder's age on a day, from the card's date of birth (its fourth field, ddmmyyyy)."""
+    fields = text.split("|")
+    try:
+        born = datetime.strptime(fields[3].strip(), "%d%m%Y").date()
+    except (IndexError, ValueError):
+        return None
+    if born > on:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def field_rules(config: dict, service: str) -> dict:
     """{"slot_min", "places"} of a field: its own override or the booking defaults."""
     rules = config["booking"]
@@ -377,7 +389,9 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
     Inside the window (booking.checkin_before_min before the slot to
     checkin_after_min after) it issues a ticket whose place in the queue is the
     slot's start. A booking already checked in gives its ticket again (a second
-    scan), too early says when to come, too late says to take an ordinary number."""
+    scan), too early says when to come, too late says to take an ordinary number.
+    With kiosk.priority_age, a card whose holder is that old gives a priority ticket;
+    the birth date is read for that and kept nowhere."""
     if not isinstance(scanned, str) or not scanned.strip() or len(scanned) > 500:
         raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_booking_code")
     id_number = id_number_from_card(scanned)
@@ -396,7 +410,9 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
                 raise Conflict(f"Lịch hẹn lúc {row['slot']}. Xin quay lại từ {opens:%H:%M}.", "booking_too_early")
             if at > start + timedelta(minutes=rules["checkin_after_min"]):
                 raise Conflict(f"Đã quá giờ hẹn {row['slot']}. Xin lấy số thứ tự thông thường.", "booking_too_late")
-            ticket_id, _token = allocate_ticket(db, row["service"], False, at, device_id, per_minute, arrived_at=start)
+            age = age_on_card(scanned, at.date()) if id_number else None
+            elder = bool(config["kiosk"]["priority_age"]) and age is not None and age >= config["kiosk"]["priority_age"]
+            ticket_id, _token = allocate_ticket(db, row["service"], elder, at, device_id, per_minute, arrived_at=start)
             db.execute("UPDATE bookings SET status = 'checked_in', checked_in_at = ?, ticket_id = ? WHERE id = ?",
                        (stamp(at), ticket_id, row["id"]))
             log_event(db, at, "checked_in", service=row["service"], booking=row["id"], ticket=ticket_id)

@@ -113,7 +113,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
                                       "max_connections", "max_connections_per_address", "idle_timeout_s",
                                       "message_queue"})
-    kiosk = _section(raw, "kiosk", {"max_tickets_per_minute"})
+    kiosk = _section(raw, "kiosk", {"max_tickets_per_minute", "priority_age"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
     config = {
@@ -126,6 +126,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         "kiosk": {
             "max_tickets_per_minute": _int(kiosk.get("max_tickets_per_minute", 40),
                                            "kiosk.max_tickets_per_minute", 0),
+            "priority_age": _int(kiosk.get("priority_age", 0), "kiosk.priority_age", 0, 120),
         },
         "server": {
             "host": _text(server.get("host", "0.0.0.0"), "server.host"),

@@ -1,6 +1,6 @@
 """Online booking on a bare database: slots, places, limits, check-in, closures, erasure; and its API."""
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -138,6 +138,21 @@ def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
         order.append(called["id"])
     assert order == [walk_in_early["id"], ticket["id"], walk_in_late["id"]]
     assert booking.booking_by_token(db, config, made["token"], MONDAY)["status"] == "checked_in"
+
+
+def test_a_scanned_card_of_an_elder_gives_a_priority_ticket(db, raw_config):
+    raw_config["kiosk"]["priority_age"] = 75
+    config = validate(raw_config)
+    elder = make(db, config, id_number="001090012345")                      # born 01/02/1950: 76
+    young = make(db, config, id_number="001099000111", phone="0987654321")
+    young_card = CARD.replace("001090012345", "001099000111").replace("01021950", "24111951")  # 75 tomorrow
+    at = MONDAY.replace(hour=7, minute=50)
+    assert booking.check_in(db, config, at, CARD)["priority"] is True
+    assert booking.check_in(db, config, at, young_card)["priority"] is False
+    assert booking.age_on_card(young_card, date(2026, 11, 24)) == 75
+    assert booking.age_on_card("0|1|x|31021950|Nam", MONDAY.date()) is None
+    assert booking.age_on_card("0|1|x|01012030|Nam", MONDAY.date()) is None
+    assert [booking.booking_by_token(db, config, b["token"], at)["status"] for b in (elder, young)] == ["checked_in"] * 2
 
 
 def test_check_in_too_late_or_unknown(db, config):
