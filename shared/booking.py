@@ -216,7 +216,7 @@ def book(db, config: dict, at: datetime, body: dict, client: str, base_url: str)
     token = secrets.token_urlsafe(18)
     with immediate(db):
         offered = {s["start"]: s for s in slots(db, config, service["code"], day, at)}
-        if slot not in offered or not offered[slot]["open"]:
+        if not isinstance(slot, str) or slot not in offered or not offered[slot]["open"]:
             raise QueueError("Khung giờ này không nhận đặt lịch.", "slot_not_bookable")
         _check_pace(db, config, client, at)
         if offered[slot]["free"] <= 0:
@@ -326,10 +326,7 @@ def close(db, config: dict, day, service, slot, reason, at: datetime, actor=None
         when = None
     if when is None or when < at.date():
         raise QueueError("Ngày phải có dạng YYYY-MM-DD, từ hôm nay trở đi.", "invalid_day")
-    service = service or ""
-    slot = slot or ""
-    if service:
-        _service(db, service)
+    service, slot = _closure_key(db, service, slot)
     if slot and (not service or slot not in {_hhmm(s) for s, _ in _slot_starts(config, service, when)}):
         raise QueueError("Khung giờ không có trong lịch của lĩnh vực.", "invalid_slot")
     with immediate(db):
@@ -344,11 +341,24 @@ def close(db, config: dict, day, service, slot, reason, at: datetime, actor=None
     return len(rows)
 
 
+def _closure_key(db, service, slot) -> tuple[str, str]:
+    """A closure's field ("" for all) and slot ("" for the whole day), checked."""
+    service, slot = service or "", slot or ""
+    if service:
+        _service(db, service)
+    if not isinstance(slot, str) or len(slot) > 5:
+        raise QueueError("Khung giờ phải có dạng HH:MM.", "invalid_slot")
+    return service, slot
+
+
 def reopen(db, day, service, slot, at: datetime, actor=None) -> bool:
     """Undo a closure (bookings it cancelled stay cancelled)."""
+    if not isinstance(day, str):
+        raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_day")
+    service, slot = _closure_key(db, service, slot)
     with immediate(db):
         gone = db.execute("DELETE FROM booking_closures WHERE day = ? AND service = ? AND slot = ?",
-                          (day, service or "", slot or "")).rowcount
+                          (day, service, slot)).rowcount
         if gone:
             log_event(db, at, "booking_reopened", service=service or None, actor=actor, day=day, slot=slot or "")
     return bool(gone)

@@ -260,6 +260,9 @@ def test_api_refuses_unknown_keys_and_bad_bodies(app):
     assert client.post("/api/bookings", json={**citizen(), "kiosk": "x"}).get_json()["error"] == "unknown_field"
     assert client.post("/api/bookings", data="{}", content_type="text/plain").status_code == 415
     assert client.post("/api/bookings", json={**citizen(), "phone": 5}).get_json()["error"] == "invalid_phone"
+    for key in ("service", "day", "slot", "name", "id_number"):
+        reply = client.post("/api/bookings", json={**citizen(), key: ["08:00"]})
+        assert reply.status_code == 400, key
     assert client.get("/api/booking/slots?service=CT&day=tomorrow").status_code == 400
 
 
@@ -291,6 +294,11 @@ def test_supervisor_listing_and_cancel_with_reason(app, supervisor, officer):
     closed = client.post("/api/booking/closures", json={"day": "2026-11-24", "reason": "Nghỉ lễ"}, headers=supervisor)
     assert closed.status_code == 201
     assert "2026-11-24" not in client.get("/api/booking").get_json()["days"]
+    for body in ({"day": "2026-11-24", "service": "HT", "slot": ["08:00"], "reason": "x"},
+                 {"day": ["2026-11-24"], "reason": "x"}, {"day": "2026-11-24", "service": {}, "reason": "x"}):
+        assert client.post("/api/booking/closures", json=body, headers=supervisor).status_code == 400, body
+        assert client.delete("/api/booking/closures", json=body, headers=supervisor).status_code in (400, 404), body
+    assert client.delete("/api/booking/closures", json={"day": "2026-11-24"}, headers=supervisor).status_code == 200
 
 
 def test_booking_off_answers_404(raw_config, tmp_path):
