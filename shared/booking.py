@@ -343,8 +343,9 @@ def close(db, config: dict, day, service, slot, reason, at: datetime, actor=None
 
 def _closure_key(db, service, slot) -> tuple[str, str]:
     """A closure's field ("" for all) and slot ("" for the whole day), checked."""
-    service, slot = service or "", slot or ""
-    if service:
+    service = "" if service is None else service
+    slot = "" if slot is None else slot
+    if service != "":
         _service(db, service)
     if not isinstance(slot, str) or len(slot) > 5:
         raise QueueError("Khung giờ phải có dạng HH:MM.", "invalid_slot")
