@@ -23,6 +23,9 @@ class Gateway:
 
     def __init__(self):
         self.failing = True
+        self.held = threading.Event()     # set: a request is being held open
+        self.release = threading.Event()  # clear: hold the next request until it is set
+        self.release.set()
         self.refused = 0
         self.accepted: list[dict] = []
         self.lock = threading.Lock()
@@ -31,6 +34,9 @@ class Gateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if not gateway.release.is_set():
+                    gateway.held.set()
+                    gateway.release.wait(30)
                 with gateway.lock:
                     if gateway.failing or self.headers.get("X-Api-Key") != "k3y":
                         gateway.refused += 1
@@ -75,9 +81,9 @@ def booking_extra(gateway_url: str) -> dict:
     }
 
 
-def book(srv, phone: str, slot: str = "08:00"):
-    day = requests.get(srv.url + "/api/booking", timeout=10).json()["days"][1]  # tomorrow: every slot is ahead
-    return requests.post(srv.url + "/api/bookings", timeout=10, json={
+def book(srv, phone: str, slot: str = "08:00", timeout: float = 10):
+    day = requests.get(srv.url + "/api/booking", timeout=timeout).json()["days"][1]  # tomorrow: every slot is ahead
+    return requests.post(srv.url + "/api/bookings", timeout=timeout, json={
         "service": "HT", "day": day, "slot": slot, "name": "Lê Văn Cường", "phone": phone})
 
 
@@ -105,6 +111,22 @@ def test_every_notice_arrives_once_across_failures_and_kill_9(make_server, gatew
     supervisor = srv.token("supervisor")
     notices = requests.get(srv.url + "/api/bookings", headers=supervisor, timeout=10).json()["notices"]
     assert notices["sent"] == 5 and notices["pending"] == 0
+
+
+@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+def test_a_slow_gateway_never_holds_up_a_request(make_server, gateway, async_mode):
+    """While the worker waits on the gateway, the server answers and books as usual."""
+    gateway.failing = False
+    gateway.release.clear()
+    extra = booking_extra(gateway.url)
+    extra["notify"]["timeout_s"] = 20  # a send made inside a request would hold it that long
+    srv = make_server(async_mode, extra).start()
+    assert book(srv, "0930000001", timeout=5).status_code == 201
+    assert gateway.held.wait(10), "the worker never reached the gateway"
+    assert requests.get(srv.url + "/api/services", timeout=5).ok
+    assert book(srv, "0930000002", timeout=5).status_code == 201  # its notice waits its turn in the outbox
+    gateway.release.set()
+    gateway.wait(lambda g: len(g.accepted) == 2)
 
 
 def test_twenty_bookings_at_once_for_the_last_place_over_http(make_server, gateway):
