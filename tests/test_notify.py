@@ -113,6 +113,20 @@ def test_every_notice_arrives_once_across_failures_and_kill_9(make_server, gatew
     assert notices["sent"] == 5 and notices["pending"] == 0
 
 
+def test_two_server_processes_on_one_database_send_each_notice_once(make_server, gateway):
+    """Both workers poll the same outbox while the gateway fails, then answers."""
+    extra = booking_extra(gateway.url)
+    first = make_server("eventlet", extra).start()
+    second = make_server("threading", extra).start()
+    for i in range(10):
+        assert book(first if i % 2 else second, f"09400000{i:02d}").status_code == 201
+    gateway.wait(lambda g: g.refused >= 10)
+    gateway.failing = False
+    gateway.wait(lambda g: len(g.accepted) >= 10)
+    time.sleep(2)  # both workers poll again: nothing more may arrive
+    assert sorted(n["to"] for n in gateway.accepted) == [f"09400000{i:02d}" for i in range(10)]
+
+
 @pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
 def test_a_slow_gateway_never_holds_up_a_request(make_server, gateway, async_mode):
     """While the worker waits on the gateway, the server answers and books as usual."""
