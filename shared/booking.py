@@ -28,7 +28,6 @@ NAME_MAX = 80
 REASON_MAX = 200
 PHONE = re.compile(r"^0[35789]\d{8}$")  # Vietnamese mobile numbers, 10 digits
 ID_NUMBER = re.compile(r"^\d{12}$")     # the chip card's (CCCD) 12-digit number
-ACTIVE = ("booked", "checked_in")
 
 
 class BookingsTooFast(TooFast):
@@ -119,13 +118,10 @@ def booking_days(db, config: dict, at: datetime) -> list[str]:
     """Today and the next `booking.days_ahead` working days, less the days a supervisor closed."""
     week = parse_hours(config["center"]["hours"])
     today = at.date()
-    days, offset = [], 0
-    while len(days) <= config["booking"]["days_ahead"] and offset < 31:
-        day = today + timedelta(days=offset)
-        offset += 1
-        if day.weekday() in week:
-            days.append(day.isoformat())
-    return [d for d in days if _closed(db, d, "") is None]
+    days = [today] if today.weekday() in week else []
+    ahead = (today + timedelta(days=offset) for offset in range(1, 7 * config["booking"]["days_ahead"] + 8))
+    days += [day for day in ahead if day.weekday() in week][:config["booking"]["days_ahead"]]
+    return [d.isoformat() for d in days if _closed(db, d.isoformat(), "") is None]
 
 
 def _service(db, service) -> dict:

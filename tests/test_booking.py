@@ -47,6 +47,8 @@ def test_slots_are_cut_from_the_hours_and_count_places(db, config):
 def test_days_are_working_days_ahead_less_closed_ones(db, config):
     days = booking.booking_days(db, config, MONDAY)
     assert days == ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-30"]
+    sunday = MONDAY - timedelta(days=1)
+    assert booking.booking_days(db, config, sunday) == days[:5]  # today is no working day
     booking.close(db, config, "2026-11-25", "", "", "Tập huấn", MONDAY)
     assert "2026-11-25" not in booking.booking_days(db, config, MONDAY)
     with pytest.raises(queue.QueueError) as err:
