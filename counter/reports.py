@@ -69,15 +69,6 @@ def report_export(name, fmt):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _fmt(value) -> str:
-    """Numbers as a Vietnamese reader expects them: decimal comma, a dash for none."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    return str(value)
-
-
 @bp.get("/reports")
 def reports_page():
     """Server-rendered, so tables and charts show without any script; login when needed."""
@@ -98,6 +89,14 @@ def reports_page():
     tables = {name: reports.table(report, name) for name in reports.TABLES}
     return render_template(
         "reports.html", center=center, login=False, report=report, tables=tables, advice=advice,
-        problem=problem, fmt=_fmt,         hours_chart=reports.hours_chart(report), wait_chart=reports.wait_chart(report),
+        problem=problem, fmt=reports.vn, day=reports.vn_day, adds_up=reports.ADDS_UP,
+        hours_chart=reports.hours_chart(report), wait_chart=reports.wait_chart(report),
         target=request.args.get("target") or settings()["reports"]["wait_target_min"],
     )
+
+
+@bp.get("/reports/help")
+def reports_help():
+    """What each figure means, in plain words; open to anyone (it holds no data)."""
+    return render_template("reports_help.html", center=settings()["center"],
+                           weeks=settings()["reports"]["capacity_weeks"])

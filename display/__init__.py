@@ -74,3 +74,13 @@ def put_notice():
 @bp.get("/api/state")
 def state():
     return jsonify(events.current_state())
+
+
+@bp.get("/display/static/voice/<path:name>")
+def clip(name):
+    """Clips and chime: from voice.clip_dir (what `motcua voice build` made, outside
+    the installed package) when the file is there, else the shipped ones."""
+    built = settings()["voice"]["clip_dir"]
+    if built and (Path(built) / name).is_file():
+        return send_from_directory(built, name, max_age=86400)
+    return send_from_directory(voice.VOICE_DIR, name, max_age=86400)

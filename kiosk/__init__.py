@@ -52,6 +52,19 @@ def issue():
     return jsonify(ticket), 201
 
 
+REPRINT_S, REPRINTS = 300, 2  # the page offers "In lại" for 5 minutes (kiosk.js AGAIN_MIN)
+
+
+@bp.post("/api/tickets/<int:ticket_id>/reprint")
+@require_device("kiosk")
+def reprint(ticket_id):
+    """One more paper copy of this kiosk's own recent ticket, on its printer."""
+    kiosk = device()
+    ticket = queue.reprint(get_db(), ticket_id, kiosk["id"], now(), REPRINT_S, REPRINTS)
+    printer.print_ticket(ticket, kiosk["name"])
+    return jsonify(ticket)
+
+
 @bp.get("/api/tickets")
 def list_today():
     """Today's tickets in one status: ?status=no_show lists who can be called back."""
@@ -83,10 +96,13 @@ def by_token(token):
 
 @bp.get("/api/kiosk/services")
 def kiosk_services():
-    """Fields in kiosk order, with `full` when today's daily cap is reached."""
-    caps = queue.service_caps(get_db(), now())
-    return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False))
-                    for s in queue.services(get_db(), now())])
+    """Fields in kiosk order, with `full` when today's daily cap is reached and the wait
+    a citizen taking a number now may expect, so the start screen can show it."""
+    db, at = get_db(), now()
+    caps = queue.service_caps(db, at)
+    return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False),
+                         estimate=queue.wait_estimate(db, s["code"], s["waiting"], at))
+                    for s in queue.services(db, at)])
 
 
 from . import booking  # noqa: E402,F401  (routes on bp)

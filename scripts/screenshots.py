@@ -27,6 +27,7 @@ class Server:
         raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
         raw["database"]["path"] = str(workdir / "motcua.db")
         raw["server"]["async_mode"] = "threading"
+        raw["kiosk"] = {"max_tickets_per_minute": 0}  # the morning is issued at machine speed
         self.config = workdir / "config.yaml"
         self.config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         with socket.socket() as s:
@@ -92,9 +93,9 @@ def shoot(out: Path):
         officer = {"Authorization": f"Bearer {token}"}
         srv.start()
         try:
-            kiosk = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
+            kiosk_device = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
                 "--kind", "kiosk", "--name", "Lối vào").rsplit("/", 1)[1])["secret"]}
-            morning(srv, officer, kiosk)
+            morning(srv, officer, kiosk_device)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
 
@@ -121,6 +122,14 @@ def shoot(out: Path):
                 save(kiosk, "kiosk-ticket.png")
                 token_src = kiosk.locator("#issued-qr").get_attribute("src")
                 kiosk.context.close()
+
+                portrait = page(1080, 1920, srv.enrol_path("--kind", "kiosk", "--name", "Sảnh 2"))   # a portrait kiosk
+                portrait.locator('button[data-service="HT"]').wait_for()
+                save(portrait, "kiosk-portrait.png")
+                portrait.click('button[data-service="HT"]')
+                portrait.wait_for_function("document.getElementById('issued-wait').textContent !== '…'")
+                save(portrait, "kiosk-portrait-ticket.png")
+                portrait.context.close()
 
                 phone = page(412, 915, token_src.rsplit("/", 1)[0], scale=2)
                 phone.locator("#number").wait_for()
@@ -151,7 +160,7 @@ def shoot(out: Path):
                 }).raise_for_status()
                 for i, code in enumerate(["HT", "CT", "DD", "DKKD", "LDXH", "CU", "HT"], start=8):
                     post(srv, "/api/counters", {"Authorization": f"Bearer {boss}"}, name=f"Quầy {i}", services=[code])
-                    post(srv, "/api/tickets", kiosk, service=code)
+                    post(srv, "/api/tickets", kiosk_device, service=code)
                     post(srv, f"/api/counters/{i}/call-next", officer)
                 for width, height in ((1920, 1080), (1366, 768)):
                     hall = page(width, height, "/display")
@@ -159,7 +168,36 @@ def shoot(out: Path):
                     post(srv, "/api/counters/3/call-next", officer)
                     save(hall, f"display-14-{width}x{height}.png" if width != 1920 else "display-14.png")
                     hall.context.close()
+                shoot_reports(browser, out, save)
                 browser.close()
+        finally:
+            srv.stop()
+
+
+def shoot_reports(browser, out: Path, save):
+    """The reports page on the peak day the report tests simulate (650 tickets, 7 then 14 counters)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_reports import DAY, generate_peak_day
+
+    with tempfile.TemporaryDirectory() as tmp:
+        srv = Server(Path(tmp))
+        generate_peak_day(Path(tmp) / "motcua.db")
+        boss = srv.cli("token", "create", "--role", "supervisor").splitlines()[-1]
+        srv.start()
+        try:
+            ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="vi-VN")
+            pg = ctx.new_page()
+            pg.goto(srv.url + "/reports")
+            pg.fill("#token", boss)
+            pg.click("#login-form button[type=submit]")
+            pg.locator("#summary").wait_for()
+            day = DAY.strftime("%d/%m/%Y")
+            pg.goto(f"{srv.url}/reports?from={day}&to={day}&plan=30/11/2026")
+            pg.wait_for_function("document.fonts.status === 'loaded'")
+            save(pg, "reports.png")
+            pg.locator("#capacity").screenshot(path=str(out / "reports-capacity.png"))
+            print(out / "reports-capacity.png")
+            ctx.close()
         finally:
             srv.stop()
 

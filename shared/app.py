@@ -1,17 +1,19 @@
 """The application factory: one Flask app, one SocketIO bound to it, three blueprints."""
 import logging
 import sqlite3
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
+from . import health, printing
 from .events import socketio
 from .queue import Conflict, NotFound, QueueError, TooFast
-from .web import SQLITE_INT, close_db, error, slow_down
+from .web import SQLITE_INT, close_db, error, get_db, slow_down
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
@@ -60,6 +62,7 @@ def create_app(config: dict) -> Flask:
     for bp in (kiosk_bp, counter_bp, display_bp):
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
+    _operations(app)
 
     own_hosts = {urlsplit(config["server"]["public_url"]).netloc} - {""}
 
@@ -126,3 +129,35 @@ class _WithoutWebsocketCompression:
     def __call__(self, environ, start_response):
         environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
         return self.wsgi_app(environ, start_response)
+
+
+def _operations(app: Flask) -> None:
+    """What the IT officer needs: an access line per request, a JSON 500 (its
+    traceback goes to the log through Flask), and /healthz."""
+    access = logging.getLogger("motcua.access")
+
+    def start_clock():
+        g.started = time.perf_counter()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, start_clock)  # before any check can answer
+
+    @app.after_request
+    def access_line(response):
+        took_ms = (time.perf_counter() - g.started) * 1000 if "started" in g else 0.0
+        access.info("%s %s %d %.1fms", request.method, request.path, response.status_code, took_ms)
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(_exc):
+        return error(500, "internal", "Hệ thống gặp lỗi ngoài dự kiến. Xin thử lại; nếu vẫn lỗi, xin báo cán bộ phụ trách.")
+
+    @app.get("/healthz")
+    def healthz():
+        """503 when the database cannot take a write: a monitor restarts or alerts."""
+        database = health.check_database(app.config["MOTCUA"]["database"]["path"])
+        clients = sum(1 for _ in socketio.server.manager.get_participants("/", None)) if socketio.server else 0
+        printer = printing.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
+        report = {"status": "ok" if database["writable"] else "unavailable", "version": health.version(),
+                  "database": database, "migrations_current": database["reachable"] and not database["pending_migrations"],
+                  "printer": printer, "connected_clients": clients}
+        return jsonify(report), 200 if database["writable"] else 503

@@ -105,6 +105,9 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
         active.setdefault((row["service"], hour), set()).add(row["counter_id"])
         active.setdefault((None, hour), set()).add(row["counter_id"])
 
+    # Without past tickets, or without a single finished one, there is no rate or service time
+    # to model: the advice says so instead of "0 counters".
+    shortage = "no_tickets" if not records else ("no_service_times" if pooled is None else None)
     fields, totals = [], {}
     for code, name in db.execute("SELECT code, name FROM services ORDER BY position, code").fetchall():
         mine = [r for r in records if r["field"] == code]
@@ -126,6 +129,7 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
             "service_min": None if mean_s is None else round(mean_s / 60, 2),
             "service_estimated": not samples and mean_s is not None,
             "samples": len(samples),
+            "tickets": len(mine),
             "hours": hours,
             "peak_needed": max((h["needed"] or 0 for h in hours), default=0),
             "open_now": len(fields_served.get(code, ())),
@@ -135,6 +139,9 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
                for h in hours_seen]
     return {
         "day": day.isoformat(), "target_min": target_min, "basis_days": days,
+        "basis": "chosen" if basis else ("same_weekday" if days and all(
+            date.fromisoformat(d).weekday() == day.weekday() for d in days) else "recent_days"),
+        "weeks": weeks, "enough_data": shortage is None, "shortage": shortage,
         "model": "M/M/c (Erlang C), một hàng đợi cho mỗi lĩnh vực và mỗi giờ",
         "fields": fields,
         "hours": by_hour,

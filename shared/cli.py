@@ -1,5 +1,5 @@
-"""The `motcua` command: init, serve, token create/list/revoke, device invite/list/revoke,
-voice build, print-test, printer-agent.
+"""The `motcua` command: init, serve, backup, token create/list/revoke, device
+invite/list/revoke, voice build, print-test, printer-agent.
 
 Imports stay inside the commands: `serve` in eventlet mode must monkey-patch
 before Flask, Socket.IO or threading are imported (see shared/server.py).
@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the server")
     serve.add_argument("--host", help="address to listen on (default: server.host)")
     serve.add_argument("--port", type=int, help="port (default: server.port)")
+    backup = commands.add_parser("backup", help="copy the database consistently, even while the server runs")
+    backup.add_argument("path", help="the copy to write (a file; replaced if it exists)")
     token = commands.add_parser("token", help="manage API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="create a token; it is printed once, on the last line")
@@ -64,14 +66,21 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"motcua: config error: {exc}", file=sys.stderr)
         return 2
-    if args.command in ("init", "serve", "token", "device"):
+    from .logs import configure
+
+    configure(config["server"])
+    if args.command in ("init", "serve", "token", "device", "backup"):
         try:
-            return _with_database(args, config)
+            return _backup(args, config) if args.command == "backup" else _with_database(args, config)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, PermissionError) as exc:
             print(f"motcua: database {config['database']['path']}: {exc}. Check that the file and its "
                   "folder exist and are writable by the user running motcua.", file=sys.stderr)
             return 1
     if args.command == "voice":
+        if not config["voice"]["clip_dir"]:
+            print("motcua: voice.clip_dir: set the folder to build clips into; the clips shipped "
+                  "inside the package are never overwritten", file=sys.stderr)
+            return 2
         from .voice import build_clips, clip_set_dir
 
         try:
@@ -91,19 +100,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _with_database(args, config: dict) -> int:
-    if args.command == "serve":
-        from .server import serve
+def _backup(args, config: dict) -> int:
+    """Only copies: upgrading here would change a database that an older server
+    still runs on (a nightly backup during an upgrade)."""
+    from pathlib import Path
 
-        return serve(config, host=args.host, port=args.port)
+    from .db import backup, connect
+
+    source = config["database"]["path"]
+    if source == ":memory:" or not Path(source).is_file():
+        print(f"motcua: no database at {source} to back up", file=sys.stderr)
+        return 1
+    db = connect(source)
+    try:
+        print(f"Backup written: {backup(db, args.path)}")
+    finally:
+        db.conn.close()
+    return 0
+
+
+def _with_database(args, config: dict) -> int:
+    """Every database command first brings the database up to date (backup + migrations)."""
     from .db import connect, init_database
 
     db = connect(config["database"]["path"])
     try:
-        init_database(db, config)
-        return _database_command(args, config, db)
+        applied = init_database(db, config)
+        if applied:
+            print(f"Database upgraded ({len(applied)} migration(s), after a backup beside it): {', '.join(applied)}",
+                  flush=True)
+        if args.command != "serve":
+            return _database_command(args, config, db)
     finally:
         db.conn.close()
+    from .server import serve
+
+    return serve(config, host=args.host, port=args.port)
 
 
 def _database_command(args, config: dict, db) -> int:

@@ -112,7 +112,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
 
     server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
                                       "max_connections", "max_connections_per_address", "idle_timeout_s",
-                                      "message_queue"})
+                                      "message_queue", "log_file"})
     kiosk = _section(raw, "kiosk", {"max_tickets_per_minute", "priority_age"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
@@ -139,6 +139,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
                                                 "server.max_connections_per_address", 0),
             "idle_timeout_s": _int(server.get("idle_timeout_s", 60), "server.idle_timeout_s", 2, 3600),
             "message_queue": _message_queue(server.get("message_queue", "")),
+            "log_file": _log_file(server.get("log_file", ""), base_dir),
         },
         "queue": {
             "priority_policy": _choice(
@@ -168,7 +169,22 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             config[key] = check(raw.get(key))
         except ValueError as exc:  # their messages already start with the dotted key
             raise ConfigError(str(exc)) from None
+    if config["voice"]["clip_dir"]:  # relative to the config file, like database.path
+        config["voice"]["clip_dir"] = str((base_dir / config["voice"]["clip_dir"]).resolve())
     return config
+
+
+def _log_file(value, base_dir: Path) -> str:
+    """Empty (log to stderr) or a file in an existing folder, relative to the config file."""
+    text = _text(value, "server.log_file", allow_empty=True)
+    if not text:
+        return ""
+    path = (base_dir / text).resolve()
+    if not path.parent.is_dir():
+        raise ConfigError(f"server.log_file: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"server.log_file: {path} is a folder, not a file")
+    return str(path)
 
 
 def _message_queue(value) -> str:
@@ -220,7 +236,7 @@ def _services(raw) -> list[dict]:
         key = f"services[{i}]"
         if not isinstance(item, dict):
             raise ConfigError(f"{key}: must be a mapping")
-        unknown = set(item) - {"code", "name", "prefix", "start", "digits", "daily_cap", "open"}
+        unknown = set(item) - {"code", "name", "name_en", "prefix", "start", "digits", "daily_cap", "open"}
         if unknown:
             raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
         code = item.get("code")
@@ -233,6 +249,7 @@ def _services(raw) -> list[dict]:
         services.append({
             "code": code,
             "name": _text(item.get("name"), f"{key}.name"),
+            "name_en": _text(item.get("name_en", ""), f"{key}.name_en", allow_empty=True),
             "prefix": _text(item.get("prefix", ""), f"{key}.prefix", allow_empty=True),
             "start": _int(item.get("start", 1), f"{key}.start", 0),
             "digits": _int(item.get("digits", 1), f"{key}.digits", 1, 9),

@@ -1,4 +1,5 @@
-"""The one place that opens SQLite connections (and pools them) and applies schema.sql.
+"""The one place that opens SQLite connections (and pools them), makes or upgrades
+the database (schema.sql, shared/migrations.py) and copies it (backups).
 
 Every connection is opened here with the same pragmas: WAL so displays read
 while a kiosk writes, a busy timeout so writers queue instead of failing, and
@@ -14,19 +15,23 @@ entry point sets `blocking.run` to eventlet's thread pool: each statement that
 may wait (for the write lock, for the disk) then runs on a real OS thread (see
 OffloadedConnection). Long computations over many rows (reports) run there whole.
 """
+import logging
 import os
 import secrets
 import sqlite3
 import threading
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
 
 from . import blocking
+from .migrations import STEPS
 
-SCHEMA = Path(__file__).resolve().parent.parent / "schema.sql"
+SCHEMA = Path(__file__).resolve().parent / "schema.sql"
 BUSY_TIMEOUT_S = 5
+log = logging.getLogger("motcua.db")
 
 
 class _Rows:
@@ -148,21 +153,22 @@ def immediate(db: sqlite_utils.Database):
     db.conn.execute("COMMIT")
 
 
-def init_database(db: sqlite_utils.Database, config: dict) -> None:
-    """Apply the schema, bring fields in line with config, seed counters once.
+def init_database(db: sqlite_utils.Database, config: dict) -> list[str]:
+    """Make or upgrade the schema, bring fields in line with config, seed counters once.
 
+    Returns the names of the migrations applied (empty when there were none).
     Field names and numbering follow config.yaml at every start; whether a
     field or counter is open is live state the supervisor owns, so a restart
     never undoes what was changed during the day.
     """
-    db.conn.executescript(SCHEMA.read_text(encoding="utf-8"))
-    _add_columns(db)
+    applied = upgrade(db, config["database"]["path"])
     with immediate(db):
         for position, service in enumerate(config["services"]):
             db.execute(
-                """INSERT INTO services (code, name, prefix, start, digits, daily_cap, open, position)
-                   VALUES (:code, :name, :prefix, :start, :digits, :daily_cap, :open, :position)
-                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, prefix = excluded.prefix,
+                """INSERT INTO services (code, name, name_en, prefix, start, digits, daily_cap, open, position)
+                   VALUES (:code, :name, :name_en, :prefix, :start, :digits, :daily_cap, :open, :position)
+                   ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
+                     prefix = excluded.prefix,
                      start = excluded.start, digits = excluded.digits,
                      daily_cap = excluded.daily_cap, position = excluded.position""",
                 {**service, "position": position},
@@ -177,22 +183,76 @@ def init_database(db: sqlite_utils.Database, config: dict) -> None:
                     "INSERT INTO counter_services (counter_id, service, position) VALUES (?, ?, ?)",
                     [(counter_id, code, i) for i, code in enumerate(counter["services"])],
                 )
-        # Releases before device credentials kept the cookie secret here, where a
-        # copy of a backup could forge a supervisor's cookie: it now lives in a file.
-        db.execute("DELETE FROM settings WHERE key = 'secret_key'")
+    return applied
 
 
-# Columns added after a center may already have gone live: CREATE TABLE IF NOT
-# EXISTS does not add them to an existing table, so they are added here.
-ADDED_COLUMNS = {"tickets": {"device_id": int}, "tokens": {"revoked_at": str}}
+def upgrade(db: sqlite_utils.Database, path: str) -> list[str]:
+    """A new database gets schema.sql with every migration marked applied; an older
+    one gets the migrations it lacks, after a backup beside it (`before_upgrade`).
+    Each under the write lock, so two processes starting at once upgrade once.
+    Returns the names this call applied."""
+    if _create(db) or not pending_migrations(db):
+        return []
+    if path != ":memory:":
+        copy = backup(db, before_upgrade(path))  # outside the lock: SQLite's backup waits for it
+        log.info("backup before upgrading: %s", copy)
+    with immediate(db):
+        names = pending_migrations(db)
+        STEPS.apply(db)
+    return names
 
 
-def _add_columns(db: sqlite_utils.Database) -> None:
-    for table, columns in ADDED_COLUMNS.items():
-        for name, kind in columns.items():
-            if name not in db[table].columns_dict:
-                db[table].add_column(name, kind)
-    db.execute("CREATE INDEX IF NOT EXISTS tickets_device ON tickets (device_id, issued_at)")
+def _create(db: sqlite_utils.Database) -> bool:
+    """Make a new database from schema.sql; False when it already has one."""
+    with immediate(db):
+        if "tickets" in db.table_names():
+            return False
+        for statement in _statements(SCHEMA.read_text(encoding="utf-8")):
+            db.execute(statement)
+        STEPS.ensure_migrations_table(db)
+        stamp = str(datetime.now().astimezone())
+        db[STEPS.migrations_table].insert_all(
+            {"migration_set": STEPS.name, "name": step.name, "applied_at": stamp} for step in STEPS.pending(db))
+    return True
+
+
+def _statements(script: str) -> list[str]:
+    """schema.sql split into statements, so that it runs in one transaction
+    (executescript would commit on its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current)
+            current = ""
+    return statements
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """What `upgrade` would still apply (for /healthz)."""
+    return [step.name for step in STEPS.pending(db)]
+
+
+def before_upgrade(path: str) -> Path:
+    """Where the copy taken before migrating goes: beside the database, dated."""
+    return Path(f"{path}.before-upgrade-{datetime.now():%Y%m%d-%H%M%S}")
+
+
+def backup(db: sqlite_utils.Database, target: str | os.PathLike) -> Path:
+    """A consistent copy of the live database through SQLite's online backup API:
+    writers keep going, and the copy is one point in time. Written to a temporary
+    name and renamed, so a half-written file never looks like a backup."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    copy = sqlite3.connect(partial)
+    try:
+        blocking.run(lambda: db.conn.backup(copy))
+    finally:
+        copy.close()
+    os.replace(partial, target)
+    return target
 
 
 def secret_key(database_path: str) -> str:

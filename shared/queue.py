@@ -91,9 +91,26 @@ def _ticket(row) -> dict:
         "called_at": row["called_at"],
         "finished_at": row["finished_at"],
         "counter": {"id": row["counter_id"], "name": row["counter_name"]}
-        if row["counter_id"] is not None and row["status"] == "called" else None,
+        if row["counter_id"] is not None and row["status"] in ("called", "no_show") else None,
         "recalls": row["recalls"],
     }
+
+
+def reprint(db, ticket_id: int, device_id: int, at: datetime, window_s: int, most: int) -> dict:
+    """Allow one more paper copy of a ticket ("In lại") and log it: only to the kiosk that
+    issued it, within `window_s` seconds of issue and at most `most` times, so a kiosk
+    cannot become a way to print anyone's number, or a pile of paper."""
+    row = db.execute("SELECT device_id, issued_at, token FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    if row is None or row["device_id"] != device_id:
+        raise NotFound("Không tìm thấy số thứ tự này.", "ticket_not_found")
+    if (at - datetime.fromisoformat(row["issued_at"])).total_seconds() > window_s:
+        raise Conflict("Số này đã lấy quá lâu để in lại. Xin hỏi cán bộ hướng dẫn.", "reprint_expired")
+    done = db.execute("SELECT count(*) FROM events WHERE kind = 'reprinted' AND ticket_id = ?", (ticket_id,)).fetchone()[0]
+    if done >= most:
+        raise Conflict("Số này đã được in lại. Xin hỏi cán bộ hướng dẫn.", "reprint_limit")
+    with immediate(db):
+        _event(db, at, "reprinted", ticket_id)
+    return dict(get_ticket(db, ticket_id), token=row["token"])  # the slip's QR code, for the kiosk that had it
 
 
 def get_ticket(db, ticket_id: int) -> dict:
@@ -520,7 +537,7 @@ def services(db, at: datetime) -> list[dict]:
         (day_of(at),),
     ).fetchall())
     return [
-        {"code": row["code"], "name": row["name"], "open": bool(row["open"]),
+        {"code": row["code"], "name": row["name"], "name_en": row["name_en"], "open": bool(row["open"]),
          "waiting": waiting.get(row["code"], 0)}
         for row in db.execute("SELECT * FROM services ORDER BY position, code")
     ]

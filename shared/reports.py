@@ -11,7 +11,7 @@ can be rebuilt at any time and checked against the audit log:
   outcome, i.e. the event that gave it its final status.
 - `ratings`.
 
-Definitions (docs/reports.md says the same for supervisors):
+Definitions (docs/reports.md and the page's help, /reports/help, say the same for supervisors):
 
 - wait = first `called` event - `issued_at`, for every ticket that was called
   at least once (a transferred ticket's wait ends at its first call).
@@ -38,13 +38,21 @@ MAX_DAYS = 366
 FIRST_YEAR, LAST_YEAR = 2000, 2999  # a date outside is a typo, and 9999-12-31 + 1 day overflows
 
 
+def parse_day(text: str) -> date:
+    """A date as the page's fields show it (dd/mm/yyyy) or as the API's ISO form (YYYY-MM-DD)."""
+    try:
+        if "/" in text:
+            day, month, year = text.strip().split("/")
+            return date(int(year), int(month), int(day))
+        return date.fromisoformat(text)
+    except ValueError:
+        raise QueueError("Ngày phải có dạng ngày/tháng/năm, ví dụ 30/11/2026.", "invalid_date") from None
+
+
 def parse_range(start: str | None, end: str | None, today: date) -> tuple[date, date]:
     """Validated (from, to) dates; both default to today, `to` defaults to `from`."""
-    try:
-        first = date.fromisoformat(start) if start else today
-        last = date.fromisoformat(end) if end else first
-    except ValueError:
-        raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_date") from None
+    first = parse_day(start) if start else today
+    last = parse_day(end) if end else first
     if not (FIRST_YEAR <= first.year and last.year <= LAST_YEAR):
         raise QueueError(f"Ngày phải trong các năm {FIRST_YEAR} đến {LAST_YEAR}.", "invalid_date")
     if last < first or (last - first).days >= MAX_DAYS:
@@ -256,15 +264,19 @@ COUNTS = [("Số phát", lambda r: r["issued"]), ("Đã phục vụ", lambda r: 
 HANDLED = [("Đã phục vụ", lambda r: r["served"]), ("Vắng mặt", lambda r: r["no_show"])]
 
 
-def _times(kind: str, title: str):
-    return [(f"{title} TB (phút)", lambda r: minutes(r[kind]["avg"])),
-            (f"{title} trung vị (phút)", lambda r: minutes(r[kind]["median"])),
-            (f"{title} P90 (phút)", lambda r: minutes(r[kind]["p90"]))]
+def _times(kind: str, titles: tuple[str, str, str]):
+    """Average, median and 90th percentile, headed in plain words (the help page says how)."""
+    return [(title, lambda r, q=q: minutes(r[kind][q])) for title, q in zip(titles, ("avg", "median", "p90"))]
 
 
-WAIT, SERVICE = _times("wait", "Chờ"), _times("service", "Phục vụ")
+WAIT = _times("wait", ("Chờ trung bình (phút)", "Một nửa số người chờ không quá (phút)",
+                       "9 trong 10 người chờ không quá (phút)"))
+SERVICE = _times("service", ("Phục vụ trung bình (phút)", "Một nửa số lượt phục vụ không quá (phút)",
+                             "9 trong 10 lượt phục vụ không quá (phút)"))
 RATED = [("Lượt đánh giá", lambda r: r["rated"]), ("Hài lòng", lambda r: r["satisfied"]),
          ("Tỷ lệ hài lòng (%)", lambda r: pct(r["satisfied_pct"]))]
+# Columns whose "Tất cả" row is the sum of the other rows; times and rates are taken over all tickets.
+ADDS_UP = {title for title, _ in COUNTS + HANDLED + RATED[:2]}
 
 # name -> (Vietnamese title, where the rows are, first column, the other columns)
 TABLES = {
@@ -346,6 +358,22 @@ def to_xlsx(report: dict, names: list[str], center: str) -> bytes:
     return out.getvalue()
 
 
+# --- On the page: Vietnamese number and date format ----------------------------------------------
+
+def vn(value, places: int = 1) -> str:
+    """A number as a Vietnamese reader expects it: decimal comma, a dash for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{places}f}".replace(".", ",")
+    return str(value)
+
+
+def vn_day(iso: str) -> str:
+    """"2026-11-23" as 23/11/2026."""
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
 # --- Charts: inline SVG, drawn here so the page needs no script or internet ----------------------
 
 def _svg(width: int, height: int, body: list[str], label: str) -> str:
@@ -373,7 +401,8 @@ def hours_chart(report: dict) -> str:
     body = [f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#8895a2"/>']
     for tick in (0, peak / 2, peak):
         y = height - bottom - tick * scale
-        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{tick:g}</text>')
+        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
+                    f'{vn(tick) if tick % 1 else int(tick)}</text>')
     for i, r in enumerate(rows):
         x = left + i * slot
         for j, (key, color) in enumerate((("issued", "#0b5cad"), ("served", "#12733a"))):
@@ -402,14 +431,14 @@ def wait_chart(report: dict) -> str:
     body = [f'<rect x="{left}" y="6" width="12" height="12" fill="#0b5cad"/>'
             f'<text x="{left + 16}" y="16" font-size="12">Chờ trung bình</text>'
             f'<rect x="{left + 130}" y="6" width="12" height="12" fill="#a15c00"/>'
-            f'<text x="{left + 146}" y="16" font-size="12">Chờ P90 (phút)</text>']
+            f'<text x="{left + 146}" y="16" font-size="12">9 trong 10 người chờ không quá (phút)</text>']
     for i, r in enumerate(rows):
         y = top + i * row_h
         body.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" font-size="12">{escape(r["name"])}</text>')
         for j, (key, color) in enumerate((("avg", "#0b5cad"), ("p90", "#a15c00"))):
             value = r["wait"][key] / 60
             body.append(f'<rect x="{left}" y="{y + 4 + j * 13}" width="{value * scale:.1f}" height="12" '
-                        f'fill="{color}"><title>{escape(r["name"])}: {value:.1f} phút</title></rect>'
+                        f'fill="{color}"><title>{escape(r["name"])}: {vn(value)} phút</title></rect>'
                         f'<text x="{left + value * scale + 4:.1f}" y="{y + 14 + j * 13}" font-size="11">'
-                        f'{value:.1f}</text>')
+                        f'{vn(value)}</text>')
     return _svg(width, height, body, "Thời gian chờ theo lĩnh vực")

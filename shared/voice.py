@@ -64,7 +64,7 @@ _EN_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"))
 EN_NUMBER_WORDS = frozenset(_EN_SMALL + list(_EN_TENS[2:]) + ["hundred", "thousand", "million",
                                                                "billion"])
 
-_KEYS = ("mode", "language", "southern", "number_reading", "letters", "templates", "clip_set")
+_KEYS = ("mode", "language", "southern", "number_reading", "letters", "templates", "clip_set", "clip_dir")
 _PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
 
 #: Folder holding the chime and one sub-folder per clip set.
@@ -129,6 +129,8 @@ def validate_voice_config(raw: dict | None) -> dict:
       Only the keys given are replaced.
     - ``clip_set`` (default ``default``): folder under ``display/static/voice/`` holding
       the clips and their ``manifest.json``.
+    - ``clip_dir`` (default empty: the shipped clips): a folder outside the installed
+      package that ``motcua voice build`` writes clip sets to and the display plays from.
     """
     if raw is None:
         raw = {}
@@ -179,6 +181,11 @@ def validate_voice_config(raw: dict | None) -> dict:
             kind: _template(f"templates.{lang}.{kind}", given.get(kind, default))
             for kind, default in DEFAULT_TEMPLATES[lang].items()
         }
+
+    clip_dir = raw.get("clip_dir", "")
+    if not isinstance(clip_dir, str):
+        raise ValueError(f"voice.clip_dir: must be a folder path (got {clip_dir!r})")
+    cfg["clip_dir"] = clip_dir.strip()
 
     clip_set = raw.get("clip_set", "default")
     if not isinstance(clip_set, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", clip_set):
@@ -355,8 +362,9 @@ def announcement(number: str, counter_name: str, recall: bool, cfg: dict) -> dic
 # --------------------------------------------------------------------------- clip set on disk
 
 def clip_set_dir(cfg: dict) -> Path:
-    """Folder of the configured clip set inside the package's static files."""
-    return VOICE_DIR / validate_voice_config(cfg)["clip_set"]
+    """Folder of the configured clip set: in voice.clip_dir when set, else the shipped one."""
+    cfg = validate_voice_config(cfg)
+    return (Path(cfg["clip_dir"]) if cfg["clip_dir"] else VOICE_DIR) / cfg["clip_set"]
 
 
 def missing_clips(clip_dir: str | os.PathLike, cfg: dict) -> set[str]:

@@ -175,11 +175,13 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.log = workdir / "server.log"
+        self.program = [sys.executable, "-m", "shared.cli"]  # test_install: an installed `motcua`
+        self.cwd = ROOT
 
     def cli(self, *args) -> str:
         out = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "--config", str(self.config_path), *args],
-            cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+            [*self.program, "--config", str(self.config_path), *args],
+            cwd=self.cwd, capture_output=True, text=True, timeout=60, check=True,
         )
         return out.stdout
 
@@ -208,9 +210,9 @@ class Server:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "--config", str(self.config_path), "serve",
+            [*self.program, "--config", str(self.config_path), "serve",
              "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            cwd=self.cwd, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -1,11 +1,11 @@
 """The app factory's guards: cross-site requests, bad input of every kind, an unwell database."""
 import json
+import re
 import os
 import stat
 
 import pytest
 
-from shared.web import get_db
 
 
 def test_changes_from_a_form_or_a_no_cors_fetch_are_refused(client, config):
@@ -91,11 +91,14 @@ def test_extreme_report_dates_get_400(client, supervisor, query):
 
 
 def test_a_full_disk_is_a_kind_503(app, client):
-    """SQLite's "database or disk is full", simulated with max_page_count on the pooled connection."""
-    with app.app_context():
-        db = get_db()
+    """SQLite's "database or disk is full", simulated with max_page_count on the pooled connections."""
+    pool = app.extensions["motcua.pool"]
+    held = [pool.acquire() for _ in range(pool.keep)]  # every connection a request could get
+    for db in held:
         pages = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {pages}")
+    for db in held:
+        pool.release(db)
     for _ in range(500):  # the last pages' free space fills first
         response = client.post("/api/tickets", json={"service": "HT"})
         if response.status_code != 201:
@@ -110,3 +113,27 @@ def test_the_cookie_secret_lives_in_a_private_file_not_in_the_database(app, conf
     assert app.secret_key == open(path, encoding="ascii").read().strip() and len(app.secret_key) >= 64
     assert db.execute("SELECT count(*) FROM settings WHERE value = ?", (app.secret_key,)).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM settings WHERE key = 'secret_key'").fetchone()[0] == 0
+
+
+def test_an_unexpected_error_is_a_json_500_and_its_traceback_is_logged(app, caplog):
+    @app.get("/api/test-breaks")
+    def breaks():
+        raise ZeroDivisionError("a bug")
+
+    with caplog.at_level("INFO"):
+        response = app.test_client().get("/api/test-breaks")
+    assert response.status_code == 500 and response.is_json
+    assert response.get_json()["error"] == "internal" and "thử lại" in response.get_json()["message"]
+    failed = [r for r in caplog.records if r.exc_info and r.exc_info[0] is ZeroDivisionError]
+    assert failed and "a bug" in caplog.text and "Traceback" in caplog.text
+    assert re.search(r"GET /api/test-breaks 500 \d+\.\dms", caplog.text)
+
+
+def test_every_request_gets_one_access_line(client, caplog):
+    with caplog.at_level("INFO", logger="motcua.access"):
+        client.get("/api/services")
+        client.post("/api/tickets", data="x")  # refused before any view runs: still logged
+    lines = [r.getMessage() for r in caplog.records if r.name == "motcua.access"]
+    assert len(lines) == 2
+    assert re.fullmatch(r"GET /api/services 200 \d+\.\dms", lines[0])
+    assert re.fullmatch(r"POST /api/tickets 415 \d+\.\dms", lines[1])

@@ -31,7 +31,7 @@ def test_kiosk_shows_closed_and_full_fields_english_and_a_printer_fault(make_ser
     kiosk.click('button[data-service="HT"]')
     expect(kiosk.locator("#issued-number")).to_have_text("1001")
     expect(kiosk.locator("#issued-service")).to_contain_text("Priority")
-    expect(kiosk.locator("#printer-fault")).to_be_visible()
+    expect(kiosk.locator("#paper")).to_have_attribute("data-state", "fault")
     expect(kiosk.locator("#issued-counters")).to_contain_text("Quầy 1, Quầy 2")
     expect(kiosk.locator("#issued-wait")).to_have_text("Very soon")
     kiosk.click("#done")

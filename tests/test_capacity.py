@@ -89,6 +89,18 @@ def test_advice_for_next_monday_from_the_peak_day(peak):
     assert {h["hour"]: h["needed"] for h in advice["hours"]} == total
     assert advice["peak_needed"] == max(total.values())
     assert advice["peak_needed"] > 14, "the peak day's morning needed more than the 14 counters it had"
+    assert (advice["enough_data"], advice["shortage"], advice["basis"]) == (True, None, "same_weekday")
+
+
+def test_advice_says_when_it_has_nothing_to_learn_from(peak):
+    db = connect(peak[0]["database"]["path"])
+    before = capacity.advise(db, DAY, "Asia/Ho_Chi_Minh", 15, 4)          # no day before the peak day
+    unserved = capacity.advise(db, date(2026, 12, 1), "Asia/Ho_Chi_Minh", 15, 4)  # 24/11: one ticket, never served
+    db.conn.close()
+    assert (before["enough_data"], before["shortage"], before["basis_days"]) == (False, "no_tickets", [])
+    assert (unserved["enough_data"], unserved["shortage"]) == (False, "no_service_times")
+    assert unserved["basis_days"] == ["2026-11-24"] and unserved["basis"] == "same_weekday"
+    assert {f["code"]: f["tickets"] for f in unserved["fields"]}["HT"] == 1
 
 
 def test_actual_counters_on_the_day(peak):

@@ -1,6 +1,9 @@
 """The motcua command: init, token create, config errors."""
+import shutil
 import subprocess
 import sys
+
+import requests
 
 from shared.auth import identify
 from shared.cli import main
@@ -59,16 +62,17 @@ def test_print_test_without_a_printer_says_so(tmp_path):
     assert result.returncode == 1 and "printer.kind" in result.stderr
 
 
-def test_voice_build_writes_the_configured_clip_set(tmp_path, monkeypatch):
-    """The CLI builds into voice.clip_set's folder; here pointed at a temporary one."""
+def test_voice_build_writes_into_voice_clip_dir_never_into_the_package(tmp_path):
     from shared import voice
 
-    monkeypatch.setattr(voice, "VOICE_DIR", tmp_path / "voice")
-    server = Server(tmp_path, "threading")
-    monkeypatch.chdir(tmp_path)
+    shipped = {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")}
+    unset = Server(tmp_path, "threading")
+    assert main(["--config", str(unset.config_path), "voice", "build"]) == 2
+    server = Server(tmp_path, "threading", {"voice": {"clip_dir": "built-voice"}})
     assert main(["--config", str(server.config_path), "voice", "build"]) == 0
-    manifest = (tmp_path / "voice" / "default" / "manifest.json").read_text(encoding="utf-8")
+    manifest = (tmp_path / "built-voice" / "default" / "manifest.json").read_text(encoding="utf-8")
     assert "mowif_coong_daan_cos_soos_thuws_tuwj" in manifest
+    assert {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")} == shipped
 
 
 def test_printer_agent_needs_a_local_printer_and_a_token(tmp_path, monkeypatch):
@@ -112,3 +116,28 @@ def test_an_unusable_database_is_named_without_a_traceback(tmp_path):
                              cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert out.returncode == 1
         assert str(tmp_path / "motcua.db") in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_backup_taken_while_serving_restores_and_serves(make_server, tmp_path):
+    live = make_server("threading").start()
+    numbers = [requests.post(live.url + "/api/tickets", json={"service": "HT"}, headers=live.kiosk,
+                             timeout=10).json()["number"] for _ in range(3)]
+    copy = tmp_path / "backups" / "motcua-today.db"
+    assert f"Backup written: {copy}" in live.cli("backup", str(copy))
+    live.kill()
+    restored_dir = tmp_path / "restored"
+    restored_dir.mkdir()
+    shutil.copy(copy, restored_dir / "motcua.db")  # restoring is copying the file back
+    restored = Server(restored_dir, "threading").start()
+    try:
+        waiting = requests.get(restored.url + "/api/tickets?status=waiting", headers=restored.token("officer"),
+                               timeout=10).json()
+        assert [t["number"] for t in waiting] == numbers
+    finally:
+        restored.kill()
+
+
+def test_backup_of_a_missing_database_says_so(tmp_path):
+    server = Server(tmp_path, "threading")
+    assert main(["--config", str(server.config_path), "backup", str(tmp_path / "copy.db")]) == 1
+    assert not (tmp_path / "copy.db").exists()

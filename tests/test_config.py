@@ -29,8 +29,12 @@ def test_shipped_config_is_a_realistic_demo_center():
     (("services", 1, "code"), "HT", "services[1].code"),
     (("services", 2, "daily_cap"), 0, "services[2].daily_cap"),
     (("services", 0, "open"), "yes", "services[0].open"),
+    (("services", 3, "name_en"), 42, "services[3].name_en"),
     (("counters", 0, "services"), ["XX"], "counters[0].services"),
     (("counters", 1, "name"), None, "counters[1].name"),
+    (("server", "log_file"), "/no/such/folder/motcua.log", "server.log_file"),
+    (("server", "log_file"), "/tmp", "server.log_file"),
+    (("server", "log_file"), 5, "server.log_file"),
 ])
 def test_errors_name_the_key(raw_config, path, value, key):
     target = raw_config

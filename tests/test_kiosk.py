@@ -8,7 +8,19 @@ def test_services_list_fields_with_waiting_counts(client):
     client.post("/api/tickets", json={"service": "CT"})
     services = client.get("/api/services").get_json()
     assert len(services) == 8
-    assert services[1] == {"code": "CT", "name": "Chứng thực", "open": True, "waiting": 1}
+    assert services[1] == {"code": "CT", "name": "Chứng thực", "name_en": "Certification", "open": True, "waiting": 1}
+
+
+def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock):
+    for _ in range(4):
+        client.post("/api/tickets", json={"service": "HT"})
+    for _ in range(3):  # three served in 6 minutes each, at Quầy 1 (Quầy 1 and 2 serve HT)
+        client.post("/api/counters/1/call-next", json={}, headers=officer)
+        clock.tick(360)
+        client.post("/api/counters/1/finish", json={}, headers=officer)
+    fields = {s["code"]: s for s in client.get("/api/kiosk/services").get_json()}
+    assert fields["HT"]["estimate"]["minutes"] == 3      # 1 waiting x 6 min / 2 counters
+    assert fields["CT"]["estimate"] == {"minutes": 0, "samples": 0, "counters": 2, "reason": None}
 
 
 def test_issue_returns_the_ticket(client):

@@ -131,3 +131,22 @@ def test_printer_agent_needs_an_officer_token(make_server):
     finally:
         display.disconnect()
     assert requests.get(server.url + "/api/state", timeout=5).json()["printer"]["ok"] is True
+
+
+def test_in_lai_prints_the_kiosks_own_recent_ticket_again_a_bounded_number_of_times(raw_config, clock, fake_printer):
+    app, client = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": fake_printer.port,
+                                          "width_px": WIDTH, "timeout_s": 2})
+    ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
+    other = enrolled_client(app, app.config["MOTCUA"], name="Sảnh 2")
+    assert other.post(f"/api/tickets/{ticket['id']}/reprint", json={}).get_json()["error"] == "ticket_not_found"
+    for _ in range(2):
+        clock.tick(60)
+        again = client.post(f"/api/tickets/{ticket['id']}/reprint", json={})
+        assert again.status_code == 200 and again.get_json()["number"] == "1001"
+    jobs = fake_printer.wait_jobs(3)
+    assert len(jobs) == 3 and all(decode_ticket(job)[0] == decode_ticket(jobs[0])[0] for job in jobs)
+    third = client.post(f"/api/tickets/{ticket['id']}/reprint", json={})
+    assert third.status_code == 409 and third.get_json()["error"] == "reprint_limit"
+    late = client.post("/api/tickets", json={"service": "CT"}).get_json()
+    clock.tick(301)
+    assert client.post(f"/api/tickets/{late['id']}/reprint", json={}).get_json()["error"] == "reprint_expired"

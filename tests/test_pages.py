@@ -58,6 +58,23 @@ def test_bundled_fonts_are_served(client):
     assert client.get("/fonts/../config.py").status_code == 404
 
 
+def test_clips_come_from_voice_clip_dir_when_set_else_from_the_package(raw_config, tmp_path):
+    from shared.app import create_app
+    from shared.config import validate
+    from shared.voice import VOICE_DIR
+
+    shipped = create_app(validate(raw_config)).test_client()
+    assert shipped.get("/display/static/voice/default/manifest.json").data == (
+        VOICE_DIR / "default" / "manifest.json").read_bytes()
+    (tmp_path / "built" / "default").mkdir(parents=True)
+    (tmp_path / "built" / "default" / "manifest.json").write_text('{"clips": {}}', encoding="utf-8")
+    raw_config["voice"] = {"clip_dir": str(tmp_path / "built")}
+    built = create_app(validate(raw_config)).test_client()
+    assert built.get("/display/static/voice/default/manifest.json").get_json() == {"clips": {}}
+    assert built.get("/display/static/voice/chime.ogg").data == (VOICE_DIR / "chime.ogg").read_bytes()
+    assert built.get("/display/static/voice/../../__init__.py").status_code == 404
+
+
 def test_pages_load_only_local_assets(client):
     ticket = issue(client)
     for path in ("/kiosk", "/counter", "/display", "/supervisor", "/display/counter/1", f"/t/{ticket['token']}"):

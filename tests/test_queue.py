@@ -146,7 +146,8 @@ def test_recall_finish_and_no_show(db, clock):
 def test_a_no_show_who_comes_back_can_be_called(db, clock):
     ticket = issue(db, clock)
     call(db, clock)
-    queue.no_show(db, 1, clock.tick())
+    missed = queue.no_show(db, 1, clock.tick())
+    assert missed["counter"] == {"id": 1, "name": "Quầy 1"}  # where to ask to be called back
     back = queue.call_ticket(db, 2, ticket["id"], clock.tick())
     assert back["status"] == "called" and back["counter"]["id"] == 2
     queue.finish(db, 2, clock.tick())

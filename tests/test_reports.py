@@ -375,7 +375,7 @@ def test_xlsx_export_holds_the_same_numbers(peak, peak_client):
     sheet = book["Theo lĩnh vực"]
     headers = [c.value for c in sheet[2]]
     assert headers[:7] == ["Lĩnh vực", "Số phát", "Đã phục vụ", "Vắng mặt", "Hủy cuối ngày", "Chưa xong",
-                           "Chờ TB (phút)"]
+                           "Chờ trung bình (phút)"]
     rows = {row[0]: dict(zip(headers, row)) for row in sheet.iter_rows(min_row=3, values_only=True)}
     names = {"HT": "Hộ tịch", "CT": "Chứng thực", "DD": "Đất đai - Xây dựng"}
     for code, name in names.items():
@@ -383,16 +383,16 @@ def test_xlsx_export_holds_the_same_numbers(peak, peak_client):
         row = rows[name]
         assert (row["Số phát"], row["Đã phục vụ"], row["Vắng mặt"], row["Hủy cuối ngày"]) == (
             want["issued"], want["served"], want["no_show"], want["cancelled"])
-        minutes_close(row["Chờ TB (phút)"], want["wait"]["avg"])
-        minutes_close(row["Chờ trung vị (phút)"], want["wait"]["median"])
-        minutes_close(row["Chờ P90 (phút)"], want["wait"]["p90"])
-        minutes_close(row["Phục vụ P90 (phút)"], want["service"]["p90"])
+        minutes_close(row["Chờ trung bình (phút)"], want["wait"]["avg"])
+        minutes_close(row["Một nửa số người chờ không quá (phút)"], want["wait"]["median"])
+        minutes_close(row["9 trong 10 người chờ không quá (phút)"], want["wait"]["p90"])
+        minutes_close(row["9 trong 10 lượt phục vụ không quá (phút)"], want["service"]["p90"])
         assert row["Tỷ lệ hài lòng (%)"] == pytest.approx(want["satisfied_pct"], abs=0.05 + 1e-9)
 
     total = dict(zip([c.value for c in book["Tổng hợp"][2]], next(book["Tổng hợp"].iter_rows(min_row=3, values_only=True))))
     want = expected(truth)
     assert total["Nhóm"] == "Tất cả" and total["Số phát"] == 650 and total["Đã phục vụ"] == want["served"]
-    minutes_close(total["Phục vụ TB (phút)"], want["service"]["avg"])
+    minutes_close(total["Phục vụ trung bình (phút)"], want["service"]["avg"])
 
     hours = {row[0]: row[1] for row in book["Theo giờ lấy số"].iter_rows(min_row=3, values_only=True)}
     assert hours["08:00-09:00"] == sum(reports_hour(r) == 8 for r in truth)
@@ -447,7 +447,9 @@ def test_reports_page_shows_tables_and_charts(peak_client):
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing from the internet
     assert f"/api/reports/fields.xlsx?from={DAY}&amp;to={DAY}" in page
     bad = client.get("/reports?from=2026-13-01&plan=x").text
-    assert "Ngày phải có dạng YYYY-MM-DD." in bad and 'id="summary"' in bad  # today's report, and why
+    assert "Ngày phải có dạng ngày/tháng/năm, ví dụ 30/11/2026." in bad and 'id="summary"' in bad  # today's report, and why
+    assert client.get("/reports?from=23/11/2026").text.count('value="23/11/2026"') == 4  # from and to, in both forms
+    assert client.get("/reports/help").status_code == 200
     client.post("/api/logout", json={})
     assert 'id="login-form"' in client.get("/reports").text
 

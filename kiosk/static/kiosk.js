@@ -1,25 +1,37 @@
 /* Kiosk: one big button per field; a tap issues one ticket and shows its number, the
-   counters serving it, the people ahead, an honest wait estimate and a QR code for the
-   phone page, then returns to the start by itself. Vietnamese first, English on request. */
+   issue time, whether a paper ticket comes, the counters serving it, the people ahead,
+   an honest wait estimate and a QR code for the phone page. Many citizens have no
+   smartphone and no printer may work, so the number stays until the next citizen
+   touches the screen, and can be shown again for a few minutes.
+   Vietnamese first, English on request. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var RETURN_S = 20, LOCK_MS = 1500;
+  var KEEP_S = 60, AGAIN_MIN = 5, LOCK_MS = 1500, RETRY_FALLBACK_S = 60;
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
-  var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none", backTimer = null, countdown = 0, shown = null, fetching = false, again = false;
+  var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none";
+  var shown = null, shownAt = 0, last = null, lastError = null, fetching = false, again = false;
+  var waitLeft = 0, waitTimer = null, againTimer = null, unprinted = false;
 
   var T = {
     vi: {
       lead: "Chạm vào lĩnh vực để lấy số thứ tự", lead_priority: "Lấy số ưu tiên: chạm vào lĩnh vực",
       priority: "Lấy số ưu tiên",
       priority_who: "Người cao tuổi, người khuyết tật, phụ nữ mang thai, người có con nhỏ, người có công",
-      waiting: "Đang chờ: ", closed: "Tạm ngừng nhận hồ sơ", full: "Đã hết số hôm nay",
+      waiting: "Đang chờ: ", estimate: "Chờ khoảng {n} phút", closed: "Tạm ngừng nhận hồ sơ", full: "Đã hết số hôm nay",
       your_number: "Số thứ tự của bạn", ahead: "Người chờ trước bạn", wait: "Thời gian chờ dự kiến",
       served_at: "Quầy phục vụ: ", no_counter: "Chưa có quầy mở cho lĩnh vực này",
       soon: "Sắp đến lượt", minutes: "khoảng {n} phút", no_data: "Chưa đủ dữ liệu hôm nay để ước tính",
       qr: "Quét mã để theo dõi lượt của bạn trên điện thoại", done: "Xong", priority_tag: " · Ưu tiên",
-      printer_fault: "Máy in đang có lỗi: xin hãy ghi nhớ hoặc chụp lại số thứ tự này.",
+      issued_at: "Lấy lúc {time} ngày {date}",
+      paper_none: "Không có vé giấy. Xin hãy ghi nhớ số này hoặc chụp ảnh màn hình.",
+      paper_printing: "Vé giấy đang được in. Xin nhận vé ở máy in.",
+      paper_fault: "Không in được vé. Xin hãy ghi nhớ hoặc chụp ảnh số này; cần giúp đỡ, xin hỏi cán bộ hướng dẫn.",
+      again: "Xem lại số vừa lấy: {n}", again_print: "In lại số vừa lấy: {n}",
+      slow_down: "Xin chờ {n} giây rồi chạm lại.",
+      slow_why: "Máy vừa cấp nhiều số liên tiếp.",
       offline: "Mất kết nối tới máy chủ, đang thử lại…", lang: "English",
+      cannot_reach: "Không kết nối được máy chủ. Xin chạm lại sau ít phút hoặc hỏi cán bộ hướng dẫn.",
       closed_now: "Ngoài giờ làm việc.", opens: "Trung tâm mở cửa lúc {t}.",
       days: ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"]
     },
@@ -27,26 +39,56 @@
       lead: "Touch a field to take a number", lead_priority: "Priority number: touch a field",
       priority: "Priority number",
       priority_who: "Elderly, people with disabilities, pregnant women, people with young children, meritorious persons",
-      waiting: "Waiting: ", closed: "Not taking files now", full: "No numbers left today",
+      waiting: "Waiting: ", estimate: "Wait about {n} min", closed: "Not taking files now", full: "No numbers left today",
       your_number: "Your number", ahead: "People ahead of you", wait: "Estimated wait",
       served_at: "Served at: ", no_counter: "No counter open for this field yet",
       soon: "Very soon", minutes: "about {n} min", no_data: "Not enough data today to estimate",
       qr: "Scan to follow your turn on your phone", done: "Done", priority_tag: " · Priority",
-      printer_fault: "The printer has a fault: please note or photograph this number.",
+      issued_at: "Taken at {time} on {date}",
+      paper_none: "No paper ticket. Please remember this number or take a photo of the screen.",
+      paper_printing: "Your paper ticket is printing. Please take it from the printer.",
+      paper_fault: "The ticket could not be printed. Please remember or photograph this number; a staff member can help.",
+      again: "Show my number again: {n}", again_print: "Print my number again: {n}",
+      slow_down: "Please wait {n} seconds, then touch again.",
+      slow_why: "This kiosk has just issued many numbers in a row.",
       offline: "Lost the connection to the server, retrying…", lang: "Tiếng Việt",
+      cannot_reach: "Cannot reach the server. Please try again in a few minutes or ask a staff member.",
       closed_now: "Outside working hours.", opens: "The center opens at {t}.",
-      days: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+      days: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+      // The API's stable error codes; its messages are Vietnamese.
+      errors: {
+        outside_hours: "Outside working hours: no numbers are issued now.",
+        service_closed: "This field is not taking files now.",
+        daily_cap_reached: "No numbers left today for this field.",
+        unknown_service: "This field does not exist any more. Please choose another.",
+        device_not_enrolled: "This kiosk is not registered any more. Please ask a staff member.",
+        other: "The number could not be issued. Please ask a staff member."
+      }
     }
   };
   function t(key) { return T[lang][key]; }
+
+  function serviceName(code, fallback) {
+    var s = services.filter(function (x) { return x.code === code; })[0];
+    return s ? (lang === "en" && s.name_en ? s.name_en : s.name) : fallback;
+  }
+
+  function errorText(err) {
+    if (!err.code) return t("cannot_reach");          // no answer at all (the browser's own text is English)
+    if (lang === "vi") return err.message;
+    return T.en.errors[err.code] || T.en.errors.other;
+  }
 
   function translate() {
     document.documentElement.lang = lang;
     document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t(el.dataset.t); });
     document.querySelector('[data-t="lead"]').textContent = priority ? t("lead_priority") : t("lead");
-    $("lang").textContent = t("lang");
+    $("lang").textContent = t("lang");                 // its accessible name is what it reads
     $("lang").lang = lang === "vi" ? "en" : "vi";
+    $("error").textContent = lastError ? errorText(lastError) : "";
     render();
+    drawSlowDown();
+    drawAgain();
     if (shown) fill(shown);
   }
 
@@ -59,9 +101,11 @@
       box.replaceChildren.apply(box, services.map(function (s) {
         var b = document.createElement("button");
         b.dataset.service = s.code;
-        b.append(document.createElement("span"), document.createElement("span"));
-        b.firstChild.className = "name";
-        b.lastChild.className = "waiting";
+        ["name", "waiting", "estimate"].forEach(function (cls) {
+          var span = document.createElement("span");
+          span.className = cls;
+          b.append(span);
+        });
         b.onclick = function () { take(s.code); };
         return b;
       }));
@@ -78,11 +122,12 @@
       $("hours").textContent = t("closed_now") + when;
     }
     services.forEach(function (s, i) {
-      var b = box.children[i];
+      var b = box.children[i], minutes = s.estimate ? s.estimate.minutes : null;
       b.disabled = !s.open || s.full || closedNow;
       b.className = !s.open ? "closed" : (s.full ? "full" : "");
-      b.firstChild.textContent = s.name;
-      b.lastChild.textContent = !s.open ? t("closed") : (s.full ? t("full") : t("waiting") + s.waiting);
+      b.children[0].textContent = lang === "en" && s.name_en ? s.name_en : s.name;
+      b.children[1].textContent = !s.open ? t("closed") : (s.full ? t("full") : t("waiting") + s.waiting);
+      b.children[2].textContent = s.open && !s.full && s.waiting && minutes ? t("estimate").replace("{n}", minutes) : "";
     });
   }
 
@@ -94,31 +139,86 @@
   function loadServices() {
     if (fetching) { again = true; return; }
     fetching = true;
-    Live.api("GET", "/api/kiosk/services").then(function (list) { services = list; render(); })
+    Live.api("GET", "/api/kiosk/services").then(function (list) { services = list; render(); if (shown) fill(shown); })
       .catch(function () {})
       .then(function () { fetching = false; if (again) { again = false; loadServices(); } });
   }
 
+  function unlock() {
+    busy = false;
+    $("services").classList.remove("locked");
+  }
+
   function take(code) {
-    if (busy || Date.now() < lockedUntil) return;      // one tap, one ticket
+    if (busy || waitLeft > 0 || Date.now() < lockedUntil) return;      // one tap, one ticket
     busy = true;
     $("services").classList.add("locked");
+    lastError = null;
     $("error").textContent = "";
     Live.api("POST", "/api/tickets", { service: code, priority: priority })
-      .then(show)
+      .then(function (ticket) {
+        last = { ticket: ticket, at: Date.now() };
+        show(ticket);
+      })
       .catch(function (err) {
-        $("error").textContent = err.message || t("offline");
-        busy = false;
-        $("services").classList.remove("locked");
+        unlock();
+        if (err.status === 429) {
+          slowDown((err.data && err.data.retry_after) || RETRY_FALLBACK_S);
+        } else {
+          lastError = err;
+          $("error").textContent = errorText(err);
+        }
         loadServices();
       });
   }
 
+  /* The kiosk is refusing numbers for a while: say so in large type, with the seconds left. */
+  function slowDown(seconds) {
+    waitLeft = Math.max(1, Math.ceil(seconds));
+    clearTimeout(waitTimer);
+    (function tick() {
+      drawSlowDown();
+      if (waitLeft <= 0) return;
+      waitTimer = setTimeout(function () { waitLeft -= 1; tick(); }, 1000);
+    })();
+  }
+
+  function drawSlowDown() {
+    var box = $("slow-down");
+    box.hidden = waitLeft <= 0;
+    $("services").classList.toggle("waiting-out", waitLeft > 0);
+    if (waitLeft <= 0) return;
+    var big = document.createElement("strong"), why = document.createElement("span");
+    big.textContent = t("slow_down").replace("{n}", waitLeft);
+    why.textContent = t("slow_why");
+    box.replaceChildren(big, why);
+  }
+
+  /* "2026-11-30T08:15:02.120+07:00" is the center's own local time: read it as written. */
+  function issuedText(iso) {
+    return t("issued_at").replace("{time}", iso.slice(11, 16))
+      .replace("{date}", iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4));
+  }
+
+  function paperState() {
+    if (printerKind === "none") return "none";
+    return printerOk && !unprinted ? "printing" : "fault";
+  }
+
+  function drawPaper() {
+    var state = paperState();
+    $("paper").dataset.state = state;
+    $("paper").textContent = t("paper_" + state);
+  }
+
   function fill(ticket) {
     $("issued-number").textContent = ticket.number;
-    $("issued-service").textContent = ticket.service_name + (ticket.priority ? t("priority_tag") : "");
-    $("issued-ahead").textContent = ticket.ahead;
-    var status = ticket.status_info;
+    $("issued-service").textContent = serviceName(ticket.service, ticket.service_name) +
+      (ticket.priority ? t("priority_tag") : "");
+    $("issued-time").textContent = issuedText(ticket.issued_at);
+    var status = ticket.status_info;                   // fresher than the issue reply, e.g. when shown again
+    $("issued-ahead").textContent = status ? status.ahead : ticket.ahead;
+    drawPaper();
     if (!status) { $("issued-counters").textContent = ""; $("issued-wait").textContent = "…"; return; }
     var names = status.counters.map(function (c) { return c.name; });
     $("issued-counters").textContent = names.length ? t("served_at") + names.join(", ") : t("no_counter");
@@ -131,8 +231,10 @@
 
   function show(ticket) {
     shown = ticket;
+    shownAt = Date.now();
+    unprinted = false;
+    ticket.status_info = null;
     fill(ticket);
-    $("printer-fault").hidden = printerOk;
     $("issued-qr").src = "/t/" + encodeURIComponent(ticket.token) + "/qr.svg";
     $("start").hidden = true;
     $("issued").hidden = false;
@@ -147,20 +249,9 @@
       ticket.status_info = info;
       fill(ticket);
     }).catch(function () {});
-    countdown = RETURN_S;
-    tickBack();
-  }
-
-  function tickBack() {
-    $("countdown").textContent = "(" + countdown + ")";
-    clearTimeout(backTimer);
-    if (countdown <= 0) { back(); return; }
-    countdown -= 1;
-    backTimer = setTimeout(tickBack, 1000);
   }
 
   function back() {
-    clearTimeout(backTimer);
     shown = null;
     priority = false;
     $("priority").setAttribute("aria-pressed", "false");
@@ -174,7 +265,29 @@
     loadServices();
   }
 
+  /* "Show again" for this kiosk's last ticket, for AGAIN_MIN minutes after it was issued. */
+  function drawAgain() {
+    var button = $("again"), left = last ? last.at + AGAIN_MIN * 60000 - Date.now() : 0;
+    clearTimeout(againTimer);
+    button.hidden = left <= 0;
+    if (left <= 0) { last = null; return; }
+    button.textContent = t(printerKind === "none" ? "again" : "again_print").replace("{n}", last.ticket.number);
+    againTimer = setTimeout(drawAgain, left);
+  }
+
+  /* "In lại": the page prints itself (printer.kind browser), else the server prints once more. */
+  $("again").onclick = function () {
+    if (!last || Date.now() < lockedUntil) return;
+    show(last.ticket);
+    if (printerKind !== "none" && printerKind !== "browser") {
+      Live.api("POST", "/api/tickets/" + last.ticket.id + "/reprint").catch(function () { unprinted = true; drawPaper(); });
+    }
+  };
   $("done").onclick = back;
+  /* After KEEP_S seconds, any touch on the ticket screen is the next citizen's. */
+  $("issued").addEventListener("click", function (e) {
+    if (!e.target.closest("button") && Date.now() - shownAt >= KEEP_S * 1000) back();
+  });
   $("priority").onclick = function () {
     priority = !priority;
     this.setAttribute("aria-pressed", String(priority));
@@ -187,7 +300,8 @@
     state: function (state) {
       printerOk = !state.printer || state.printer.ok !== false;
       printerKind = state.printer ? state.printer.kind : "none";
-      if (shown) $("printer-fault").hidden = printerOk;
+      if (shown) drawPaper();
+      drawAgain();
       loadServices();
     },
     status: function (s) {

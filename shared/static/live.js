@@ -71,6 +71,7 @@
           var err = new Error(data.message || res.statusText);
           err.code = data.error;
           err.status = res.status;
+          err.data = data;                // e.g. `retry_after` of a 429
           throw err;
         }
         return data;

@@ -10,6 +10,9 @@
     no_show: ["Bạn đã được gọi nhưng vắng mặt. Hãy báo cán bộ tại quầy.", "You were called but were away. Please tell a counter officer."],
     cancelled: ["Số này đã hết hiệu lực (hết ngày làm việc).", "This number has expired (the working day ended)."]
   };
+  // The counter that called a no-show is where it can be called back.
+  var NO_SHOW_AT = ["Bạn đã được gọi nhưng vắng mặt. Hãy đến {counter} và báo cán bộ để được gọi lại.",
+                    "You were called but were away. Go to {counter} and tell the officer to be called again."];
 
   function two(vi, en) {
     var frag = document.createDocumentFragment();
@@ -36,8 +39,9 @@
     $("number").textContent = t.number;
     $("field").textContent = t.service_name + (t.priority ? " · Ưu tiên" : "");
     var s = STATUS[t.status] || [t.status, ""];
+    if (t.status === "no_show" && t.counter) s = NO_SHOW_AT.map(function (text) { return text.replace("{counter}", t.counter.name); });
     $("status-text").replaceChildren(two(s[0], s[1]));
-    $("where").textContent = t.status === "called" && t.counter ? "→ " + t.counter.name : "";
+    $("where").textContent = (t.status === "called" || t.status === "no_show") && t.counter ? "→ " + t.counter.name : "";
     $("ahead").textContent = t.status === "waiting" ? t.ahead : "–";
     $("estimate").replaceChildren(estimateText(t));
     $("estimate").classList.toggle("soft", t.status === "waiting" && t.estimate.minutes === null);

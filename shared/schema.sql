@@ -1,4 +1,6 @@
--- motcua database schema. Applied at every start (every statement is idempotent).
+-- motcua database schema: what a new database is made from. A database made by an
+-- earlier release is brought to the same place by shared/migrations.py, so any change
+-- here needs a migration step there too (tests/test_migrations.py compares them).
 -- Times are ISO 8601 strings in the center's time zone; `day` is the center's
 -- local date (YYYY-MM-DD), which is what makes numbers restart every day.
 
@@ -19,7 +21,8 @@ CREATE TABLE IF NOT EXISTS services (
     digits    INTEGER NOT NULL DEFAULT 1,
     daily_cap INTEGER,
     open      INTEGER NOT NULL DEFAULT 1,
-    position  INTEGER NOT NULL DEFAULT 0
+    position  INTEGER NOT NULL DEFAULT 0,
+    name_en   TEXT NOT NULL DEFAULT ''     -- English name for the kiosk's English mode
 );
 
 CREATE TABLE IF NOT EXISTS counters (
@@ -78,6 +81,8 @@ CREATE INDEX IF NOT EXISTS tickets_queue
 CREATE INDEX IF NOT EXISTS tickets_next
     ON tickets (status, day, priority, arrived_at, id);
 CREATE INDEX IF NOT EXISTS tickets_day ON tickets (day);
+-- Per-kiosk limits: one kiosk's tickets of the last minute.
+CREATE INDEX IF NOT EXISTS tickets_device ON tickets (device_id, issued_at);
 
 -- Audit log: every state change, written in the same transaction as the change,
 -- so a day can be replayed for reports.

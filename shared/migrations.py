@@ -1,0 +1,122 @@
+"""Schema changes since the first release, as sqlite-utils migrations.
+
+A new database is made from schema.sql (the current schema, with its comments)
+and every step below is recorded as already applied. A database made by an
+earlier release runs the steps it lacks, in order, each in one transaction
+with its record in `_sqlite_migrations`. So a change to a table means: edit
+schema.sql, and add a step here that brings an old database to the same place
+(tests/test_migrations.py compares the two).
+
+Steps are history: once released, a step is never edited, only followed by
+another. The first ones tolerate the development builds between releases,
+which already had some of their columns.
+"""
+from sqlite_utils.migrations import Migrations
+
+STEPS = Migrations("motcua")
+
+
+@STEPS(name="0001_devices_and_sessions")
+def devices_and_sessions(db):
+    """Device credentials and server-side sessions (the release after 0.1)."""
+    for table, column, kind in (("tickets", "device_id", int), ("tokens", "revoked_at", str)):
+        if column not in db[table].columns_dict:
+            db[table].add_column(column, kind)
+    db.execute("""CREATE TABLE IF NOT EXISTS sessions (
+        hash       TEXT PRIMARY KEY,
+        token_id   INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        seen_at    TEXT NOT NULL)""")
+    db.execute("CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token_id)")
+    db.execute("""CREATE TABLE IF NOT EXISTS devices (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind          TEXT NOT NULL CHECK (kind IN ('kiosk', 'rating')),
+        name          TEXT NOT NULL,
+        counter_id    INTEGER REFERENCES counters(id),
+        hash          TEXT UNIQUE,
+        invite_hash   TEXT UNIQUE,
+        invite_until  TEXT,
+        created_at    TEXT NOT NULL,
+        enrolled_at   TEXT,
+        revoked_at    TEXT)""")
+    db.execute("CREATE INDEX IF NOT EXISTS tickets_device ON tickets (device_id, issued_at)")
+
+
+@STEPS(name="0002_cookie_key_out_of_database")
+def cookie_key_out_of_database(db):
+    """Release 0.1 kept the cookie-signing key in `settings`, where a copied backup
+    could forge a supervisor's cookie; it now lives in a file beside the database."""
+    db.execute("DELETE FROM settings WHERE key = 'secret_key'")
+
+
+@STEPS(name="0003_printer_agents")
+def printer_agents(db):
+    """Printer agents seen from every server process (server.message_queue)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS printer_agents (
+        sid          TEXT PRIMARY KEY,
+        kiosk        TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        connected_at TEXT NOT NULL)""")
+
+
+@STEPS(name="0004_english_field_names")
+def english_field_names(db):
+    """services.name_en: the kiosk's English mode shows fields in English."""
+    if "name_en" not in db["services"].columns_dict:
+        db["services"].add_column("name_en", str, not_null_default="")
+
+
+@STEPS(name="0005_online_booking")
+def online_booking(db):
+    """Online booking (bookings, booking_closures) and the outbox of notices to citizens."""
+    db.execute("""CREATE TABLE IF NOT EXISTS bookings (
+    id            INTEGER PRIMARY KEY,
+    code          TEXT NOT NULL UNIQUE,
+    token         TEXT NOT NULL UNIQUE,
+    service       TEXT NOT NULL REFERENCES services(code),
+    day           TEXT NOT NULL,
+    slot          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    phone         TEXT NOT NULL,
+    id_number     TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL DEFAULT 'booked'
+                  CHECK (status IN ('booked', 'checked_in', 'cancelled')),
+    created_at    TEXT NOT NULL,
+    client        TEXT NOT NULL DEFAULT '',
+    checked_in_at TEXT,
+    ticket_id     INTEGER REFERENCES tickets(id),
+    cancelled_at  TEXT,
+    cancel_reason TEXT,
+    reminded      INTEGER NOT NULL DEFAULT 0,
+    near_turn     INTEGER NOT NULL DEFAULT 0,
+    erased_at     TEXT
+)""")
+    db.execute("""CREATE UNIQUE INDEX IF NOT EXISTS bookings_one_per_phone
+    ON bookings (phone, service, day) WHERE status IN ('booked', 'checked_in') AND erased_at IS NULL""")
+    db.execute("""CREATE INDEX IF NOT EXISTS bookings_slot ON bookings (day, service, slot, status)""")
+    db.execute("""CREATE INDEX IF NOT EXISTS bookings_ticket ON bookings (ticket_id)""")
+    db.execute("""CREATE INDEX IF NOT EXISTS bookings_created ON bookings (created_at)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS booking_closures (
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL DEFAULT '',
+    slot    TEXT NOT NULL DEFAULT '',
+    reason  TEXT NOT NULL DEFAULT '',
+    at      TEXT NOT NULL,
+    PRIMARY KEY (day, service, slot)
+)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS outbox (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    booking_id    INTEGER REFERENCES bookings(id),
+    phone         TEXT NOT NULL,
+    message       TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    next_at       TEXT NOT NULL,
+    claimed_until TEXT,
+    sent_at       TEXT,
+    last_error    TEXT
+)""")
+    db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")
