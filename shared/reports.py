@@ -280,7 +280,7 @@ ADDS_UP = {title for title, _ in COUNTS + HANDLED + RATED[:2]}
 
 # name -> (Vietnamese title, where the rows are, first column, the other columns)
 TABLES = {
-    "summary": ("Tổng hợp", lambda rep: [{"name": "Tất cả", **rep["summary"]}] + rep["priority"] + rep["booked"],
+    "summary": ("Tổng hợp", lambda rep: [{"name": "Tất cả", **rep["summary"]}] + rep["priority"],
                 ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE + RATED),
     "fields": ("Theo lĩnh vực", lambda rep: rep["fields"],
                ("Lĩnh vực", lambda r: r["name"]), COUNTS + WAIT + SERVICE + RATED),
@@ -290,6 +290,8 @@ TABLES = {
                  ("Cán bộ", lambda r: r["name"]), HANDLED + SERVICE + RATED),
     "hours": ("Theo giờ lấy số", lambda rep: rep["hours"],
               ("Giờ", lambda r: f"{r['hour']:02d}:00-{r['hour'] + 1:02d}:00"), COUNTS + WAIT),
+    "booked": ("Đặt lịch và không đặt lịch", lambda rep: rep["booked"],
+               ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE + RATED),
     "bookings": ("Đặt lịch trực tuyến", lambda rep: rep["bookings"], ("Lĩnh vực", lambda r: r["name"]),
                  [("Đã đặt", lambda r: r["made"]), ("Đã đến", lambda r: r["checked_in"]),
                   ("Không đến", lambda r: r["no_show"]), ("Đã huỷ", lambda r: r["cancelled"]),

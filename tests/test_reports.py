@@ -369,7 +369,7 @@ def test_xlsx_export_holds_the_same_numbers(peak, peak_client):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Tổng hợp", "Theo lĩnh vực", "Theo quầy", "Theo cán bộ", "Theo giờ lấy số",
-                               "Đặt lịch trực tuyến", "Mức độ hài lòng"]
+                               "Đặt lịch và không đặt lịch", "Đặt lịch trực tuyến", "Mức độ hài lòng"]
     truth = list(peak[1].values())
 
     sheet = book["Theo lĩnh vực"]
@@ -516,3 +516,5 @@ def test_booked_and_walk_in_tickets_and_booking_rates(db, raw_config):
          "checked_in_pct": None, "no_show_pct": None}]
     title, _headers, rows = reports.table(report, "bookings")
     assert title == "Đặt lịch trực tuyến" and rows[0][:5] == ["Hộ tịch", 2, 1, 1, 0]
+    _title, _headers, rows = reports.table(report, "booked")
+    assert [row[:2] for row in rows] == [["Đặt lịch trực tuyến", 1], ["Không đặt lịch", 1]]
