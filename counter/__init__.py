@@ -19,7 +19,7 @@ def page():
 
 @bp.get("/supervisor")
 def supervisor_page():
-    return render_template("supervisor.html", center=settings()["center"])
+    return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
 
 
 log = logging.getLogger("motcua.security")
@@ -170,4 +170,4 @@ def update_counter(counter_id):
 
 
 from . import rating, reports  # noqa: E402,F401  (routes on bp)
-from . import dashboard, devices  # noqa: E402,F401  (routes on bp)
+from . import bookings, dashboard, devices  # noqa: E402,F401  (routes on bp)

@@ -1,13 +1,10 @@
 """The waiting-hall TV, the counter-top screens and the citizen's phone status page."""
-import io
 from pathlib import Path
 
-import qrcode
-import qrcode.image.svg
-from flask import Blueprint, Response, abort, jsonify, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, jsonify, render_template, send_from_directory, url_for
 
 from shared import events, queue, voice
-from shared.web import actor, get_db, json_body, now, phone_url, require, settings
+from shared.web import actor, get_db, json_body, now, phone_url, qr_svg, require, settings
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
@@ -59,14 +56,7 @@ def phone_qr(token):
         queue.ticket_by_token(get_db(), token)
     except queue.NotFound:
         abort(404)
-    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M,
-                         image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(phone_url(token))
-    out = io.BytesIO()
-    code.make_image().save(out)
-    response = Response(out.getvalue(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return qr_svg(phone_url(token))
 
 
 @bp.get("/fonts/<path:name>")

@@ -17,7 +17,8 @@ def page():
     """The kiosk page; on a device not yet enrolled it says so instead of offering numbers."""
     enrolled = device()
     return render_template("kiosk.html", center=settings()["center"],
-                           kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None)
+                           kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None,
+                           booking=settings()["booking"]["enabled"])
 
 
 @bp.get("/api/services")
@@ -102,3 +103,6 @@ def kiosk_services():
     return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False),
                          estimate=queue.wait_estimate(db, s["code"], s["waiting"], at))
                     for s in queue.services(db, at)])
+
+
+from . import booking  # noqa: E402,F401  (routes on bp)

@@ -93,7 +93,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     if not isinstance(raw, dict):
         raise ConfigError("config: the file must be a mapping of sections")
     sections = {"center", "database", "kiosk", "server", "queue", "services", "counters", "voice", "printer",
-                "reports"}
+                "reports", "booking", "notify"}
     unknown = set(raw) - sections
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
@@ -113,7 +113,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
                                       "max_connections", "max_connections_per_address", "idle_timeout_s",
                                       "message_queue", "log_file"})
-    kiosk = _section(raw, "kiosk", {"max_tickets_per_minute"})
+    kiosk = _section(raw, "kiosk", {"max_tickets_per_minute", "priority_age"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
     config = {
@@ -126,6 +126,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         "kiosk": {
             "max_tickets_per_minute": _int(kiosk.get("max_tickets_per_minute", 40),
                                            "kiosk.max_tickets_per_minute", 0),
+            "priority_age": _int(kiosk.get("priority_age", 0), "kiosk.priority_age", 0, 120),
         },
         "server": {
             "host": _text(server.get("host", "0.0.0.0"), "server.host"),
@@ -155,6 +156,9 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
         parse_hours(config["center"]["hours"])
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    config["booking"] = _booking(_section(raw, "booking", set(BOOKING_DEFAULTS) | {"services"}),
+                                 {s["code"] for s in config["services"]}, config["center"]["hours"])
+    config["notify"] = _notify(_section(raw, "notify", set(NOTIFY_DEFAULTS)))
     # Imported here, not at the top: `motcua serve` reads the async mode before
     # anything heavy (python-escpos) is imported, so eventlet can patch first.
     from .printing import validate_printer_config
@@ -283,3 +287,82 @@ def _counters(raw, codes: set[str]) -> list[dict]:
             "open": _bool(item.get("open", True), f"{key}.open"),
         })
     return counters
+
+
+BOOKING_DEFAULTS = {
+    "enabled": False,
+    "days_ahead": 5,
+    "slot_min": 30,
+    "places": 4,
+    "checkin_before_min": 15,
+    "checkin_after_min": 10,
+    "keep_days": 30,
+    "max_per_hour": 300,
+    "max_per_address_hour": 5,
+}
+BOOKING_RANGES = {"days_ahead": (0, 60), "slot_min": (5, 240), "places": (0, 500), "checkin_before_min": (0, 240),
+                  "checkin_after_min": (0, 240), "keep_days": (1, 3650), "max_per_hour": (0, 100000),
+                  "max_per_address_hour": (0, 10000)}
+
+
+def _booking(raw: dict, codes: set[str], hours) -> dict:
+    """Online booking (docs/booking.md): slots per field cut from center.hours."""
+    result = {"enabled": _bool(raw.get("enabled", False), "booking.enabled")}
+    for key, (low, high) in BOOKING_RANGES.items():
+        result[key] = _int(raw.get(key, BOOKING_DEFAULTS[key]), f"booking.{key}", low, high)
+    if result["enabled"] and not hours:
+        raise ConfigError("booking.enabled: booking needs center.hours (slots are cut from the working hours)")
+    fields = raw.get("services") or {}
+    if not isinstance(fields, dict):
+        raise ConfigError("booking.services: must be a mapping of field code to {slot_min, places}")
+    result["services"] = {}
+    for code, own in fields.items():
+        key = f"booking.services.{code}"
+        if code not in codes:
+            raise ConfigError(f"{key}: unknown field code")
+        if not isinstance(own, dict):
+            raise ConfigError(f"{key}: must be a mapping such as {{slot_min: 20, places: 3}}")
+        unknown = set(own) - {"slot_min", "places"}
+        if unknown:
+            raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
+        result["services"][code] = {name: _int(value, f"{key}.{name}", *BOOKING_RANGES[name])
+                                    for name, value in own.items()}
+    return result
+
+
+NOTIFY_KINDS = ("none", "webhook")
+NOTIFY_DEFAULTS = {
+    "kind": "none",
+    "url": "",
+    "key_header": "",
+    "key": "",
+    "body": {"to": "{phone}", "text": "{message}", "id": "{id}"},
+    "timeout_s": 10,
+    "max_attempts": 10,
+    "remind_before_min": 60,
+    "near_turn_ahead": 3,
+}
+
+
+def _notify(raw: dict) -> dict:
+    """Notices by SMS or Zalo: POST JSON to the center's gateway (shared/notify.py)."""
+    kind = _choice(raw.get("kind", "none"), "notify.kind", NOTIFY_KINDS)
+    url = _text(raw.get("url", ""), "notify.url", allow_empty=True)
+    if kind == "webhook" and not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError("notify.url: kind webhook needs the gateway's http:// or https:// address")
+    header = _text(raw.get("key_header", ""), "notify.key_header", allow_empty=True)
+    if header and not re.match(r"^[A-Za-z0-9-]{1,64}$", header):
+        raise ConfigError("notify.key_header: must be a header name such as Authorization or X-Api-Key")
+    body = raw.get("body", NOTIFY_DEFAULTS["body"])
+    if not isinstance(body, dict) or not body:
+        raise ConfigError("notify.body: must be a mapping, the JSON object sent, e.g. {to: \"{phone}\", text: \"{message}\"}")
+    key = raw.get("key", "")
+    if not isinstance(key, str):
+        raise ConfigError("notify.key: must be a text")
+    return {
+        "kind": kind, "url": url, "key_header": header, "key": key, "body": body,
+        "timeout_s": _int(raw.get("timeout_s", 10), "notify.timeout_s", 1, 120),
+        "max_attempts": _int(raw.get("max_attempts", 10), "notify.max_attempts", 1, 100),
+        "remind_before_min": _int(raw.get("remind_before_min", 60), "notify.remind_before_min", 0, 2880),
+        "near_turn_ahead": _int(raw.get("near_turn_ahead", 3), "notify.near_turn_ahead", 0, 100),
+    }

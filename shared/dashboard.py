@@ -115,10 +115,16 @@ def _minutes(seconds: float) -> int:
 
 
 def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | None,
-           wait_alert_min: int, pause_alert_min: int) -> list[dict]:
+           wait_alert_min: int, pause_alert_min: int, notices: dict | None = None) -> list[dict]:
     """What needs the supervisor now: long waits, a printer fault, counters paused too long,
-    and fields no open counter serves (the kiosk still hands out numbers nobody would call)."""
+    fields no open counter serves (the kiosk still hands out numbers nobody would call),
+    and notices to citizens the gateway refused (shared/notify.summary)."""
     found = []
+    if notices and (notices["failed"] or notices["problems"]):
+        last = notices["problems"][0]["last_error"] if notices["problems"] else ""
+        found.append({"kind": "notices", "failed": notices["failed"], "pending": notices["pending"],
+                      "message": f"Tin nhắn cho công dân không gửi được: {notices['failed']} đã bỏ,"
+                                 f" {notices['pending']} đang chờ gửi lại. Lỗi gần nhất: {last}"})
     if printer and printer.get("ok") is False:
         found.append({"kind": "printer", "since": printer.get("at"), "error": printer.get("error"),
                       "message": "Máy in số thứ tự bị lỗi" + (f": {printer['error']}" if printer.get("error") else ".")})
@@ -141,8 +147,10 @@ def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | Non
     return found
 
 
-def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_alert_min: int) -> dict:
-    """The whole dashboard in one document (docs/api.md, "Supervisor dashboard")."""
+def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_alert_min: int,
+          notices: dict | None = None) -> dict:
+    """The whole dashboard in one document (docs/api.md, "Supervisor dashboard").
+    `notices` is the outbox's summary when a gateway is configured."""
     field_rows, counter_rows = fields(db, at), counters(db, at)
     return {
         "at": stamp(at),
@@ -150,7 +158,8 @@ def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_ale
         "counters": counter_rows,
         "printer": printer,
         "thresholds": {"wait_alert_min": wait_alert_min, "pause_alert_min": pause_alert_min},
-        "alerts": alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min),
+        "notices": notices,
+        "alerts": alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min, notices),
     }
 
 

@@ -72,3 +72,59 @@ def rating_tablets(db):
     db.execute("""CREATE TABLE IF NOT EXISTS rating_tablets (
         counter_id INTEGER PRIMARY KEY REFERENCES counters(id),
         seen_at    TEXT NOT NULL)""")
+
+
+@STEPS(name="0006_online_booking")
+def online_booking(db):
+    """Online booking (bookings, booking_closures) and the outbox of notices to citizens."""
+    db.execute("""CREATE TABLE IF NOT EXISTS bookings (
+    id            INTEGER PRIMARY KEY,
+    code          TEXT NOT NULL UNIQUE,
+    token         TEXT NOT NULL UNIQUE,
+    service       TEXT NOT NULL REFERENCES services(code),
+    day           TEXT NOT NULL,
+    slot          TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    phone         TEXT NOT NULL,
+    id_number     TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL DEFAULT 'booked'
+                  CHECK (status IN ('booked', 'checked_in', 'cancelled')),
+    created_at    TEXT NOT NULL,
+    client        TEXT NOT NULL DEFAULT '',
+    checked_in_at TEXT,
+    ticket_id     INTEGER REFERENCES tickets(id),
+    cancelled_at  TEXT,
+    cancel_reason TEXT,
+    reminded      INTEGER NOT NULL DEFAULT 0,
+    near_turn     INTEGER NOT NULL DEFAULT 0,
+    erased_at     TEXT
+)""")
+    db.execute("""CREATE UNIQUE INDEX IF NOT EXISTS bookings_one_per_phone
+    ON bookings (phone, service, day) WHERE status IN ('booked', 'checked_in') AND erased_at IS NULL""")
+    db.execute("""CREATE INDEX IF NOT EXISTS bookings_slot ON bookings (day, service, slot, status)""")
+    db.execute("""CREATE INDEX IF NOT EXISTS bookings_ticket ON bookings (ticket_id)""")
+    db.execute("""CREATE INDEX IF NOT EXISTS bookings_created ON bookings (created_at)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS booking_closures (
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL DEFAULT '',
+    slot    TEXT NOT NULL DEFAULT '',
+    reason  TEXT NOT NULL DEFAULT '',
+    at      TEXT NOT NULL,
+    PRIMARY KEY (day, service, slot)
+)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS outbox (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    booking_id    INTEGER REFERENCES bookings(id),
+    phone         TEXT NOT NULL,
+    message       TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    next_at       TEXT NOT NULL,
+    claimed_until TEXT,
+    sent_at       TEXT,
+    last_error    TEXT
+)""")
+    db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")

@@ -71,7 +71,8 @@ def _event(db, at, kind, ticket=None, counter_id=None, service=None, actor=None,
 
 
 TICKET_SELECT = """
-    SELECT t.*, s.name AS service_name, c.name AS counter_name
+    SELECT t.*, s.name AS service_name, c.name AS counter_name,
+           EXISTS (SELECT 1 FROM bookings b WHERE b.ticket_id = t.id) AS booked
     FROM tickets t JOIN services s ON s.code = t.service
     LEFT JOIN counters c ON c.id = t.counter_id
 """
@@ -85,6 +86,7 @@ def _ticket(row) -> dict:
         "service_name": row["service_name"],
         "status": row["status"],
         "priority": bool(row["priority"]),
+        "booked": bool(row["booked"]),
         "issued_at": row["issued_at"],
         "called_at": row["called_at"],
         "finished_at": row["finished_at"],
@@ -194,38 +196,48 @@ def issue_ticket(db, service: str, priority: bool, at: datetime,
 
     `device_id` is the enrolled kiosk asking; with `per_minute` it may issue at
     most that many tickets in any minute (a stuck touch screen, a misused kiosk)."""
-    token = secrets.token_urlsafe(12)
     with immediate(db):
-        if device_id is not None and per_minute:
-            _check_pace(db, device_id, per_minute, at)
-        _close_previous_days(db, at)
-        field = db.execute("SELECT * FROM services WHERE code = ?", (service,)).fetchone()
-        if field is None:
-            raise QueueError("Lĩnh vực không tồn tại.", "unknown_service")
-        if not field["open"]:
-            raise Conflict("Lĩnh vực này đang tạm ngừng nhận hồ sơ.", "service_closed")
-        day = day_of(at)
-        seq = db.execute(
-            """INSERT INTO sequences (day, service, last) VALUES (:day, :service, 1)
-               ON CONFLICT (day, service) DO UPDATE SET last = last + 1
-               WHERE :cap IS NULL OR last < :cap
-               RETURNING last""",
-            {"day": day, "service": service, "cap": field["daily_cap"]},
-        ).fetchone()
-        if seq is None:
-            raise Conflict("Lĩnh vực này đã hết số trong ngày hôm nay.", "daily_cap_reached")
-        number = field["prefix"] + str(field["start"] + seq[0] - 1).zfill(field["digits"])
-        ticket_id = db.execute(
-            """INSERT INTO tickets (day, service, issued_service, seq, number, priority,
-                                    issued_at, arrived_at, token, device_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (day, service, service, seq[0], number, int(bool(priority)), stamp(at), stamp(at), token,
-             device_id),
-        ).lastrowid
-        _event(db, at, "issued", ticket_id, service=service, number=number, priority=bool(priority))
+        ticket_id, token = allocate_ticket(db, service, priority, at, device_id, per_minute)
     ticket = get_ticket(db, ticket_id)
     ticket["token"] = token
     return ticket
+
+
+def allocate_ticket(db, service: str, priority: bool, at: datetime, device_id: int | None = None,
+                    per_minute: int = 0, arrived_at: datetime | None = None) -> tuple[int, str]:
+    """Issue a number inside the caller's write transaction: (ticket id, phone token).
+
+    `arrived_at` is the ticket's place in the queue (a booking checks in with its
+    slot's start), by default the moment it is issued."""
+    token = secrets.token_urlsafe(12)
+    if device_id is not None and per_minute:
+        _check_pace(db, device_id, per_minute, at)
+    _close_previous_days(db, at)
+    field = db.execute("SELECT * FROM services WHERE code = ?", (service,)).fetchone()
+    if field is None:
+        raise QueueError("Lĩnh vực không tồn tại.", "unknown_service")
+    if not field["open"]:
+        raise Conflict("Lĩnh vực này đang tạm ngừng nhận hồ sơ.", "service_closed")
+    day = day_of(at)
+    seq = db.execute(
+        """INSERT INTO sequences (day, service, last) VALUES (:day, :service, 1)
+           ON CONFLICT (day, service) DO UPDATE SET last = last + 1
+           WHERE :cap IS NULL OR last < :cap
+           RETURNING last""",
+        {"day": day, "service": service, "cap": field["daily_cap"]},
+    ).fetchone()
+    if seq is None:
+        raise Conflict("Lĩnh vực này đã hết số trong ngày hôm nay.", "daily_cap_reached")
+    number = field["prefix"] + str(field["start"] + seq[0] - 1).zfill(field["digits"])
+    ticket_id = db.execute(
+        """INSERT INTO tickets (day, service, issued_service, seq, number, priority,
+                                issued_at, arrived_at, token, device_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (day, service, service, seq[0], number, int(bool(priority)), stamp(at), stamp(arrived_at or at),
+         token, device_id),
+    ).lastrowid
+    _event(db, at, "issued", ticket_id, service=service, number=number, priority=bool(priority))
+    return ticket_id, token
 
 
 def _counter(db, counter_id: int):
@@ -502,7 +514,7 @@ def _short(row) -> dict:
     """The part of a called ticket a screen draws; `state` goes to every display
     after every change, so it carries this instead of the whole ticket."""
     return {"id": row["id"], "number": row["number"], "service": row["service"],
-            "priority": bool(row["priority"]), "called_at": row["called_at"]}
+            "priority": bool(row["priority"]), "booked": bool(row["booked"]), "called_at": row["called_at"]}
 
 
 def counters(db, day: str | None = None) -> list[dict]:
@@ -516,7 +528,9 @@ def counters(db, day: str | None = None) -> list[dict]:
         services.setdefault(row[0], []).append(row[1])
     current = {
         row["counter_id"]: _short(row)
-        for row in db.execute("SELECT * FROM tickets WHERE status = 'called' AND day >= ?", (day or "",))
+        for row in db.execute(
+            "SELECT t.*, EXISTS (SELECT 1 FROM bookings b WHERE b.ticket_id = t.id) AS booked"
+            " FROM tickets t WHERE t.status = 'called' AND t.day >= ?", (day or "",))
     }
     return [
         {

@@ -112,11 +112,17 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
             (first.isoformat(), last.isoformat()),
         )
     }
+    booked = {r[0] for r in db.execute(
+        "SELECT ticket_id FROM bookings WHERE day BETWEEN ? AND ? AND ticket_id IS NOT NULL",
+        (first.isoformat(), last.isoformat()))}
     records = []
     for t in db.execute(
         "SELECT * FROM tickets WHERE day BETWEEN ? AND ? ORDER BY id", (first.isoformat(), last.isoformat())
     ):
         issued = _when(t["issued_at"], tz)
+        # A booked ticket waits from its slot's start (its place in the queue) when it
+        # checked in early: coming early is the citizen's choice, not the center's delay.
+        waits_from = max(issued, _when(t["arrived_at"], tz)) if t["id"] in booked else issued
         called = _when(first_call.get(t["id"]), tz)
         end_event = outcome.get(t["id"])
         # Only the event that set the final status names who dealt with the ticket.
@@ -129,7 +135,8 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
         records.append({
             "id": t["id"], "field": t["service"], "priority": bool(t["priority"]), "status": t["status"],
             "day": t["day"], "hour": issued.hour,
-            "wait": (called - issued).total_seconds() if called else None,
+            "wait": max(0.0, (called - waits_from).total_seconds()) if called else None,
+            "booked": t["id"] in booked,
             "service": service,
             "counter": final["counter_id"] if final else None,
             "officer": final["actor"] if final else None,
@@ -164,6 +171,26 @@ def _groups(records, key) -> dict:
     for r in records:
         groups.setdefault(key(r), []).append(r)
     return groups
+
+
+def bookings(db, first: date, last: date, names: dict) -> list[dict]:
+    """Per field, the online bookings of the range's days: made, checked in, cancelled,
+    no-shows (still booked once the day is over or its window passed) and the rates."""
+    rows = db.execute(
+        "SELECT service, status, count(*) AS n FROM bookings WHERE day BETWEEN ? AND ? GROUP BY service, status",
+        (first.isoformat(), last.isoformat())).fetchall()
+    per_field: dict[str, dict] = {}
+    for r in rows:
+        per_field.setdefault(r["service"], {"booked": 0, "checked_in": 0, "cancelled": 0})[r["status"]] = r["n"]
+    result = []
+    for code in [c for c in names if c in per_field] + sorted(set(per_field) - set(names)):
+        counts = per_field[code]
+        kept = counts["booked"] + counts["checked_in"]  # not cancelled
+        result.append({"code": code, "name": names.get(code, code), "made": kept + counts["cancelled"],
+                       "checked_in": counts["checked_in"], "no_show": counts["booked"], "cancelled": counts["cancelled"],
+                       "checked_in_pct": 100 * counts["checked_in"] / kept if kept else None,
+                       "no_show_pct": 100 * counts["booked"] / kept if kept else None})
+    return result
 
 
 def build(db, first: date, last: date, tz_name: str, scale: list[str] | None = None) -> dict:
@@ -203,6 +230,9 @@ def build(db, first: date, last: date, tz_name: str, scale: list[str] | None = N
         "summary": total,
         "priority": [{"priority": p, "name": "Ưu tiên" if p else "Thường",
                       **figures([r for r in records if r["priority"] == p])} for p in (True, False)],
+        "booked": [{"booked": b, "name": "Đặt lịch trực tuyến" if b else "Không đặt lịch",
+                    **figures([r for r in records if r["booked"] == b])} for b in (True, False)],
+        "bookings": bookings(db, first, last, names),
         "fields": fields,
         "counters": counters,
         "officers": officers,
@@ -260,6 +290,13 @@ TABLES = {
                  ("Cán bộ", lambda r: r["name"]), HANDLED + SERVICE + RATED),
     "hours": ("Theo giờ lấy số", lambda rep: rep["hours"],
               ("Giờ", lambda r: f"{r['hour']:02d}:00-{r['hour'] + 1:02d}:00"), COUNTS + WAIT),
+    "booked": ("Đặt lịch và không đặt lịch", lambda rep: rep["booked"],
+               ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE + RATED),
+    "bookings": ("Đặt lịch trực tuyến", lambda rep: rep["bookings"], ("Lĩnh vực", lambda r: r["name"]),
+                 [("Đã đặt", lambda r: r["made"]), ("Đã đến", lambda r: r["checked_in"]),
+                  ("Không đến", lambda r: r["no_show"]), ("Đã huỷ", lambda r: r["cancelled"]),
+                  ("Tỷ lệ đến (%)", lambda r: pct(r["checked_in_pct"])),
+                  ("Tỷ lệ không đến (%)", lambda r: pct(r["no_show_pct"]))]),
     "ratings": ("Mức độ hài lòng", lambda rep: rep["ratings"]["answers"],
                 ("Đánh giá", lambda r: r["label"]),
                 [("Số lượt", lambda r: r["count"]), ("Tỷ lệ (%)", lambda r: pct(r["pct"]))]),

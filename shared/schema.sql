@@ -173,3 +173,69 @@ CREATE TABLE IF NOT EXISTS printer_agents (
     pid          INTEGER NOT NULL,
     connected_at TEXT NOT NULL
 );
+
+-- Online bookings of a time slot (docs/booking.md). `phone`, `id_number` and
+-- `name` are the citizen's personal data: erased (set to '') booking.keep_days
+-- after the slot, and shown masked to anyone but the citizen. Places are counted
+-- inside the BEGIN IMMEDIATE transaction that inserts, so the last place goes once.
+CREATE TABLE IF NOT EXISTS bookings (
+    id            INTEGER PRIMARY KEY,
+    code          TEXT NOT NULL UNIQUE,       -- short, read aloud and typed at the kiosk
+    token         TEXT NOT NULL UNIQUE,       -- unguessable key of the citizen's /b/<token> page
+    service       TEXT NOT NULL REFERENCES services(code),
+    day           TEXT NOT NULL,
+    slot          TEXT NOT NULL,              -- the slot's start, HH:MM
+    name          TEXT NOT NULL,
+    phone         TEXT NOT NULL,
+    id_number     TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL DEFAULT 'booked'
+                  CHECK (status IN ('booked', 'checked_in', 'cancelled')),
+    created_at    TEXT NOT NULL,
+    client        TEXT NOT NULL DEFAULT '',   -- the address it came from (rate limit); erased too
+    checked_in_at TEXT,
+    ticket_id     INTEGER REFERENCES tickets(id),
+    cancelled_at  TEXT,
+    cancel_reason TEXT,
+    reminded      INTEGER NOT NULL DEFAULT 0,
+    near_turn     INTEGER NOT NULL DEFAULT 0, -- the "sắp đến lượt" notice was queued
+    erased_at     TEXT
+);
+-- One active booking per phone number, field and day.
+CREATE UNIQUE INDEX IF NOT EXISTS bookings_one_per_phone
+    ON bookings (phone, service, day) WHERE status IN ('booked', 'checked_in') AND erased_at IS NULL;
+CREATE INDEX IF NOT EXISTS bookings_slot ON bookings (day, service, slot, status);
+CREATE INDEX IF NOT EXISTS bookings_ticket ON bookings (ticket_id);
+CREATE INDEX IF NOT EXISTS bookings_created ON bookings (created_at);
+
+-- Days, or slots of one field, a supervisor closed to booking (a holiday, a
+-- training). service '' closes every field, slot '' the whole day.
+CREATE TABLE IF NOT EXISTS booking_closures (
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL DEFAULT '',
+    slot    TEXT NOT NULL DEFAULT '',
+    reason  TEXT NOT NULL DEFAULT '',
+    at      TEXT NOT NULL,
+    PRIMARY KEY (day, service, slot)
+);
+
+-- Notices to citizens (SMS or Zalo through the center's gateway), written in the
+-- same transaction as what caused them and sent by a background worker. A
+-- worker claims a row with one UPDATE ... RETURNING (status 'sending' until
+-- `claimed_until`), so with several processes each notice goes out once; a
+-- worker killed mid-send leaves a claim that expires and is taken again.
+CREATE TABLE IF NOT EXISTS outbox (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL,              -- booked, reminder, near_turn, cancelled
+    booking_id    INTEGER REFERENCES bookings(id),
+    phone         TEXT NOT NULL,              -- '' once sent or erased
+    message       TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    next_at       TEXT NOT NULL,
+    claimed_until TEXT,
+    sent_at       TEXT,
+    last_error    TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);

@@ -115,7 +115,7 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     host = host or cfg["host"]
     port = port or cfg["port"]
 
-    from . import events, printing, queue
+    from . import events, notify, printing, queue
     from .app import create_app
     from .web import get_db, now
 
@@ -124,6 +124,9 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
         queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
         printing.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
     events.socketio.start_background_task(events.day_rollover, app)
+    # Notices leave from the outbox on the server's own green threads (or threads),
+    # never inside a request; with several processes each claims its own rows.
+    events.socketio.start_background_task(notify.work_forever, config, events.socketio.sleep)
     base = cfg["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     _print_urls(config, base)
     _allow_descriptors(cfg["max_connections"] + 256)  # + the database, clips, printer, logs

@@ -4,11 +4,14 @@ Blueprints stay thin by leaning on these: parse with `json_body`, check the
 caller with `require`, call the domain, return JSON.
 """
 import functools
+import io
 import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, jsonify, request, session
+import qrcode
+import qrcode.image.svg
+from flask import Response, abort, current_app, g, jsonify, request, session
 
 from . import auth
 from .queue import QueueError
@@ -47,6 +50,18 @@ def absolute_url(path: str) -> str:
 def phone_url(token: str) -> str:
     """The citizen's status page, as printed and shown in QR codes."""
     return absolute_url(f"/t/{token}")
+
+
+def qr_svg(data: str) -> Response:
+    """`data` as a QR code (SVG, drawn here: no network), cacheable by the one who asked."""
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         image_factory=qrcode.image.svg.SvgPathImage)
+    code.add_data(data)
+    out = io.BytesIO()
+    code.make_image().save(out)
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def error(status: int, code: str, message: str, **extra):
@@ -159,6 +174,18 @@ def require_device(kind: str):
             return view(*args, **kwargs)
         return wrapped
     return decorate
+
+
+def booking_enabled(view):
+    """Online booking's routes exist only while booking.enabled is true (else 404)."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not settings()["booking"]["enabled"]:
+            if request.path.startswith("/api/"):
+                return error(404, "booking_disabled", "Trung tâm chưa mở đặt lịch trực tuyến.")
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
 
 
 def actor() -> str:

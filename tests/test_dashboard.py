@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import TZ
 
-from shared import dashboard, printing, queue
+from shared import dashboard, notify, printing, queue
 from shared.config import ConfigError, validate
 from shared.queue import Conflict, NotFound, QueueError
 from shared.web import get_db
@@ -195,6 +195,18 @@ def test_alerts_for_the_printer_and_a_long_pause(db, clock):
     board = dashboard.build(db, start + timedelta(minutes=40), None, 30, 15)
     assert [(a["kind"], a["service"]) for a in board["alerts"]] == [("unserved", "DD")]
     assert board["counters"][3]["status"] == "closed"
+
+
+def test_alert_for_notices_the_gateway_refused(db, clock, raw_config):
+    raw_config["notify"] = {"kind": "webhook", "url": "http://127.0.0.1:9/sms", "max_attempts": 1}
+    config = validate(raw_config)
+    assert dashboard.build(db, clock(), None, 30, 15, notify.summary(db))["alerts"] == []
+    with db.conn:
+        notify.enqueue(db, config, clock(), "booked", None, "0912345678", "Mã ABC234")
+    notify.send_due(db, config, clock())  # nothing listens on port 9: failed for good after one attempt
+    board = dashboard.build(db, clock(), None, 30, 15, notify.summary(db))
+    assert [(a["kind"], a["failed"]) for a in board["alerts"]] == [("notices", 1)]
+    assert board["notices"]["failed"] == 1 and "Connection refused" in board["alerts"][0]["message"]
 
 
 def test_alert_for_a_field_no_open_counter_serves(db, clock):

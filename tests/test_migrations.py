@@ -50,7 +50,8 @@ def test_a_release_0_1_database_keeps_every_row(old_path, config):
     db = connect(str(old_path))
     assert init_database(db, config) == ["0001_devices_and_sessions", "0002_cookie_key_out_of_database",
                                          "0003_printer_agents", "0004_english_field_names",
-                                         "0005_rating_tablets"]
+                                         "0005_rating_tablets",
+                                         "0006_online_booking"]
     for table in KEPT:
         after = rows(db, table)
         assert [{k: row[k] for k in old_row} for row, old_row in zip(after, before[table])] == before[table]
@@ -68,7 +69,7 @@ def test_the_migrated_database_has_the_shape_of_a_new_one(old_path, config, tmp_
     fresh = connect(str(tmp_path / "fresh.db"))
     init_database(fresh, {**config, "database": {"path": str(tmp_path / "fresh.db")}})
     assert shape(migrated) == shape(fresh)
-    assert {"sessions", "devices", "_sqlite_migrations"} <= set(shape(fresh))
+    assert {"sessions", "devices", "bookings", "outbox", "_sqlite_migrations"} <= set(shape(fresh))
 
 
 def test_old_tokens_tickets_and_new_tables_work_after_the_upgrade(old_path, config):

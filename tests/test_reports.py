@@ -377,7 +377,7 @@ def test_xlsx_export_holds_the_same_numbers(peak, peak_client):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Tổng hợp", "Theo lĩnh vực", "Theo quầy", "Theo cán bộ", "Theo giờ lấy số",
-                               "Mức độ hài lòng"]
+                               "Đặt lịch và không đặt lịch", "Đặt lịch trực tuyến", "Mức độ hài lòng"]
     truth = list(peak[1].values())
 
     sheet = book["Theo lĩnh vực"]
@@ -488,3 +488,41 @@ def test_names_that_look_like_formulas_stay_text_in_exports(app, client, supervi
     trapped = [c for c in cells if "HYPERLINK" in c.value]
     assert trapped and all(c.data_type == "s" and c.value == "'" + trap for c in trapped)
     assert not any(c.data_type == "f" for c in cells)
+
+
+def test_booked_and_walk_in_tickets_and_booking_rates(db, raw_config):
+    """A booking checked in 10 minutes early waits from its slot's start; a walk-in from its issue."""
+    from shared import booking
+
+    raw_config["center"]["hours"] = {"mon-fri": ["07:30-11:30"]}
+    raw_config["booking"] = {"enabled": True, "max_per_address_hour": 0}
+    config = validate(raw_config)
+    early = datetime(2026, 11, 23, 7, 0, tzinfo=TZ)
+
+    def book(phone, slot, service="HT"):
+        return booking.book(db, config, early, {"service": service, "day": "2026-11-23", "slot": slot,
+                                                "name": "Đỗ Thị Giang", "phone": phone}, "10.0.0.1", "")
+
+    came = book("0911000001", "08:00")
+    book("0911000002", "08:00")                      # never comes: a no-show
+    gone = book("0911000003", "08:30", "CT")
+    booking.cancel_by_citizen(db, config, gone["token"], early)
+    booking.check_in(db, config, early.replace(hour=7, minute=50), came["code"])
+    walk_in = queue.issue_ticket(db, "HT", False, early.replace(hour=7, minute=55))
+    policy = config["queue"]
+    queue.call_next(db, 1, early.replace(hour=8, minute=5), policy)    # the walk-in: arrived first
+    queue.call_next(db, 1, early.replace(hour=8, minute=9), policy)    # the booking: 9 min after its slot
+    report = reports.build(db, date(2026, 11, 23), date(2026, 11, 23), "Asia/Ho_Chi_Minh")
+    booked, walk_ins = report["booked"]
+    assert (booked["issued"], walk_ins["issued"]) == (1, 1)
+    assert booked["wait"]["avg"] == 9 * 60 and walk_ins["wait"]["avg"] == 10 * 60
+    assert walk_in["booked"] is False
+    assert report["bookings"] == [
+        {"code": "HT", "name": "Hộ tịch", "made": 2, "checked_in": 1, "no_show": 1, "cancelled": 0,
+         "checked_in_pct": 50.0, "no_show_pct": 50.0},
+        {"code": "CT", "name": "Chứng thực", "made": 1, "checked_in": 0, "no_show": 0, "cancelled": 1,
+         "checked_in_pct": None, "no_show_pct": None}]
+    title, _headers, rows = reports.table(report, "bookings")
+    assert title == "Đặt lịch trực tuyến" and rows[0][:5] == ["Hộ tịch", 2, 1, 1, 0]
+    _title, _headers, rows = reports.table(report, "booked")
+    assert [row[:2] for row in rows] == [["Đặt lịch trực tuyến", 1], ["Không đặt lịch", 1]]

@@ -96,6 +96,12 @@
       p.textContent = " · Ưu tiên";
       field.append(p);
     }
+    if (c.current && c.current.booked) {
+      var b = document.createElement("span");
+      b.className = "booked";
+      b.textContent = " · Đã đặt lịch";
+      field.append(b);
+    }
     stateLine(c);
     document.querySelector('[data-action="pause"]').hidden = c.paused;
     document.querySelector('[data-action="resume"]').hidden = !c.paused;

@@ -1,0 +1,121 @@
+"""Booking end to end in a real browser against a real server: a phone books on /book,
+the kiosk checks in with a typed code and a scanned one, the counter calls in order."""
+import re
+from datetime import datetime, timedelta
+
+import pytest
+import requests
+from playwright import sync_api
+
+from conftest import TZ, opened
+from shared import booking
+from shared.config import load_config
+
+ALL_DAY = {"mon-sun": ["00:00-24:00"]}
+SLOT_MIN = 5
+
+
+@pytest.fixture
+def srv(make_server):
+    return make_server("eventlet", {"center": {"hours": ALL_DAY},
+                                    "booking": {"enabled": True, "slot_min": SLOT_MIN}}).start()
+
+
+def context(browser, width, height):
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    ctx.set_default_timeout(5000)
+    return ctx
+
+
+def book_on_phone(browser, srv) -> tuple[str, str]:
+    """The citizen's phone: field, today, the first free slot, name and phone; returns (code, slot)."""
+    phone = context(browser, 412, 915).new_page()
+    phone.goto(srv.url + "/book")
+    sync_api.expect(phone.locator("#service")).to_have_value("HT")
+    first = phone.locator("#slots button").first
+    first.wait_for()
+    slot = first.get_attribute("data-slot")
+    first.click()
+    phone.fill("#name", "Phạm Thị Dung")
+    phone.fill("#phone", "0905 123 456")
+    phone.click("#submit")
+    phone.wait_for_url("**/b/*")
+    code = phone.locator("#code")
+    sync_api.expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6}$"))
+    sync_api.expect(phone.locator("#phone")).to_have_text("*******456")
+    sync_api.expect(phone.locator("#qr")).to_have_attribute("src", f"/b/{phone.url.rsplit('/', 1)[1]}/qr.svg")
+    text = code.inner_text()
+    phone.context.close()
+    return text, slot
+
+
+def booking_already_started(srv) -> str:
+    """A booking of the slot that started at most SLOT_MIN minutes ago, made (as its
+    citizen did before the slot) straight in the database; returns its code."""
+    config = load_config(srv.config_path)
+    moment = datetime.now(TZ)
+    started = moment.replace(minute=moment.minute - moment.minute % SLOT_MIN, second=0, microsecond=0)
+    with opened(config) as db:
+        made = booking.book(db, config, started - timedelta(minutes=1),
+                            {"service": "HT", "day": started.date().isoformat(), "slot": f"{started:%H:%M}",
+                             "name": "Võ Văn Em", "phone": "0977000111"}, "127.0.0.1", srv.url)
+    return made["code"]
+
+
+def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
+    later_code, later_slot = book_on_phone(browser, srv)
+    started_code = booking_already_started(srv)
+    walk_in = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
+
+    kiosk = context(browser, 1080, 1920).new_page()
+    kiosk.goto(srv.enrol_link("kiosk", "Sảnh"))
+    # Typed on the on-screen keypad.
+    kiosk.click("#checkin-open")
+    for key in later_code:
+        kiosk.click(f'#checkin-keys [data-key="{key}"]')
+    sync_api.expect(kiosk.locator("#checkin-code")).to_have_text(later_code)
+    kiosk.click('#checkin-keys [data-key="ok"]')
+    sync_api.expect(kiosk.locator("#checkin-number")).to_have_text("1002")
+    kiosk.click("#checkin-close")
+    sync_api.expect(kiosk.locator("#start")).to_be_visible()
+    # Scanned: a USB scanner types the QR's text and Enter, with no tap first.
+    kiosk.keyboard.type(started_code.lower(), delay=5)
+    kiosk.keyboard.press("Enter")
+    sync_api.expect(kiosk.locator("#checkin-number")).to_have_text("1003")
+    sync_api.expect(kiosk.locator("#checkin-ticket")).to_contain_text("Đã đặt lịch")
+    kiosk.context.close()
+
+    counter = context(browser, 1280, 900).new_page()
+    counter.goto(srv.url + "/counter")
+    counter.fill("#token", srv.token("officer")["Authorization"][7:])
+    counter.click("#login-form button[type=submit]")
+    call = counter.locator('[data-action="call-next"]')
+    sync_api.expect(counter.locator("#status")).to_have_attribute("data-status", "online")
+    called = []
+    for _ in range(3):
+        sync_api.expect(call).to_be_enabled()
+        before = counter.locator("#current").inner_text()
+        call.click()
+        counter.wait_for_function(f"document.getElementById('current').textContent !== {before!r}")
+        called.append((counter.locator("#current").inner_text(),
+                       "Đã đặt lịch" in counter.locator("#current-field").inner_text()))
+    # The booking whose slot had started goes before the walk-in who came after that
+    # start; the walk-in goes before the booking whose slot is still to come.
+    assert called == [("1003", True), (walk_in["number"], False), ("1002", True)], (called, later_slot)
+    counter.context.close()
+
+
+def test_supervisor_sees_masked_bookings_and_cancels_one_with_a_reason(srv, browser):
+    code, slot = book_on_phone(browser, srv)
+    page = context(browser, 1280, 900).new_page()
+    page.goto(srv.url + "/bookings")
+    page.fill("#token", srv.token("supervisor")["Authorization"][7:])
+    page.click("#login-form button[type=submit]")
+    row = page.locator("#list tr", has_text=code)
+    sync_api.expect(row).to_contain_text("*******456")
+    sync_api.expect(row).not_to_contain_text("0905123456")
+    sync_api.expect(page.locator("#slots tr", has_text=slot)).to_contain_text("Hộ tịch")
+    page.once("dialog", lambda dialog: dialog.accept("Cán bộ đi tập huấn"))
+    row.locator("button").click()
+    sync_api.expect(row).to_contain_text("Đã huỷ")
+    page.context.close()
