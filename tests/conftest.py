@@ -139,12 +139,6 @@ def kiosk(app, config):
 
 
 @pytest.fixture
-def rating_tablet(app, config):
-    """Bearer headers of the rating tablet enrolled for counter 1."""
-    return bearer(device_secret(config, "rating", "Quầy 1", 1))
-
-
-@pytest.fixture
 def officer(app, config):
     return bearer(_token(config, "officer"))
 
