@@ -27,6 +27,7 @@ class _IdConverter(IntegerConverter):
         kwargs.setdefault("max", SQLITE_INT - 1)
         super().__init__(url_map, *args, **kwargs)
 
+
 HTTP_MESSAGES = {
     404: ("not_found", "Không tìm thấy địa chỉ này."),
     405: ("method_not_allowed", "Phương thức không được hỗ trợ."),
