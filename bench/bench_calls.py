@@ -108,6 +108,11 @@ async def load_main(url, n):
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         tasks = [asyncio.create_task(display(session, url, ready=ready, counts=counts)) for _ in range(n)]
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        for _ in range(60):  # an overloaded server may still be sending: wait until it stops
+            seen = counts[0]
+            await asyncio.sleep(0.5)
+            if counts[0] == seen:
+                break
         print(f"received {counts[0]}", flush=True)
         for t in tasks:
             t.cancel()
@@ -187,11 +192,23 @@ def pct(values, p):
 SPREADS = {"staggered": 1.0, "all at once": 0.0}
 
 
-def measure(urls, args, press):
-    """Latencies per press pattern, and how many `called` the load clients received."""
+def cpu_seconds(procs):
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    total = 0
+    for proc in procs:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(urls, args, press, servers):
+    """Latencies per press pattern, how many `called` the load clients received, and the
+    CPU seconds the servers (with Redis) and the load clients used meanwhile."""
     load = start_load(urls, args.clients - PROBES)
+    before = cpu_seconds(servers), cpu_seconds(load)
     lat = {name: asyncio.run(rounds(urls, args.rounds, press, spread)) for name, spread in SPREADS.items()}
-    return lat, stop_load(load)
+    cpu = cpu_seconds(servers) - before[0], cpu_seconds(load) - before[1]
+    return lat, stop_load(load), cpu
 
 
 def redis_server(workdir):
@@ -285,9 +302,14 @@ def check_numbers(db_path, raw):
     return problems
 
 
-def report(name, lat, received, expected):
-    """Print p50/p99 per press pattern; return {pattern: (p50, p99)}."""
+def report(name, lat, received, expected, cpu):
+    """Print p50/p99 per press pattern and the CPU each delivered `called` cost;
+    return {pattern: (p50, p99)}."""
     print(f"{name} (load clients received {received}/{expected} `called` events)")
+    server_cpu, client_cpu = cpu
+    print(f"  CPU: server(s) {server_cpu:.1f} s, load clients {client_cpu:.1f} s; per `called` delivered "
+          f"{server_cpu / max(received, 1) * 1e6:.0f} us in the server(s), {client_cpu / max(received, 1) * 1e6:.0f} us "
+          "in the clients")
     for pattern, values in lat.items():
         print(f"  {pattern:<12} p50 {pct(values, 50):6.1f} ms  p99 {pct(values, 99):6.1f} ms"
               f"  max {max(values) * 1000:6.1f} ms  ({len(values)} samples)")
@@ -339,7 +361,7 @@ def main():
                     body = await r.json()
                 return str(body["ticket"]["id"]) if body["ticket"] else None
 
-            lat, received = measure(urls, args, call_next)
+            lat, received, cpu = measure(urls, args, call_next, procs + ([redis] if redis else []))
         finally:
             for proc in procs + ([redis] if redis else []):
                 proc.terminate()
@@ -347,7 +369,7 @@ def main():
 
         expected = len(SPREADS) * args.rounds * COUNTERS * ((args.clients - PROBES) // args.processes * args.processes)
         print(f"ticket issue: {rate:7.0f} tickets/s, {len(errors)} errors, {problems} fields with duplicates or gaps")
-        ours = report("motcua call-next -> called", lat, received, expected)
+        ours = report("motcua call-next -> called", lat, received, expected, cpu)
         if args.skip_baseline or args.processes > 1:
             return
 
@@ -369,11 +391,11 @@ def main():
                         await r.read()
                     return key
 
-                blat, breceived = measure([url], args, emit)
+                blat, breceived, bcpu = measure([url], args, emit, [bare])
             finally:
                 bare.terminate()
                 bare.wait()
-            baselines[label] = report(label, blat, breceived, expected)
+            baselines[label] = report(label, blat, breceived, expected, bcpu)
 
         base = baselines["bare Flask-SocketIO, TCP_NODELAY"]
         for pattern in SPREADS:

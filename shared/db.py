@@ -78,7 +78,16 @@ class OffloadedConnection(sqlite3.Connection):
     fsync), and a write outside a transaction (it takes the lock itself). Reads
     never wait for a writer in WAL mode, and statements inside a transaction
     already hold the lock, so they run inline: a thread hand-off per statement
-    doubled the cost of a call (bench note in docs/performance.md)."""
+    doubled the cost of a call (bench note in docs/performance.md). BEGIN is
+    first tried inline without waiting, since within one process `immediate()`
+    queues writers and the lock is nearly always free; only when another process
+    holds it does the wait go to a worker thread.
+
+    `write_lock` (this process's queue of writers to the file) and
+    `busy_timeout_s` are set by `connect`."""
+
+    write_lock: threading.Lock
+    busy_timeout_s: float
 
     def _may_wait(self, sql: str) -> bool:
         head = sql.lstrip()[:6].upper()
@@ -87,13 +96,39 @@ class OffloadedConnection(sqlite3.Connection):
     def execute(self, sql, parameters=()):
         if not self._may_wait(sql):
             return super().execute(sql, parameters)
+        if sql.lstrip()[:5].upper() == "BEGIN" and (cursor := self._begin_at_once(sql)) is not None:
+            return cursor
         return blocking.run(lambda: _Rows(super(OffloadedConnection, self).execute(sql, parameters)))
+
+    def _begin_at_once(self, sql: str) -> sqlite3.Cursor | None:
+        """BEGIN inline with no busy wait; None when another connection holds the lock."""
+        super().execute("PRAGMA busy_timeout = 0")
+        try:
+            return super().execute(sql)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            return None
+        finally:
+            super().execute(f"PRAGMA busy_timeout = {round(self.busy_timeout_s * 1000)}")
 
     def executemany(self, sql, seq_of_parameters):
         return blocking.run(lambda: _Rows(super(OffloadedConnection, self).executemany(sql, seq_of_parameters)))
 
     def executescript(self, script):
         return blocking.run(lambda: _Rows(super(OffloadedConnection, self).executescript(script)))
+
+
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(path: str) -> threading.Lock:
+    """One lock per database file in this process (each in-memory database is its own)."""
+    if path == ":memory:":
+        return threading.Lock()
+    with _write_locks_guard:
+        return _write_locks.setdefault(os.path.realpath(path), threading.Lock())
 
 
 def connect(path: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> sqlite_utils.Database:
@@ -103,6 +138,8 @@ def connect(path: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> sqlite_utils.D
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s, check_same_thread=False,
                            factory=OffloadedConnection)
     conn.row_factory = sqlite3.Row
+    conn.write_lock = _write_lock(path)
+    conn.busy_timeout_s = busy_timeout_s
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -142,15 +179,26 @@ class Pool:
 
 @contextmanager
 def immediate(db: sqlite_utils.Database):
-    """A short write transaction holding the write lock from its first statement."""
-    db.conn.execute("BEGIN IMMEDIATE")
+    """A short write transaction holding the write lock from its first statement.
+
+    Writers of this process queue on the connection's `write_lock` first: they are
+    woken the moment the one before them commits, where SQLite's busy handler
+    would poll with sleeps of up to 100 ms. Other processes still meet at
+    SQLite's lock. Either wait ends after the busy timeout ("database is locked")."""
+    lock = db.conn.write_lock
+    if not lock.acquire(timeout=db.conn.busy_timeout_s):
+        raise sqlite3.OperationalError("database is locked")
     try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:  # SQLite itself rolls back on some errors (a full disk)
-            db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.conn.in_transaction:  # SQLite itself rolls back on some errors (a full disk)
+                db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
+    finally:
+        lock.release()
 
 
 def init_database(db: sqlite_utils.Database, config: dict) -> list[str]:

@@ -46,7 +46,10 @@ def on_connect(auth=None):
         join_room(f"printer:{kiosk}")
         printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
         return
-    emit("state", current_state())
+    # To this one client, which is connected to this process: not through the message
+    # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish
+    # per screen and exhaust the Redis connection pool (docs/performance.md).
+    emit("state", current_state(), ignore_queue=True)
 
 
 @socketio.on("disconnect")

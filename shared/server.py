@@ -22,6 +22,7 @@ import warnings
 import weakref
 
 log = logging.getLogger("motcua.server")
+SWITCH_INTERVAL_S = 0.0005  # measured in bench/bench_calls.py: docs/performance.md
 
 
 def _nodelay(sock: socket.socket) -> socket.socket:
@@ -45,6 +46,10 @@ def prepare(mode: str) -> None:
     from . import blocking, printing
 
     blocking.run = tpool.execute
+    # A worker thread that finished a COMMIT must get the GIL back from the event
+    # loop to hand over its result; by default it waits up to 5 ms per turn, and a
+    # busy loop (a broadcast to hundreds of displays) makes that every turn.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     printing.raw_write = patcher.original("os").write
     print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
           file=sys.stderr)

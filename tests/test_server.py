@@ -2,6 +2,8 @@
 limits that keep a hall full of phones from locking the screens out."""
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from datetime import date, timedelta
@@ -10,7 +12,7 @@ import pytest
 import requests
 
 from conftest import ASYNC_MODES
-from shared.server import ConnectionCap, _nodelay
+from shared.server import SWITCH_INTERVAL_S, ConnectionCap, _nodelay
 
 
 def test_kill_9_and_restart_keeps_queues_counters_and_numbering(make_server):
@@ -205,3 +207,14 @@ def test_a_year_long_report_runs_beside_the_hall_not_in_front_of_it(make_server)
     report_answered, response = done["report"]
     assert response.status_code == 200 and response.json()["summary"]["issued"] == 366 * 150
     assert state_answered < report_answered
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+def test_eventlet_hands_the_gil_to_worker_threads_sooner(mode):
+    """Under eventlet a COMMIT's worker thread waits for the GIL behind the event loop;
+    a shorter switch interval bounds that wait (docs/performance.md has the figures)."""
+    interval = subprocess.run(
+        [sys.executable, "-c", f"from shared import server; server.prepare({mode!r}); import sys; "
+                               "print(sys.getswitchinterval())"],
+        capture_output=True, text=True, check=True).stdout
+    assert float(interval) == (SWITCH_INTERVAL_S if mode == "eventlet" else sys.getswitchinterval())
