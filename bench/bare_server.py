@@ -40,4 +40,6 @@ if __name__ == "__main__":
     listener = eventlet.listen(("127.0.0.1", int(sys.argv[1])))
     if "--nodelay" in sys.argv:
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    eventlet.wsgi.server(listener, app, log_output=False)
+    # Like motcua's server.max_connections: eventlet's default of 1,024 would leave
+    # displays beyond it waiting to be accepted.
+    eventlet.wsgi.server(listener, app, log_output=False, max_size=100000)

@@ -140,9 +140,14 @@ def stop_load(procs):
     return received
 
 
-async def rounds(urls, n_rounds, press, spread):
+class CallFailed(Exception):
+    """A call-next answered with an error (503 `busy` when the server is overloaded)."""
+
+
+async def rounds(urls, n_rounds, press, spread, failures):
     """Each round all 14 counters press once, at random moments within `spread`
-    seconds (0: all at once). Latency = POST sent -> each probe has the event."""
+    seconds (0: all at once). Latency = POST sent -> each probe has the event;
+    a failed call goes into `failures` and counts as LATE_S."""
     arrivals = {}
     waiters = {}
     connected = []
@@ -164,7 +169,12 @@ async def rounds(urls, n_rounds, press, spread):
         async def one(counter):
             await asyncio.sleep(random.uniform(0, spread))
             t0 = time.perf_counter()
-            key = await press(session, counter)
+            try:
+                key = await press(session, counter)
+            except CallFailed as failure:  # never reached the displays: counted as late
+                failures.append(str(failure))
+                latencies.extend([LATE_S] * PROBES)
+                return
             if key is None:
                 return
             waiters.setdefault(key, asyncio.Event())
@@ -202,13 +212,15 @@ def cpu_seconds(procs):
 
 
 def measure(urls, args, press, servers):
-    """Latencies per press pattern, how many `called` the load clients received, and the
-    CPU seconds the servers (with Redis) and the load clients used meanwhile."""
+    """Latencies per press pattern, how many `called` the load clients received, the
+    CPU seconds the servers (with Redis) and the load clients used meanwhile, and the
+    calls that failed."""
     load = start_load(urls, args.clients - PROBES)
     before = cpu_seconds(servers), cpu_seconds(load)
-    lat = {name: asyncio.run(rounds(urls, args.rounds, press, spread)) for name, spread in SPREADS.items()}
+    failures = []
+    lat = {name: asyncio.run(rounds(urls, args.rounds, press, spread, failures)) for name, spread in SPREADS.items()}
     cpu = cpu_seconds(servers) - before[0], cpu_seconds(load) - before[1]
-    return lat, stop_load(load), cpu
+    return lat, stop_load(load), cpu, failures
 
 
 def redis_server(workdir):
@@ -302,10 +314,12 @@ def check_numbers(db_path, raw):
     return problems
 
 
-def report(name, lat, received, expected, cpu):
-    """Print p50/p99 per press pattern and the CPU each delivered `called` cost;
-    return {pattern: (p50, p99)}."""
+def report(name, lat, received, expected, cpu, failures):
+    """Print p50/p99 per press pattern, the failed calls and the CPU each delivered
+    `called` cost; return {pattern: (p50, p99)}."""
     print(f"{name} (load clients received {received}/{expected} `called` events)")
+    if failures:
+        print(f"  {len(failures)} calls failed: " + ", ".join(sorted(set(failures))))
     server_cpu, client_cpu = cpu
     print(f"  CPU: server(s) {server_cpu:.1f} s, load clients {client_cpu:.1f} s; per `called` delivered "
           f"{server_cpu / max(received, 1) * 1e6:.0f} us in the server(s), {client_cpu / max(received, 1) * 1e6:.0f} us "
@@ -359,9 +373,11 @@ def main():
                 url = urls[counter % len(urls)]
                 async with session.post(f"{url}/api/counters/{counter}/call-next", headers=headers, json={}) as r:
                     body = await r.json()
+                if r.status != 200:
+                    raise CallFailed(f"{r.status} {body.get('error')}")
                 return str(body["ticket"]["id"]) if body["ticket"] else None
 
-            lat, received, cpu = measure(urls, args, call_next, procs + ([redis] if redis else []))
+            lat, received, cpu, failures = measure(urls, args, call_next, procs + ([redis] if redis else []))
         finally:
             for proc in procs + ([redis] if redis else []):
                 proc.terminate()
@@ -369,7 +385,7 @@ def main():
 
         expected = len(SPREADS) * args.rounds * COUNTERS * ((args.clients - PROBES) // args.processes * args.processes)
         print(f"ticket issue: {rate:7.0f} tickets/s, {len(errors)} errors, {problems} fields with duplicates or gaps")
-        ours = report("motcua call-next -> called", lat, received, expected, cpu)
+        ours = report("motcua call-next -> called", lat, received, expected, cpu, failures)
         if args.skip_baseline or args.processes > 1:
             return
 
@@ -391,11 +407,11 @@ def main():
                         await r.read()
                     return key
 
-                blat, breceived, bcpu = measure([url], args, emit, [bare])
+                blat, breceived, bcpu, bfailures = measure([url], args, emit, [bare])
             finally:
                 bare.terminate()
                 bare.wait()
-            baselines[label] = report(label, blat, breceived, expected, bcpu)
+            baselines[label] = report(label, blat, breceived, expected, bcpu, bfailures)
 
         base = baselines["bare Flask-SocketIO, TCP_NODELAY"]
         for pattern in SPREADS:

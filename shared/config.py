@@ -133,7 +133,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "port": _int(server.get("port", 5000), "server.port", 1, 65535),
             "async_mode": _choice(server.get("async_mode", "eventlet"), "server.async_mode", ASYNC_MODES),
             "public_url": _text(server.get("public_url", ""), "server.public_url", allow_empty=True).rstrip("/"),
-            "state_coalesce_ms": _int(server.get("state_coalesce_ms", 100), "server.state_coalesce_ms", 0, 1000),
+            "state_coalesce_ms": _int(server.get("state_coalesce_ms", 1000), "server.state_coalesce_ms", 0, 1000),
             "max_connections": _int(server.get("max_connections", 2000), "server.max_connections", 50, 100000),
             "max_connections_per_address": _int(server.get("max_connections_per_address", 40),
                                                 "server.max_connections_per_address", 0),
