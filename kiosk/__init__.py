@@ -18,7 +18,7 @@ def page():
     enrolled = device()
     return render_template("kiosk.html", center=settings()["center"],
                            kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None,
-                           booking=settings()["booking"]["enabled"])
+                           booking=settings()["booking"]["enabled"], reprint_s=REPRINT_S)
 
 
 @bp.get("/api/services")
@@ -52,7 +52,7 @@ def issue():
     return jsonify(ticket), 201
 
 
-REPRINT_S, REPRINTS = 300, 2  # the page offers "In lại" for 5 minutes (kiosk.js AGAIN_MIN)
+REPRINT_S, REPRINTS = 300, 2  # the page offers "In lại" as long (kiosk.html data-reprint-s)
 
 
 @bp.post("/api/tickets/<int:ticket_id>/reprint")

@@ -7,7 +7,8 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var KEEP_S = 60, AGAIN_MIN = 5, LOCK_MS = 1500, RETRY_FALLBACK_S = 60;
+  var KEEP_S = 60, LOCK_MS = 1500, RETRY_FALLBACK_S = 60;
+  var AGAIN_S = Number($("start").dataset.reprintS);  /* as long as the server allows a reprint */
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
   var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none";
   var shown = null, shownAt = 0, last = null, lastError = null, fetching = false, again = false;
@@ -265,9 +266,9 @@
     loadServices();
   }
 
-  /* "Show again" for this kiosk's last ticket, for AGAIN_MIN minutes after it was issued. */
+  /* "Show again" for this kiosk's last ticket, for AGAIN_S seconds after it was issued. */
   function drawAgain() {
-    var button = $("again"), left = last ? last.at + AGAIN_MIN * 60000 - Date.now() : 0;
+    var button = $("again"), left = last ? last.at + AGAIN_S * 1000 - Date.now() : 0;
     clearTimeout(againTimer);
     button.hidden = left <= 0;
     if (left <= 0) { last = null; return; }
