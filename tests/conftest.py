@@ -239,7 +239,7 @@ class Server:
                 if requests.get(self.url + "/api/services", timeout=1).ok:
                     return self
             except requests.ConnectionError:
-                time.sleep(0.1)
+                time.sleep(0.02)  # a refused connect costs little; every test waits for a start
         raise RuntimeError(f"server did not start: {self.log.read_text()}")
 
     def kill(self, sig=signal.SIGKILL):
