@@ -1,4 +1,5 @@
 """Shared fixtures: a demo config on a temporary database, an app, a real server process."""
+import atexit
 import contextlib
 import functools
 import os
@@ -8,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
@@ -19,9 +21,17 @@ import requests
 import socketio
 import yaml
 
-from shared.auth import create_token, enrol_device, invite_device
-from shared.config import validate
-from shared.db import connect, init_database
+# python-escpos parses its printer database (YAML, about a second) at every import unless it
+# finds the pickle it leaves in ESCPOS_CAPABILITIES_PICKLE_DIR (default: a new temporary folder,
+# so never): one folder for the whole run lets every server and CLI process it starts reuse it.
+if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = tempfile.mkdtemp(prefix="motcua-tests-escpos-")
+    atexit.register(shutil.rmtree, os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], ignore_errors=True)
+
+from shared.auth import create_token, enrol_device, invite_device  # noqa: E402 - after the variable above
+from shared.cli import invite_link  # noqa: E402
+from shared.config import read_raw, validate  # noqa: E402
+from shared.db import connect, init_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -179,16 +189,29 @@ class Server:
         )
         return out.stdout
 
+    @contextlib.contextmanager
+    def database(self):
+        """This server's config and database, brought up to date first as every `motcua`
+        database command does: tokens and invitations are made here, in the test's process,
+        as `motcua token create` and `device invite` make them (test_cli runs those commands)."""
+        raw, path = read_raw(self.config_path)
+        config = validate(raw, base_dir=path.parent)
+        database = connect(config["database"]["path"])
+        try:
+            init_database(database, config)
+            yield config, database
+        finally:
+            database.conn.close()
+
     def token(self, role: str) -> dict:
-        return bearer(self.cli("token", "create", "--role", role).splitlines()[-1])
+        with self.database() as (_, database):
+            return bearer(create_token(database, role, "", datetime.now(TZ)))
 
     def enrol_link(self, kind: str, name: str | None = None, counter: int | None = None) -> str:
         """A one-time enrolment link (at this server) for a browser page to open first."""
-        args = ["device", "invite", "--kind", kind]
-        args += ["--name", name] if name else []
-        args += ["--counter", str(counter)] if counter is not None else []
-        path = urlparse(self.cli(*args).strip().splitlines()[-1]).path
-        return self.url + path
+        with self.database() as (config, database):
+            link = invite_link(config, database, kind, name or None, counter, datetime.now(TZ))
+        return self.url + urlparse(link).path
 
     @functools.cached_property
     def kiosk(self) -> dict:
@@ -216,7 +239,7 @@ class Server:
                 if requests.get(self.url + "/api/services", timeout=1).ok:
                     return self
             except requests.ConnectionError:
-                time.sleep(0.1)
+                time.sleep(0.02)  # a refused connect costs little; every test waits for a start
         raise RuntimeError(f"server did not start: {self.log.read_text()}")
 
     def kill(self, sig=signal.SIGKILL):
