@@ -21,12 +21,33 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from escpos.capabilities import CAPABILITIES
-from escpos.printer import File, Network, Serial, Usb
 
-from . import blocking
-from .db import immediate
-from .ticket_image import WIDTHS, TicketSlip, png_bytes, render_ticket
+
+def _keep_escpos_database() -> None:
+    """python-escpos parses its printer database (YAML, 0.5 to 1 s) at every import and
+    keeps the result as a pickle in ESCPOS_CAPABILITIES_PICKLE_DIR, by default a new
+    temporary folder each time: every `motcua` process paid the parse and left a folder
+    in /tmp. A folder in the user's cache lets the pickle last (the library parses again
+    when its database is newer). Set before the import; an unwritable home keeps the
+    library's default."""
+    if "ESCPOS_CAPABILITIES_PICKLE_DIR" in os.environ:
+        return
+    try:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "motcua" / "escpos"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # RuntimeError: no home directory at all
+        return
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
+
+
+_keep_escpos_database()
+
+from escpos.capabilities import CAPABILITIES  # noqa: E402 - after the folder above
+from escpos.printer import File, Network, Serial, Usb  # noqa: E402
+
+from . import blocking  # noqa: E402
+from .db import immediate  # noqa: E402
+from .ticket_image import WIDTHS, TicketSlip, png_bytes, render_ticket  # noqa: E402
 
 LOCAL_KINDS = ("network", "usb", "serial", "file")
 KINDS = ("none", "agent", "browser") + LOCAL_KINDS

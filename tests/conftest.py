@@ -22,8 +22,9 @@ import socketio
 import yaml
 
 # python-escpos parses its printer database (YAML, about a second) at every import unless it
-# finds the pickle it leaves in ESCPOS_CAPABILITIES_PICKLE_DIR (default: a new temporary folder,
-# so never): one folder for the whole run lets every server and CLI process it starts reuse it.
+# finds the pickle it leaves in ESCPOS_CAPABILITIES_PICKLE_DIR (shared/printing.py points it at
+# the user's cache): one folder of the run's own lets every server and CLI process it starts
+# reuse it without writing outside the test's folders.
 if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = tempfile.mkdtemp(prefix="motcua-tests-escpos-")
     atexit.register(shutil.rmtree, os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], ignore_errors=True)

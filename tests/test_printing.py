@@ -422,3 +422,21 @@ def test_queues_of_several_processes_take_the_printer_one_at_a_time(tmp_path):
         assert device.stat().st_size > 0
     finally:
         queue.close()
+
+
+def test_the_printer_database_is_parsed_once_and_kept_in_the_users_cache(tmp_path):
+    """python-escpos would parse its YAML database in every process and leave a pickle in a
+    new /tmp folder each time; the pickle now lives in the user's cache and is reused."""
+    env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    show = ("import os, shared.printing; "
+            "print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])")
+    runs = [subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True,
+                           check=True).stdout.strip() for _ in range(2)]
+    folder = tmp_path / "cache" / "motcua" / "escpos"
+    assert runs == [str(folder)] * 2
+    pickles = list(folder.glob("*.capabilities.pickle"))
+    assert len(pickles) == 1
+    made = pickles[0].stat().st_mtime_ns
+    subprocess.run([sys.executable, "-c", show], env=env, check=True, capture_output=True)
+    assert pickles[0].stat().st_mtime_ns == made  # read, not written again
