@@ -86,7 +86,7 @@ class SimClock:
     The start lies `lead` real seconds ahead, so starting the server and the browser happens
     before the simulated day begins instead of eating into it."""
 
-    def __init__(self, sim0: float, speed: float, lead: float = 25.0):
+    def __init__(self, sim0: float, speed: float, lead: float):
         self.sim0, self.speed, self.real0 = sim0, speed, time.time() + lead
 
     def now(self) -> float:
@@ -410,7 +410,7 @@ def run_day(args) -> dict:
     sim0 = clock_of(args.start, tz)
     end = clock_of(args.until, tz) if args.until else clock_of("18:00", tz)
     with tempfile.TemporaryDirectory() as tmp:
-        clock = SimClock(sim0, args.speed)
+        clock = SimClock(sim0, args.speed, args.lead)
         srv = Server(Path(tmp), code, clock, args.speed)
         officer = {"Authorization": "Bearer " + srv.cli("token", "create", "--role", "officer").splitlines()[-1]}
         boss = {"Authorization": "Bearer " + srv.cli("token", "create", "--role", "supervisor").splitlines()[-1]}
@@ -648,6 +648,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=650)
     parser.add_argument("--start", default="06:55", help="simulated time the run starts")
     parser.add_argument("--until", help="stop the day at this time (a short run), e.g. 08:10")
+    parser.add_argument("--lead", type=float, default=25.0,
+                        help="real seconds given to starting the server and the browser before the day begins")
     parser.add_argument("--results", default=str(RESULTS), help="JSON file the runs are kept in")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/peak-day.md")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)

@@ -37,7 +37,7 @@ def test_percentiles_and_the_chart():
 def test_a_short_day_runs_against_the_real_server_and_display(tmp_path):
     results = tmp_path / "runs.json"
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "peak_day.py"), "--tickets", "250",
-                          "--start", "07:20", "--until", "07:45", "--speed", "60", "--results", str(results),
+                          "--start", "07:20", "--until", "07:45", "--speed", "60", "--lead", "12", "--results", str(results),
                           "--no-doc"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     run = json.loads(results.read_text("utf-8"))["after"]
