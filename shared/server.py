@@ -149,6 +149,15 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
         class Handler(WSGIRequestHandler):
             timeout = cfg["idle_timeout_s"]  # a read that waits longer ends the connection
 
+            def handle_one_request(self):
+                """A finished websocket ends its connection: werkzeug would otherwise wait on
+                it for a next request, holding the thread while the screen waits 3 s for
+                the close (websocket-client's timeout) or the idle timeout passes."""
+                super().handle_one_request()
+                headers = getattr(self, "headers", None)  # None when no request came at all
+                if headers is not None and headers.get("Upgrade", "").lower() == "websocket":
+                    self.close_connection = True
+
         class Server(ThreadedWSGIServer):
             request_queue_size = 512
 

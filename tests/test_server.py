@@ -218,3 +218,23 @@ def test_eventlet_hands_the_gil_to_worker_threads_sooner(mode):
                                "print(sys.getswitchinterval())"],
         capture_output=True, text=True, check=True).stdout
     assert float(interval) == (SWITCH_INTERVAL_S if mode == "eventlet" else sys.getswitchinterval())
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+def test_a_closed_websocket_ends_its_connection(make_server, mode):
+    """When a screen closes its websocket the server closes the TCP connection too, instead
+    of keeping it (and, in threading mode, its thread) waiting for another request."""
+    server = make_server(mode).start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall((
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += sock.recv(4096)
+        assert b" 101 " in received.split(b"\r\n", 1)[0]
+        sock.sendall(b"\x88\x80\x00\x00\x00\x00")  # a masked close frame, no payload
+        sock.settimeout(2)  # far below the idle timeout, far above a prompt close
+        while sock.recv(4096):  # the server's close frame, then the end of the stream
+            pass                # (socket.timeout if the server holds the connection)
