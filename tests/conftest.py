@@ -165,6 +165,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def open_websocket(port: int, extra_headers: str = "") -> tuple[socket.socket, str, str]:
+    """A Socket.IO websocket opened by hand, for tests of the handshake and of the TCP
+    connection itself: the connected socket, the answer's status line and its headers."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall((
+        "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra_headers}\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(4096)
+    status, _, headers = head.partition(b"\r\n\r\n")[0].decode().partition("\r\n")
+    return sock, status, headers
+
+
 class Server:
     """A real `motcua serve` process on a loopback port."""
 

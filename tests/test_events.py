@@ -1,6 +1,5 @@
 """Socket.IO events against a real server process, under eventlet and threading."""
 import json
-import socket as socket_module
 import sqlite3
 import subprocess
 import sys
@@ -10,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import ROOT, Display, Server
+from conftest import ROOT, Display, Server, open_websocket
 from shared.events import socketio as server_socketio
 
 
@@ -133,16 +132,9 @@ def test_called_then_state_arrive_in_that_order(app):
 def test_websocket_frames_are_never_compressed(server):
     """A browser offers permessage-deflate; the server declines (per-client compression
     of every event costs more than it saves on a LAN)."""
-    with socket_module.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall((
-            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += sock.recv(4096)
-    status, _, headers = head.partition(b"\r\n\r\n")[0].decode().partition("\r\n")
+    sock, status, headers = open_websocket(
+        server.port, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")
+    sock.close()
     assert " 101 " in status
     assert "sec-websocket-extensions" not in headers.lower()
 

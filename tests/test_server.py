@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from conftest import ASYNC_MODES
+from conftest import ASYNC_MODES, open_websocket
 from shared.server import SWITCH_INTERVAL_S, ConnectionCap, _nodelay
 
 
@@ -225,15 +225,9 @@ def test_a_closed_websocket_ends_its_connection(make_server, mode):
     """When a screen closes its websocket the server closes the TCP connection too, instead
     of keeping it (and, in threading mode, its thread) waiting for another request."""
     server = make_server(mode).start()
-    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall((
-            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").encode())
-        received = b""
-        while b"\r\n\r\n" not in received:
-            received += sock.recv(4096)
-        assert b" 101 " in received.split(b"\r\n", 1)[0]
+    sock, status, _ = open_websocket(server.port)
+    with sock:
+        assert " 101 " in status
         sock.sendall(b"\x88\x80\x00\x00\x00\x00")  # a masked close frame, no payload
         sock.settimeout(2)  # far below the idle timeout, far above a prompt close
         while sock.recv(4096):  # the server's close frame, then the end of the stream
