@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Callable
 
 
-
 def _keep_escpos_database() -> None:
     """python-escpos parses its printer database (YAML, 0.5 to 1 s) at every import and
     keeps the result as a pickle in ESCPOS_CAPABILITIES_PICKLE_DIR, by default a new
