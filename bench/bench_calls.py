@@ -37,6 +37,7 @@ from pathlib import Path
 import aiohttp
 import requests
 import yaml
+from serving import wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = 4
@@ -63,16 +64,10 @@ def free_port():
 
 
 def wait_up(url, path, proc):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"server exited with {proc.returncode}")
-        try:
-            if requests.get(url + path, timeout=1).ok:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    sys.exit("server did not start")
+    try:
+        wait_until_serving(url, path, proc)
+    except RuntimeError as failure:
+        sys.exit(str(failure))
 
 
 async def display(session, url, on_called=None, ready=None, counts=None):

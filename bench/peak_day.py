@@ -24,12 +24,11 @@ import math
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -179,22 +178,15 @@ class Server:
             return dict.fromkeys(KIOSKS)
 
     def start(self):
-        import requests
+        from serving import wait_until_serving
 
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve", "--code", str(self.code),
              "--config", str(self.config), "--port", str(self.port), "--speed", str(self.speed),
              "--sim0", repr(self.clock.sim0), "--real0", repr(self.clock.real0)],
             cwd=self.code, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-        for _ in range(300):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()}")
-            try:
-                if requests.get(self.url + "/api/services", timeout=1).ok:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+        wait_until_serving(self.url, "/api/services", self.proc, self.log)
+        return self
 
     def stop(self):
         self.proc.terminate()

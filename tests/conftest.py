@@ -35,6 +35,8 @@ from shared.config import read_raw, validate  # noqa: E402
 from shared.db import connect, init_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))  # the benches' helpers, shared with these tests
+from serving import wait_until_serving  # noqa: E402
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ASYNC_MODES = ("eventlet", "threading")
 
@@ -247,16 +249,8 @@ class Server:
              "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.cwd, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()}")
-            try:
-                if requests.get(self.url + "/api/services", timeout=1).ok:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.02)  # a refused connect costs little; every test waits for a start
-        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+        wait_until_serving(self.url, "/api/services", self.proc, self.log)
+        return self
 
     def kill(self, sig=signal.SIGKILL):
         if self.proc and self.proc.poll() is None:
