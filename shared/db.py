@@ -89,14 +89,15 @@ class OffloadedConnection(sqlite3.Connection):
     write_lock: threading.Lock
     busy_timeout_s: float
 
-    def _may_wait(self, sql: str) -> bool:
-        head = sql.lstrip()[:6].upper()
+    def _may_wait(self, head: str) -> bool:
+        """`head`: the statement's first six characters, upper-cased."""
         return head.startswith(("BEGIN", "COMMIT")) or not (self.in_transaction or head.startswith("SELECT"))
 
     def execute(self, sql, parameters=()):
-        if not self._may_wait(sql):
+        head = sql.lstrip()[:6].upper()
+        if not self._may_wait(head):
             return super().execute(sql, parameters)
-        if sql.lstrip()[:5].upper() == "BEGIN" and (cursor := self._begin_at_once(sql)) is not None:
+        if head.startswith("BEGIN") and (cursor := self._begin_at_once(sql)) is not None:
             return cursor
         return blocking.run(lambda: _Rows(super(OffloadedConnection, self).execute(sql, parameters)))
 
