@@ -21,8 +21,8 @@ def srv(make_server):
                                     "booking": {"enabled": True, "slot_min": SLOT_MIN}}).start()
 
 
-def context(browser, width, height):
-    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+def context(browser, width, height, timezone_id=None):
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN", timezone_id=timezone_id)
     ctx.set_default_timeout(5000)
     return ctx
 
@@ -118,4 +118,16 @@ def test_supervisor_sees_masked_bookings_and_cancels_one_with_a_reason(srv, brow
     page.once("dialog", lambda dialog: dialog.accept("Cán bộ đi tập huấn"))
     row.locator("button").click()
     sync_api.expect(row).to_contain_text("Đã huỷ")
+    page.context.close()
+
+
+@pytest.mark.parametrize("browser_zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_bookings_page_opens_on_the_centers_day_whatever_the_browsers_clock(srv, browser, browser_zone):
+    """UTC+14 and UTC-11: at any instant one of them is on another date than the center (UTC+7)."""
+    page = context(browser, 1280, 900, timezone_id=browser_zone).new_page()
+    page.goto(srv.url + "/bookings")
+    page.fill("#token", srv.token("supervisor")["Authorization"][7:])
+    page.click("#login-form button[type=submit]")
+    sync_api.expect(page.locator("#bookings")).to_be_visible()
+    assert page.input_value("#day") == datetime.now(TZ).date().isoformat()
     page.context.close()

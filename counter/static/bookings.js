@@ -74,7 +74,6 @@
     }).catch(fail);
   }
 
-  $("day").value = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
   $("pick").onsubmit = function (e) { e.preventDefault(); load(); };
   $("close").onsubmit = function (e) {
     e.preventDefault();
