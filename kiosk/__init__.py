@@ -1,7 +1,7 @@
 """The ticket kiosk: citizens pick a field and get a number."""
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import events, hours, queue
+from shared import blocking, estimate, events, hours, queue
 from shared.queue import QueueError
 from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
 
@@ -45,8 +45,11 @@ def issue():
     at = now()
     hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
     kiosk = device()
-    ticket = queue.issue_ticket(get_db(), service, priority, at, kiosk["id"],
+    db = get_db()
+    ticket = queue.issue_ticket(db, service, priority, at, kiosk["id"],
                                 settings()["kiosk"]["max_tickets_per_minute"])
+    # The promise is computed and kept before the kiosk shows it (the same figure), off the event loop.
+    ticket["estimate"] = blocking.run(lambda: estimate.at_issue(db, settings(), ticket, at))
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201
@@ -78,13 +81,14 @@ def show(ticket_id):
 
 def ticket_status(ticket: dict) -> dict:
     """A ticket with what its citizen wants to know: which counters serve its field,
-    the numbers they serve now, and an honest wait estimate."""
-    db = get_db()
-    serving = [c for c in queue.counters(db, queue.day_of(now()))
+    the numbers they serve now, and an honest wait estimate (shared/estimate.py; a change
+    of what it says is kept, to be compared with what happened)."""
+    db, at = get_db(), now()
+    serving = [c for c in queue.counters(db, queue.day_of(at))
                if c["open"] and ticket["service"] in c["services"]]
     ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
-    ticket["estimate"] = queue.wait_estimate(db, ticket["service"], ticket["ahead"], now())
+    ticket["estimate"] = blocking.run(lambda: estimate.shown_on_phone(db, settings(), ticket, at))
     return ticket
 
 
@@ -97,11 +101,12 @@ def by_token(token):
 @bp.get("/api/kiosk/services")
 def kiosk_services():
     """Fields in kiosk order, with `full` when today's daily cap is reached and the wait
-    a citizen taking a number now may expect, so the start screen can show it."""
+    a citizen taking a number now may expect (or that the counters may not reach them
+    today), so the start screen says so before a number is taken."""
     db, at = get_db(), now()
     caps = queue.service_caps(db, at)
-    return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False),
-                         estimate=queue.wait_estimate(db, s["code"], s["waiting"], at))
+    outlook = blocking.run(lambda: estimate.for_fields(db, settings(), at))
+    return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False), estimate=outlook[s["code"]])
                     for s in queue.services(db, at)])
 
 

@@ -98,7 +98,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
 
-    center = _section(raw, "center", {"name", "timezone", "hours"})
+    center = _section(raw, "center", {"name", "timezone", "hours", "counter_hours"})
     timezone = center.get("timezone", "Asia/Ho_Chi_Minh")
     try:
         ZoneInfo(_text(timezone, "center.timezone"))
@@ -121,6 +121,8 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "name": _text(center.get("name", ""), "center.name"),
             "timezone": timezone,
             "hours": center.get("hours") or {},
+            # When counters call (wait estimates: the lunch break, closing time); by default the kiosk's hours.
+            "counter_hours": center.get("counter_hours") or center.get("hours") or {},
         },
         "database": {"path": db_path},
         "kiosk": {
@@ -154,6 +156,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     config["counters"] = _counters(raw.get("counters"), {s["code"] for s in config["services"]})
     try:
         parse_hours(config["center"]["hours"])
+        parse_hours(config["center"]["counter_hours"], "center.counter_hours")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     config["booking"] = _booking(_section(raw, "booking", set(BOOKING_DEFAULTS) | {"services"}),

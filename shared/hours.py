@@ -12,15 +12,15 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PERIOD = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
 
 
-def parse_hours(raw) -> dict[int, list[tuple[int, int]]]:
+def parse_hours(raw, name: str = "center.hours") -> dict[int, list[tuple[int, int]]]:
     """Weekday (0 = Monday) -> sorted (open, close) minutes; ValueError names the key."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ValueError("center.hours: must be a mapping such as {mon-fri: [\"07:30-11:30\"]}")
+        raise ValueError(f"{name}: must be a mapping such as {{mon-fri: [\"07:30-11:30\"]}}")
     week: dict[int, list[tuple[int, int]]] = {}
     for spec, periods in raw.items():
-        key = f"center.hours.{spec}"
+        key = f"{name}.{spec}"
         first, _, last = str(spec).partition("-")
         if first not in DAYS or (last and last not in DAYS):
             raise ValueError(f"{key}: days are mon..sun or a range such as mon-fri")

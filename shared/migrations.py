@@ -128,3 +128,18 @@ def online_booking(db):
     last_error    TEXT
 )""")
     db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")
+
+
+@STEPS(name="0007_promised_waits")
+def promised_waits(db):
+    """What each citizen was told about the wait, to compare with what happened."""
+    db.execute("""CREATE TABLE IF NOT EXISTS promises (
+    id        INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    at        TEXT NOT NULL,
+    source    TEXT NOT NULL CHECK (source IN ('kiosk', 'phone')),
+    minutes   INTEGER,
+    late      INTEGER NOT NULL DEFAULT 0,
+    reason    TEXT
+)""")
+    db.execute("CREATE INDEX IF NOT EXISTS promises_ticket ON promises (ticket_id, id)")

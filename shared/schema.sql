@@ -239,3 +239,17 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error    TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+
+-- What each citizen was told about the wait (docs/reports.md, "Accuracy of waits"): the
+-- kiosk's promise at issue, then each change of what the phone page showed. `minutes` is
+-- the wait shown (NULL: no figure), `late` the warning "có thể không kịp trong hôm nay".
+CREATE TABLE IF NOT EXISTS promises (
+    id        INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    at        TEXT NOT NULL,
+    source    TEXT NOT NULL CHECK (source IN ('kiosk', 'phone')),
+    minutes   INTEGER,
+    late      INTEGER NOT NULL DEFAULT 0,
+    reason    TEXT
+);
+CREATE INDEX IF NOT EXISTS promises_ticket ON promises (ticket_id, id);

@@ -11,7 +11,7 @@ def test_services_list_fields_with_waiting_counts(client):
     assert services[1] == {"code": "CT", "name": "Chứng thực", "name_en": "Certification", "open": True, "waiting": 1}
 
 
-def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock):
+def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock, config):
     for _ in range(4):
         client.post("/api/tickets", json={"service": "HT"})
     for _ in range(3):  # three served in 6 minutes each, at Quầy 1 (Quầy 1 and 2 serve HT)
@@ -19,8 +19,22 @@ def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, cl
         clock.tick(360)
         client.post("/api/counters/1/finish", json={}, headers=officer)
     fields = {s["code"]: s for s in client.get("/api/kiosk/services").get_json()}
-    assert fields["HT"]["estimate"]["minutes"] == 3      # 1 waiting x 6 min / 2 counters
-    assert fields["CT"]["estimate"] == {"minutes": 0, "samples": 0, "counters": 2, "reason": None}
+    assert fields["HT"]["estimate"]["minutes"] == 0      # two free counters: the one waiting, then the newcomer
+    client.post("/api/counters/2/pause", json={}, headers=officer)
+    fields = {s["code"]: s for s in client.get("/api/kiosk/services").get_json()}
+    assert fields["HT"]["estimate"]["minutes"] == 6      # one counter: after the one waiting (6 min, + 8 %)
+    assert fields["CT"]["estimate"] == {"minutes": 0, "at": clock.at.strftime("%H:%M"), "after": None,
+                                        "late": False, "reason": None}
+
+
+def test_issue_keeps_the_promise_it_shows(client, config, clock):
+    from conftest import opened
+
+    ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
+    assert ticket["estimate"]["minutes"] == 0 and ticket["estimate"]["late"] is False
+    with opened(config) as db:
+        kept = [dict(r) for r in db.execute("SELECT ticket_id, source, minutes, late FROM promises")]
+    assert kept == [{"ticket_id": ticket["id"], "source": "kiosk", "minutes": 0, "late": 0}]
 
 
 def test_issue_returns_the_ticket(client):

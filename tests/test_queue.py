@@ -314,30 +314,6 @@ def test_fourteen_counters_calling_at_once_never_share_a_ticket(config, db, cloc
     assert called_events == 300
 
 
-def test_wait_estimate_is_honest_without_enough_data(db, clock):
-    for _ in range(6):
-        issue(db, clock)
-    estimate = queue.wait_estimate(db, "HT", 3, clock.tick())
-    assert estimate["minutes"] is None and estimate["reason"] == "not_enough_data"
-    assert estimate["counters"] == 2  # Quầy 1 and Quầy 2 serve Hộ tịch
-    assert queue.wait_estimate(db, "HT", 0, clock.tick())["minutes"] == 0
-
-
-def test_wait_estimate_uses_todays_service_times_and_open_counters(db, clock):
-    for _ in range(6):
-        issue(db, clock)
-    for _ in range(3):
-        call(db, clock, 1)
-        clock.tick(240)
-        queue.finish(db, 1, clock.tick(0))
-    estimate = queue.wait_estimate(db, "HT", 3, clock.tick())
-    assert estimate == {"minutes": 6, "samples": 3, "counters": 2, "reason": None}
-    queue.set_paused(db, 2, True, clock.tick())
-    assert queue.wait_estimate(db, "HT", 3, clock.tick())["minutes"] == 12
-    queue.update_counter(db, 1, {"open": False}, clock.tick())
-    assert queue.wait_estimate(db, "HT", 3, clock.tick())["reason"] == "no_counter"
-
-
 def test_service_caps_show_full_fields(config, tmp_path, clock):
     config["services"][0]["daily_cap"] = 2
     db = connect(str(tmp_path / "caps.db"))

@@ -19,10 +19,11 @@
       lead: "Chạm vào lĩnh vực để lấy số thứ tự", lead_priority: "Lấy số ưu tiên: chạm vào lĩnh vực",
       priority: "Lấy số ưu tiên",
       priority_who: "Người cao tuổi, người khuyết tật, phụ nữ mang thai, người có con nhỏ, người có công",
-      waiting: "Đang chờ: ", estimate: "Chờ khoảng {n} phút", closed: "Tạm ngừng nhận hồ sơ", full: "Đã hết số hôm nay",
+      waiting: "Đang chờ: ", estimate: "Chờ khoảng {n}", closed: "Tạm ngừng nhận hồ sơ", full: "Đã hết số hôm nay",
       your_number: "Số thứ tự của bạn", ahead: "Người chờ trước bạn", wait: "Thời gian chờ dự kiến",
       served_at: "Quầy phục vụ: ", no_counter: "Chưa có quầy mở cho lĩnh vực này",
-      soon: "Sắp đến lượt", minutes: "khoảng {n} phút", no_data: "Chưa đủ dữ liệu hôm nay để ước tính",
+      soon: "Sắp đến lượt", minutes: "khoảng {n}", after: " (sau {t})", hours: "{h} giờ {m} phút", mins: "{m} phút",
+      late: "Có thể không kịp trong hôm nay",
       qr: "Quét mã để theo dõi lượt của bạn trên điện thoại", done: "Xong", priority_tag: " · Ưu tiên",
       issued_at: "Lấy lúc {time} ngày {date}",
       paper_none: "Không có vé giấy. Xin hãy ghi nhớ số này hoặc chụp ảnh màn hình.",
@@ -40,10 +41,11 @@
       lead: "Touch a field to take a number", lead_priority: "Priority number: touch a field",
       priority: "Priority number",
       priority_who: "Elderly, people with disabilities, pregnant women, people with young children, meritorious persons",
-      waiting: "Waiting: ", estimate: "Wait about {n} min", closed: "Not taking files now", full: "No numbers left today",
+      waiting: "Waiting: ", estimate: "Wait about {n}", closed: "Not taking files now", full: "No numbers left today",
       your_number: "Your number", ahead: "People ahead of you", wait: "Estimated wait",
       served_at: "Served at: ", no_counter: "No counter open for this field yet",
-      soon: "Very soon", minutes: "about {n} min", no_data: "Not enough data today to estimate",
+      soon: "Very soon", minutes: "about {n}", after: " (after {t})", hours: "{h} h {m} min", mins: "{m} min",
+      late: "You may not be served today",
       qr: "Scan to follow your turn on your phone", done: "Done", priority_tag: " · Priority",
       issued_at: "Taken at {time} on {date}",
       paper_none: "No paper ticket. Please remember this number or take a photo of the screen.",
@@ -68,6 +70,21 @@
     }
   };
   function t(key) { return T[lang][key]; }
+
+  /* 135 -> "2 giờ 15 phút": long waits are read in hours. */
+  function duration(minutes) {
+    var h = Math.floor(minutes / 60), m = minutes % 60;
+    return h ? t("hours").replace("{h}", h).replace("{m}", m) : t("mins").replace("{m}", m);
+  }
+
+  /* The estimate (shared/estimate.py) as words: a wait, "after 13:30" when it crosses the
+     break, or that the counters may not reach this number today. */
+  function waitText(e, template) {
+    if (e.late) return t("late");
+    if (e.minutes === null) return e.reason === "no_counter" ? t("no_counter") : "";
+    if (e.minutes === 0) return t("soon");
+    return template.replace("{n}", duration(e.minutes)) + (e.after ? t("after").replace("{t}", e.after) : "");
+  }
 
   function serviceName(code, fallback) {
     var s = services.filter(function (x) { return x.code === code; })[0];
@@ -123,12 +140,13 @@
       $("hours").textContent = t("closed_now") + when;
     }
     services.forEach(function (s, i) {
-      var b = box.children[i], minutes = s.estimate ? s.estimate.minutes : null;
+      var b = box.children[i], e = s.estimate;
       b.disabled = !s.open || s.full || closedNow;
       b.className = !s.open ? "closed" : (s.full ? "full" : "");
       b.children[0].textContent = lang === "en" && s.name_en ? s.name_en : s.name;
       b.children[1].textContent = !s.open ? t("closed") : (s.full ? t("full") : t("waiting") + s.waiting);
-      b.children[2].textContent = s.open && !s.full && s.waiting && minutes ? t("estimate").replace("{n}", minutes) : "";
+      b.children[2].textContent = s.open && !s.full && e && (e.late || (s.waiting && e.minutes)) ? waitText(e, t("estimate")) : "";
+      b.children[2].classList.toggle("late", Boolean(e && e.late));
     });
   }
 
@@ -220,14 +238,13 @@
     var status = ticket.status_info;                   // fresher than the issue reply, e.g. when shown again
     $("issued-ahead").textContent = status ? status.ahead : ticket.ahead;
     drawPaper();
-    if (!status) { $("issued-counters").textContent = ""; $("issued-wait").textContent = "…"; return; }
+    var e = (status || ticket).estimate;               // the issue reply carries the promise kept for it
+    $("issued-wait").classList.toggle("soft", Boolean(e && e.minutes === null && !e.late));
+    $("issued-wait").classList.toggle("late", Boolean(e && e.late));
+    $("issued-wait").textContent = e ? waitText(e, t("minutes")) : "…";
+    if (!status) { $("issued-counters").textContent = ""; return; }
     var names = status.counters.map(function (c) { return c.name; });
     $("issued-counters").textContent = names.length ? t("served_at") + names.join(", ") : t("no_counter");
-    var e = status.estimate;
-    $("issued-wait").classList.toggle("soft", e.minutes === null);
-    $("issued-wait").textContent = e.minutes === 0 ? t("soon")
-      : e.minutes ? t("minutes").replace("{n}", e.minutes)
-      : e.reason === "no_counter" ? t("no_counter") : t("no_data");
   }
 
   function show(ticket) {

@@ -24,13 +24,21 @@
     return frag;
   }
 
+  function duration(m, hours, mins) {
+    return Math.floor(m / 60) ? hours.replace("{h}", Math.floor(m / 60)).replace("{m}", m % 60) : mins.replace("{m}", m);
+  }
+
+  /* shared/estimate.py's estimate as words; it follows every `state`, so it moves with the queue. */
   function estimateText(t) {
     var e = t.estimate;
     if (t.status !== "waiting") return two("–", "");
+    if (e.late) return two("Có thể không kịp trong hôm nay", "You may not be served today");
     if (e.minutes === 0) return two("Sắp đến lượt", "Very soon");
-    if (e.minutes) return two("khoảng " + e.minutes + " phút", "about " + e.minutes + " min");
-    if (e.reason === "no_counter") return two("Chưa có quầy mở", "No counter open yet");
-    return two("Chưa đủ dữ liệu hôm nay", "Not enough data yet today");
+    if (e.minutes) {
+      return two("khoảng " + duration(e.minutes, "{h} giờ {m} phút", "{m} phút") + (e.after ? " (sau " + e.after + ")" : ""),
+                 "about " + duration(e.minutes, "{h} h {m} min", "{m} min") + (e.after ? " (after " + e.after + ")" : ""));
+    }
+    return two("Chưa có quầy mở", "No counter open yet");
   }
 
   function draw(t) {
@@ -44,7 +52,7 @@
     $("where").textContent = (t.status === "called" || t.status === "no_show") && t.counter ? "→ " + t.counter.name : "";
     $("ahead").textContent = t.status === "waiting" ? t.ahead : "–";
     $("estimate").replaceChildren(estimateText(t));
-    $("estimate").classList.toggle("soft", t.status === "waiting" && t.estimate.minutes === null);
+    $("estimate").classList.toggle("soft", t.status === "waiting" && t.estimate.minutes === null && !t.estimate.late);
     var list = t.counters.map(function (c) {
       var li = document.createElement("li"), name = document.createElement("span"), num = document.createElement("span");
       name.textContent = c.name;

@@ -1,0 +1,333 @@
+"""How true are the waits the kiosk promises? A model-only day, many seeds and day shapes.
+
+No server and no browser: the domain functions (shared/queue.py, shared/estimate.py) over a
+bare SQLite database with a simulated clock, played by the officers and citizens of
+bench/peak_day.py (same arrival model, service times, recalls and no-shows; counters call
+only in their sessions and stop at closing). Every citizen's kiosk promise is recorded as
+the kiosk records it (the `promises` table), the old estimate (`ahead x today's mean /
+open counters`, as main had it before issue 23) beside it from the same moment, and both
+are scored with shared.estimate.accuracy once the day is over.
+
+    .venv/bin/python bench/wait_model.py                        # every shape, 5 seeds each
+    .venv/bin/python bench/wait_model.py --shape peak --seeds 1 # the peak day of docs/peak-day.md
+    .venv/bin/python bench/wait_model.py --json out.json        # also the figures as JSON
+
+Day shapes (`--shape`, repeatable): normal (150 citizens, the 7 counters of config.yaml),
+peak (docs/peak-day.md: 650 citizens, 14 counters, seed 2026 first), closing (220 citizens;
+Quầy 1 closes at 09:30 and opens again at 13:30), lunch (the kiosk hands out numbers through
+the lunch break while the counters stop), one_counter (Đất đai, one counter, loaded to 85 %).
+Before the measured day (a Monday) two normal Mondays are played, so history exists.
+"""
+import argparse
+import heapq
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import yaml  # noqa: E402
+
+import peak_day  # noqa: E402
+from shared import estimate, queue  # noqa: E402
+from shared.config import validate  # noqa: E402
+from shared.db import connect, init_database  # noqa: E402
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DAY = datetime(2026, 11, 23, tzinfo=TZ)       # the measured Monday (docs/peak-day.md's day)
+COUNTER_HOURS = [("07:30", "11:30"), ("13:30", "17:00")]
+NORMAL_ARRIVALS = [0.2, 1.2, 1.5, 1.5, 1.4, 1.3, 1.2, 1.0, 0.8, 0.6, 0.1, 0.1, 0.1, 0.3,
+                   1.2, 1.2, 1.0, 0.9, 0.7, 0.5, 0.3]
+LUNCH_ARRIVALS = [0.2, 1.2, 1.5, 1.5, 1.4, 1.3, 1.2, 1.0, 0.8, 0.6, 0.6, 0.6, 0.6, 0.6,
+                  1.2, 1.2, 1.0, 0.9, 0.7, 0.5, 0.3]
+ONE_COUNTER_FIELDS = dict(peak_day.FIELDS, DD=(0.14, 15), CT=(0.21, 4))
+SHAPES = {
+    # name: (citizens, arrival weights per half hour from 06:30, kiosk hours, extra counters, fields)
+    "normal": (150, NORMAL_ARRIVALS, peak_day.HOURS, [], peak_day.FIELDS),
+    "peak": (650, peak_day.ARRIVALS, peak_day.HOURS, peak_day.EXTRA_COUNTERS, peak_day.FIELDS),
+    "closing": (220, NORMAL_ARRIVALS, peak_day.HOURS, [], peak_day.FIELDS),
+    "lunch": (200, LUNCH_ARRIVALS, [("07:00", "17:00")], [], peak_day.FIELDS),
+    "one_counter": (180, NORMAL_ARRIVALS, peak_day.HOURS, [], ONE_COUNTER_FIELDS),
+}
+CLOSING = ("09:30", "13:30", "Quầy 1")  # closes, opens again, which
+
+
+def old_estimate(db, service: str, ahead: int, at: datetime, min_samples: int = 3) -> int | None:
+    """The kiosk's estimate before issue 23 (shared/queue.py wait_estimate at f078eaf), in
+    minutes: today's mean service of the field x ahead / open unpaused counters serving it;
+    None ("not enough data", "no counter") when it showed no figure."""
+    rows = db.execute(
+        "SELECT called_at, finished_at FROM tickets WHERE day = ? AND service = ? AND status = 'done'"
+        " AND called_at IS NOT NULL AND finished_at IS NOT NULL", (queue.day_of(at), service)).fetchall()
+    durations = [s for s in ((datetime.fromisoformat(r[1]) - datetime.fromisoformat(r[0])).total_seconds()
+                             for r in rows) if 0 < s < 4 * 3600]
+    serving = db.execute(
+        "SELECT count(*) FROM counters c JOIN counter_services s ON s.counter_id = c.id"
+        " WHERE s.service = ? AND c.open = 1 AND c.paused = 0", (service,)).fetchone()[0]
+    if serving == 0:
+        return None
+    if ahead == 0:
+        return 0
+    if len(durations) < min_samples:
+        return None
+    return max(1, round(ahead * sum(durations) / len(durations) / serving / 60))
+
+
+def at_clock(day: datetime, text: str) -> datetime:
+    h, m = map(int, text.split(":"))
+    return day.replace(hour=h, minute=m, second=0, microsecond=0)
+
+
+class Day:
+    """One simulated day over a bare database: kiosks, officers and the estimators."""
+
+    def __init__(self, db, config, day: datetime, shape: str, seed: int, measure: bool):
+        self.db, self.config, self.day, self.shape, self.measure = db, config, day, shape, measure
+        n, weights, self.kiosk_hours, extra, self.fields = SHAPES[shape]
+        self.rnd = random.Random(seed + 1)
+        arrivals_rnd = random.Random(seed)
+        self.events: list = []
+        self.seq = 0
+        first = at_clock(day, "06:30")
+        codes, shares = list(self.fields), [self.fields[c][0] for c in self.fields]
+        for _ in range(n):  # the arrival model of bench/peak_day.py
+            slot = arrivals_rnd.choices(range(len(weights)), weights=weights)[0]
+            at = first + timedelta(seconds=slot * 1800 + arrivals_rnd.uniform(0, 1800))
+            self.push(at, "arrive", {"field": arrivals_rnd.choices(codes, weights=shares)[0],
+                                     "priority": arrivals_rnd.random() < peak_day.PRIORITY})
+        for name, fields in ((f"Quầy {i}", f) for i, f in enumerate(extra, start=8)):
+            if not db.execute("SELECT 1 FROM counters WHERE name = ?", (name,)).fetchone():
+                queue.add_counter(db, name, fields, first)
+        self.counters = {c["id"]: c for c in queue.counters(db)}
+        self.busy = {cid: True for cid in self.counters}
+        self.closed: set[int] = set()
+        for cid in self.counters:
+            self.push(at_clock(day, COUNTER_HOURS[0][0]) + timedelta(seconds=self.rnd.uniform(0, 20)), "call",
+                      {"counter": cid})
+        if shape == "closing":
+            cid = next(c for c, row in self.counters.items() if row["name"] == CLOSING[2])
+            self.push(at_clock(day, CLOSING[0]), "close", {"counter": cid})
+            self.push(at_clock(day, CLOSING[1]), "reopen", {"counter": cid})
+        self.tickets: dict[int, dict] = {}
+
+    def push(self, at: datetime, kind: str, data: dict) -> None:
+        self.seq += 1
+        heapq.heappush(self.events, (at, self.seq, kind, data))
+
+    def run(self) -> None:
+        end = at_clock(self.day, "18:00")
+        while self.events:
+            at, _, kind, data = heapq.heappop(self.events)
+            if at > end:
+                break
+            getattr(self, kind)(at, data)
+
+    def window(self, at: datetime):
+        for a, b in COUNTER_HOURS:
+            start, stop = at_clock(self.day, a), at_clock(self.day, b)
+            if at < stop:
+                return max(at, start), stop
+        return None
+
+    def arrive(self, at: datetime, d: dict) -> None:
+        opening = [(at_clock(self.day, a), at_clock(self.day, b)) for a, b in self.kiosk_hours]
+        if not any(a <= at < b for a, b in opening):
+            nxt = next((a for a, _ in opening if a > at), None)
+            if nxt:
+                self.push(nxt + timedelta(seconds=self.rnd.uniform(0, 120)), "arrive", d)
+            return
+        ticket = queue.issue_ticket(self.db, d["field"], d["priority"], at)
+        record = {"field": d["field"], "issued": at, "called": None}
+        if self.measure:
+            record["old"] = old_estimate(self.db, d["field"], ticket["ahead"], at)
+            started = time.perf_counter()
+            record["new"] = estimate.at_issue(self.db, self.config, ticket, at)
+            record["cost_s"] = time.perf_counter() - started
+        self.tickets[ticket["id"]] = record
+        for cid, c in self.counters.items():
+            if not self.busy[cid] and cid not in self.closed and d["field"] in c["services"]:
+                self.busy[cid] = True
+                self.push(at + timedelta(seconds=self.rnd.uniform(2, 8)), "call", {"counter": cid})
+
+    def call(self, at: datetime, d: dict) -> None:
+        cid = d["counter"]
+        if cid in self.closed:
+            return
+        win = self.window(at)
+        if win is None:
+            return
+        if at < win[0] or d.get("finish"):
+            if d.get("finish"):
+                queue.finish(self.db, cid, at)
+            self.busy[cid] = True
+            self.push(win[0] + timedelta(seconds=self.rnd.uniform(0, 20)), "call", {"counter": cid})
+            return
+        ticket, _ = queue.call_next(self.db, cid, at, self.config["queue"])
+        if ticket is None:
+            self.busy[cid] = False
+            return
+        self.busy[cid] = True
+        t = self.tickets.get(ticket["id"])
+        if t and t["called"] is None:
+            t["called"] = at
+        if self.rnd.random() < peak_day.ABSENT:
+            self.push(at + timedelta(seconds=60), "recall", {"counter": cid, "field": ticket["service"]})
+        else:
+            self.serve_then_next(at, cid, ticket["service"])
+
+    def serve_then_next(self, at: datetime, cid: int, field: str) -> None:
+        mean, sigma = self.fields[field][1] * 60, 0.5
+        service = max(40.0, self.rnd.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma))
+        done = at + timedelta(seconds=30 + service)
+        win = self.window(at)
+        self.push(done, "call", {"counter": cid, "finish": bool(win and done >= win[1])})
+
+    def recall(self, at: datetime, d: dict) -> None:
+        if d["counter"] in self.closed:
+            return
+        queue.recall(self.db, d["counter"], at)
+        if self.rnd.random() < peak_day.NEVER_COME:
+            self.push(at + timedelta(seconds=60), "no_show", d)
+        else:
+            self.serve_then_next(at, d["counter"], d["field"])
+
+    def no_show(self, at: datetime, d: dict) -> None:
+        if d["counter"] in self.closed:
+            return
+        queue.no_show(self.db, d["counter"], at)
+        self.push(at + timedelta(seconds=5), "call", {"counter": d["counter"]})
+
+    def close(self, at: datetime, d: dict) -> None:
+        """The officer leaves for a meeting: the supervisor closes the counter (its citizen is requeued)."""
+        self.closed.add(d["counter"])
+        queue.update_counter(self.db, d["counter"], {"open": False}, at)
+
+    def reopen(self, at: datetime, d: dict) -> None:
+        self.closed.discard(d["counter"])
+        queue.update_counter(self.db, d["counter"], {"open": True}, at)
+        self.busy[d["counter"]] = True
+        self.push(at + timedelta(seconds=self.rnd.uniform(0, 20)), "call", {"counter": d["counter"]})
+
+    def rows(self, which: str) -> list[dict]:
+        """Per citizen: what `which` estimator promised at issue and the wait that followed."""
+        out = []
+        for t in self.tickets.values():
+            wait = (t["called"] - t["issued"]).total_seconds() if t["called"] else None
+            if which == "old":
+                out.append({"promised_s": None if t["old"] is None else t["old"] * 60, "late": False, "wait_s": wait})
+            else:
+                p = t["new"]
+                out.append({"promised_s": None if p["minutes"] is None else p["minutes"] * 60,
+                            "late": p["late"], "wait_s": wait})
+        return out
+
+
+def config_for(path: Path, shape: str) -> dict:
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["database"]["path"] = str(path)
+    raw["center"]["hours"] = {"mon-fri": [f"{a}-{b}" for a, b in SHAPES[shape][2]]}
+    raw["center"]["counter_hours"] = {"mon-fri": [f"{a}-{b}" for a, b in COUNTER_HOURS]}
+    return validate(raw)
+
+
+def play_day(shape: str, seed: int, history: int) -> dict:
+    """History days (normal Mondays, unmeasured), then the measured day: old and new figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = config_for(Path(tmp) / "model.db", shape)
+        db = connect(config["database"]["path"])
+        db.execute("PRAGMA synchronous = OFF")  # a model run: nothing to keep after a crash
+        init_database(db, config)
+        for weeks in range(history, 0, -1):
+            Day(db, config, DAY - timedelta(weeks=weeks), "normal", seed + 100 * weeks, measure=False).run()
+        day = Day(db, config, DAY, shape, seed, measure=True)
+        started = time.perf_counter()
+        day.run()
+        elapsed = time.perf_counter() - started
+        costs = sorted(t["cost_s"] for t in day.tickets.values())
+        db.conn.close()
+    return {"shape": shape, "seed": seed, "citizens": len(day.tickets),
+            "old": estimate.accuracy(day.rows("old")), "new": estimate.accuracy(day.rows("new")),
+            "estimate_ms_p50": round(1000 * costs[len(costs) // 2], 2) if costs else None,
+            "day_s": round(elapsed, 1)}
+
+
+def pooled(runs: list[dict], which: str) -> dict:
+    """Figures over every citizen of several runs (weighted by citizens, as one long day)."""
+    keys = ("kept_pct", "too_short_pct", "too_long_pct", "no_figure_pct")
+    n = sum(r[which]["citizens"] for r in runs)
+    out = {k: round(sum(r[which][k] * r[which]["citizens"] for r in runs if r[which][k] is not None) / n, 1)
+           for k in keys}
+    for k in ("error_median_min", "error_p90_min", "bias_min"):
+        values = sorted(r[which][k] for r in runs if r[which][k] is not None)
+        out[k + " (median of days)"] = values[len(values) // 2] if values else None
+    warned = sum(r[which]["warned"] for r in runs)
+    out["warned"] = warned
+    out["warned_served_pct"] = None if not warned else round(
+        sum(r[which]["warned"] * (r[which]["warned_served_pct"] or 0) / 100 for r in runs) / warned * 100, 1)
+    out["not_served"] = sum(r[which]["not_served"] for r in runs)
+    out["not_served_unwarned"] = sum(r[which]["not_served_unwarned"] for r in runs)
+    out["citizens"] = n
+    return out
+
+
+def table(results: dict) -> str:
+    rows = [("kept: within ±max(5 min, 25 %), or warned and not served (%)", "kept_pct"),
+            ("promised > 5 min too short, or never called unwarned (%)", "too_short_pct"),
+            ("promised > 5 min too long (%)", "too_long_pct"),
+            ("no figure shown (%)", "no_figure_pct"),
+            ("abs. error median (min, median of days)", "error_median_min (median of days)"),
+            ("abs. error P90 (min, median of days)", "error_p90_min (median of days)"),
+            ("bias: actual - promised (min, median of days)", "bias_min (median of days)"),
+            ("warned \"có thể không kịp\"", "warned"),
+            ("warned but served (%)", "warned_served_pct"),
+            ("not served", "not_served"),
+            ("not served and not warned", "not_served_unwarned")]
+    shapes = list(results)
+    head = "| | " + " | ".join(f"{s} old | {s} new" for s in shapes) + " |"
+    lines = [head, "|---" * (1 + 2 * len(shapes)) + "|",
+             "| citizens (days) | " + " | ".join(
+                 f"{results[s]['new']['citizens']} ({results[s]['days']}) | same" for s in shapes) + " |"]
+    for label, key in rows:
+        cells = []
+        for s in shapes:
+            cells += ["—" if results[s][w].get(key) is None else str(results[s][w][key]) for w in ("old", "new")]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", action="append", choices=list(SHAPES), help="day shapes (default: all)")
+    parser.add_argument("--seeds", type=int, default=5, help="days per shape (seeds 2026, 2027, ...)")
+    parser.add_argument("--history", type=int, default=2, help="normal same-weekday days played before")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    results, every = {}, []
+    for shape in args.shape or list(SHAPES):
+        runs = []
+        for seed in range(2026, 2026 + args.seeds):
+            run = play_day(shape, seed, args.history)
+            print(json.dumps({k: run[k] for k in ("shape", "seed", "citizens", "estimate_ms_p50", "day_s")}
+                             | {"old_kept": run["old"]["kept_pct"], "new_kept": run["new"]["kept_pct"],
+                                "new_short": run["new"]["too_short_pct"],
+                                "new_warned_served": run["new"]["warned_served_pct"],
+                                "new_unwarned": run["new"]["not_served_unwarned"]}, ensure_ascii=False), flush=True)
+            runs.append(run)
+        every += runs
+        results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new")}
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"summary": results, "runs": every}, ensure_ascii=False, indent=1),
+                                   "utf-8")
+
+
+if __name__ == "__main__":
+    main()

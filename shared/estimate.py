@@ -1,0 +1,464 @@
+"""Wait estimates: when each waiting citizen will be called, found by playing the counters
+forward; no Flask here.
+
+The old estimate (`ahead x today's mean service / open counters of the field`) was wrong
+in ways bench/wait_model.py measures: it counted a counter shared by two fields as if it
+served one, ignored priority tickets and bookings that go first, the citizens being
+served now, the lunch break and closing time, and knew nothing before today's third
+finished ticket. This module instead replays what the counters will do, the way
+`queue.call_next` does it:
+
+- the counters really served now (`serving_counters`), each free when its current
+  citizen is expected to leave (the mean remaining time of service times that lasted
+  as long already);
+- each free counter calls, among the tickets of all its fields, priority first (or
+  one in `priority_every` under interleave), then by place in the queue (`arrived_at`,
+  which for a booking is its slot's start), so shared counters and priority are what
+  the real calls are;
+- bookings of today not yet checked in join at their slot's start, weighted by the
+  share of bookings that came on the same weekdays before;
+- each call takes the field's expected counter time (call to finish, no-shows
+  included): today's mean blended with the same weekday's history, so there is a
+  figure before today's first finished ticket;
+- counters call only within `center.counter_hours`: a call that would fall in the
+  lunch break moves to 13:30 ("sau 13:30"), and a citizen the counters would reach
+  only after closing, or too close to it to be sure, is told "có thể không kịp
+  trong hôm nay" instead of a number.
+
+One pass gives every waiting ticket its call time, plus one "next citizen" per field
+(the kiosk's start screen and the supervisor's overflow alert), so the projection is
+computed once per change of the queue and shared by the kiosk, every phone and the
+dashboard (`projection`, cached per database and queue version).
+"""
+import heapq
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .db import immediate
+from .hours import parse_hours
+from .queue import day_of, stamp
+
+HISTORY_WEEKS = 4
+PRIOR_WEIGHT = 10          # the same weekday's history counts as this many of today's calls
+DEFAULT_SERVICE_S = 480.0  # nothing known at all: a new center's first call
+REFRESH_S = 60             # a projection is recomputed at least this often while nothing changes
+# A call expected within max(BREAK_MARGIN_MIN_S, BREAK_MARGIN_SHARE x the wait) before the
+# lunch break is as likely to slip past it: the citizen is told the time after the break.
+BREAK_MARGIN_SHARE = 0.15
+BREAK_MARGIN_MIN_S = 300
+# "May not be served today" when the counters are not expected to reach the citizen before
+# closing minus LATE_MARGIN_SHARE x the wait + LATE_MARGIN_S. bench/wait_model.py: with 0,
+# every citizen of the peak days not served was warned; any negative margin left some unwarned.
+LATE_MARGIN_SHARE = 0.0
+LATE_MARGIN_S = 0
+# The figure shown is the expected wait plus this share: a promise too short costs a citizen
+# more than one too long (measured by bench/wait_model.py).
+PAD_SHARE = 0.08
+# Accuracy (docs/reports.md): a promise is kept when the actual wait is within
+# max(5 min, 25 % of the promise) of it.
+TOLERANCE_S, TOLERANCE_SHARE = 300, 0.25
+
+
+def serving_counters(db, at: datetime) -> list[dict]:
+    """The counters whose officers will call: open and not paused, with their fields in the
+    officer's order and their current citizen. The one place that decides who is really at
+    a counter (officer presence will decide it here)."""
+    fields: dict[int, list[str]] = {}
+    for row in db.execute("SELECT counter_id, service FROM counter_services ORDER BY counter_id, position"):
+        fields.setdefault(row[0], []).append(row[1])
+    current = {row["counter_id"]: row for row in db.execute(
+        "SELECT counter_id, service, called_at FROM tickets WHERE status = 'called' AND day = ?", (day_of(at),))}
+    return [{"id": row["id"], "services": fields.get(row["id"], []),
+             "current": {"service": current[row["id"]]["service"], "called_at": current[row["id"]]["called_at"]}
+             if row["id"] in current else None}
+            for row in db.execute("SELECT id FROM counters WHERE open = 1 AND paused = 0 ORDER BY position, id")]
+
+
+def periods(hours: dict, at: datetime) -> list[tuple[datetime, datetime]]:
+    """Today's periods of a `center.hours`-like setting, as moments (none set: the whole day)."""
+    week = parse_hours(hours)
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if not week:
+        return [(midnight, midnight + timedelta(days=1))]
+    return [(midnight + timedelta(minutes=a), midnight + timedelta(minutes=b)) for a, b in week.get(at.weekday(), [])]
+
+
+@dataclass
+class Service:
+    """A field's expected counter time per call (seconds) and the durations it comes from."""
+    mean: float
+    samples: list[float] = field(default_factory=list)
+
+    def remaining(self, elapsed: float) -> float:
+        """Expected time still to go for a call that has lasted `elapsed` s: the mean excess
+        of the known durations longer than that (a long file tends to stay long)."""
+        longer = [s - elapsed for s in self.samples if s > elapsed]
+        if longer:
+            return sum(longer) / len(longer)
+        return max(30.0, self.mean - elapsed)
+
+
+def _durations(rows) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for row in rows:
+        seconds = (datetime.fromisoformat(row[2]) - datetime.fromisoformat(row[1])).total_seconds()
+        if 0 < seconds < 4 * 3600:
+            out.setdefault(row[0], []).append(seconds)
+    return out
+
+
+_history_cache: dict[tuple, tuple] = {}
+_lock = threading.Lock()
+
+
+def history(db, at: datetime) -> tuple[dict[str, list[float]], float | None]:
+    """Counter time per call of the same weekday in the HISTORY_WEEKS weeks before today
+    (every earlier day of those weeks when that weekday has none), and the share of
+    bookings that checked in. Cached for the day: the past does not change."""
+    today = at.date()
+    key = (db.conn.execute("PRAGMA database_list").fetchone()[2], today)
+    with _lock:
+        if key in _history_cache:
+            return _history_cache[key]
+    first = (today - timedelta(weeks=HISTORY_WEEKS)).isoformat()
+    days = [r[0] for r in db.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ?",
+                                     (first, today.isoformat()))]
+    same = [d for d in days if date.fromisoformat(d).weekday() == today.weekday()] or days
+    marks = ",".join("?" * len(same))
+    durations = _durations(db.execute(
+        f"SELECT service, called_at, finished_at FROM tickets WHERE day IN ({marks})"
+        " AND status IN ('done', 'no_show') AND called_at IS NOT NULL AND finished_at IS NOT NULL", same)) if same else {}
+    came = db.execute(f"SELECT sum(status = 'checked_in'), sum(status IN ('booked', 'checked_in')) FROM bookings"
+                      f" WHERE day IN ({marks})", same).fetchone() if same else (None, None)
+    result = (durations, came[0] / came[1] if came[1] else None)
+    with _lock:
+        _history_cache[key] = result
+    return result
+
+
+def service_times(db, at: datetime) -> dict[str, Service]:
+    """Per field: today's counter time per call blended with the same weekday's history
+    (history weighs PRIOR_WEIGHT calls), the pooled figure of all fields where a field
+    has none, DEFAULT_SERVICE_S where nothing at all is known."""
+    past, _ = history(db, at)
+    today = _durations(db.execute(
+        "SELECT service, called_at, finished_at FROM tickets WHERE day = ? AND status IN ('done', 'no_show')"
+        " AND called_at IS NOT NULL AND finished_at IS NOT NULL", (day_of(at),)))
+    every = [s for group in (past, today) for values in group.values() for s in values]
+    pooled = sum(every) / len(every) if every else DEFAULT_SERVICE_S
+    out = {}
+    for code in {r[0] for r in db.execute("SELECT code FROM services")}:
+        old, new = past.get(code, []), today.get(code, [])
+        prior = sum(old) / len(old) if old else pooled
+        weight = min(PRIOR_WEIGHT, len(old)) if old else 2
+        mean = (prior * weight + sum(new)) / (weight + len(new))
+        out[code] = Service(mean, old + new)
+    return out
+
+
+@dataclass
+class Ticket:
+    id: int
+    service: str
+    priority: bool
+    arrived: datetime
+    weight: float = 1.0              # a booking not yet checked in: the share expected to come
+    available: datetime | None = None
+
+
+@dataclass
+class Projection:
+    """What the counters are expected to do from `at` on."""
+    at: datetime
+    calls: dict[int, datetime | None]          # waiting ticket id -> expected first call (None: not today)
+    next_call: dict[str, datetime | None]      # field -> expected call of a citizen taking a number now
+    served_by: dict[str, int]                  # field -> counters serving it now
+    close: datetime | None                     # the day's last call
+    sessions: list[tuple[datetime, datetime]]
+
+
+def play(at: datetime, counters: list[dict], tickets: list[Ticket], services: dict[str, Service],
+         sessions: list[tuple[datetime, datetime]], policy: dict) -> dict:
+    """Replay the counters' calls from `at`: ticket id -> expected call time (absent: not today).
+
+    counters: [{"id", "services", "free_at", "recent": [priority of its last calls, newest first]}].
+    Tickets with `available` join the queue at that moment (bookings not yet checked in)."""
+    queues: dict[tuple[str, bool], list] = {}
+    later = sorted((t for t in tickets if t.available and t.available > at), key=lambda t: t.available)
+    for t in tickets:
+        if not (t.available and t.available > at):
+            heapq.heappush(queues.setdefault((t.service, t.priority), []), (t.arrived, t.id, t))
+    strict = policy["priority_policy"] == "strict"
+    every = policy.get("priority_every", 3)
+    free = [(c["free_at"], i) for i, c in enumerate(counters) if c["services"]]
+    heapq.heapify(free)
+    recent = [list(c.get("recent", [])) for c in counters]
+    calls: dict[int, datetime] = {}
+    joined = 0
+
+    def within(moment: datetime) -> datetime | None:
+        for start, end in sessions:
+            if moment < end:
+                return max(moment, start)
+        return None
+
+    while free:
+        moment, i = heapq.heappop(free)
+        moment = within(moment)
+        if moment is None:
+            continue
+        while joined < len(later) and later[joined].available <= moment:
+            t = later[joined]
+            heapq.heappush(queues.setdefault((t.service, t.priority), []), (t.arrived, t.id, t))
+            joined += 1
+        fields = counters[i]["services"]
+        prefer = strict or not any(recent[i][:every - 1])
+        pick = None
+        for priority in (prefer, not prefer):
+            heads = [queues[(f, priority)][0] + ((f, priority),) for f in fields if queues.get((f, priority))]
+            if heads:
+                pick = min(heads, key=lambda h: (h[0], h[1]))
+                break
+        if pick is None:
+            waiting_for = [t.available for t in later[joined:] if t.service in fields]
+            if waiting_for:
+                heapq.heappush(free, (min(waiting_for), i))
+            continue
+        _, _, ticket, key = pick
+        heapq.heappop(queues[key])
+        calls[ticket.id] = moment
+        recent[i].insert(0, ticket.priority)
+        service = services.get(ticket.service)
+        heapq.heappush(free, (moment + timedelta(seconds=(service.mean if service else DEFAULT_SERVICE_S)
+                                                 * ticket.weight), i))
+    return calls
+
+
+RATE_WINDOW = timedelta(minutes=30)
+PHANTOM = -10 ** 6  # ids of expected priority arrivals: PHANTOM - k
+
+
+def expected_priority(db, config: dict, at: datetime) -> list[Ticket]:
+    """Priority citizens not here yet who will go ahead: per field, today's arrival rate of
+    the last RATE_WINDOW (of kiosk opening time) times the share of priority tickets (the
+    same weekday's history and today together), placed evenly over the kiosk's hours ahead.
+    At the morning crowd, those arriving in the next minutes are called before a normal
+    number taken now; leaving them out made the first promises of a peak day 10 min short."""
+    kiosk = periods(config["center"]["hours"], at)
+    if not any(a <= at for a, _ in kiosk):
+        return []
+    # Over a whole window even just after opening: the crowd at the door comes once.
+    since, span = at - RATE_WINDOW, RATE_WINDOW
+    counts = dict(db.execute("SELECT service, count(*) FROM tickets WHERE day = ? AND issued_at > ? AND issued_at <= ?"
+                             " GROUP BY service", (day_of(at), stamp(since), stamp(at))).fetchall())
+    first = (at.date() - timedelta(weeks=HISTORY_WEEKS)).isoformat()
+    share = db.execute("SELECT avg(priority) FROM tickets WHERE day >= ? AND day <= ?", (first, day_of(at))).fetchone()[0]
+    if not share:
+        return []
+    ahead = [(max(a, at), b) for a, b in kiosk if b > at]
+    out = []
+    for code, n in counts.items():
+        gap = span.total_seconds() / (n * share)
+        k, due = 0, gap / 2
+        for a, b in ahead:
+            length = (b - a).total_seconds()
+            while due < length:
+                k += 1
+                out.append(Ticket(PHANTOM - len(out), code, True, a + timedelta(seconds=due),
+                                  available=a + timedelta(seconds=due)))
+                due += gap
+            due -= length
+    return out
+
+
+GHOST = -1  # ids of the "next citizen" of each field: -1, -2, ... (real ids are positive)
+
+
+def build(db, config: dict, at: datetime) -> Projection:
+    """Read today's queue, counters, service times and bookings, and play them forward."""
+    day = day_of(at)
+    services = service_times(db, at)
+    served = serving_counters(db, at)
+    recent: dict[int, list[bool]] = {}
+    for row in db.execute("SELECT counter_id, priority FROM tickets WHERE day = ? AND counter_id IS NOT NULL"
+                          " AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC", (day,)):
+        recent.setdefault(row[0], []).append(bool(row[1]))
+    counters = []
+    for c in served:
+        free_at = at
+        if c["current"]:
+            elapsed = (at - datetime.fromisoformat(c["current"]["called_at"])).total_seconds()
+            service = services.get(c["current"]["service"]) or Service(DEFAULT_SERVICE_S)
+            free_at = at + timedelta(seconds=service.remaining(max(0.0, elapsed)))
+        counters.append({"id": c["id"], "services": c["services"], "free_at": free_at,
+                         "recent": recent.get(c["id"], [])[:20]})
+    tickets = [Ticket(r["id"], r["service"], bool(r["priority"]), datetime.fromisoformat(r["arrived_at"]))
+               for r in db.execute("SELECT id, service, priority, arrived_at FROM tickets"
+                                   " WHERE status = 'waiting' AND day = ?", (day,))]
+    booking = config.get("booking", {})
+    if booking.get("enabled"):
+        _, came = history(db, at)
+        late_ok = timedelta(minutes=booking["checkin_after_min"])
+        for row in db.execute("SELECT id, service, slot FROM bookings WHERE day = ? AND status = 'booked'", (day,)):
+            start = datetime.fromisoformat(f"{day}T{row['slot']}").replace(tzinfo=at.tzinfo)
+            if start + late_ok >= at:
+                tickets.append(Ticket(-1000 - row["id"], row["service"], False, start,
+                                      weight=1.0 if came is None else came, available=start))
+    codes = [r[0] for r in db.execute("SELECT code FROM services ORDER BY position, code")]
+    tickets += expected_priority(db, config, at)
+    ghost_arrival = max([at] + [t.arrived for t in tickets if t.available is None])
+    ghosts = {GHOST - i: code for i, code in enumerate(codes)}
+    # Weightless: each field's next citizen is called when a counter would reach them, without
+    # taking the counter from the next citizen of another field.
+    tickets += [Ticket(gid, code, False, ghost_arrival + timedelta(microseconds=1), weight=0.0)
+                for gid, code in ghosts.items()]
+    sessions = periods(config["center"]["counter_hours"], at)
+    calls = play(at, counters, tickets, services, sessions, config["queue"])
+    served_by = {code: sum(1 for c in served if code in c["services"]) for code in codes}
+    return Projection(
+        at=at,
+        calls={t.id: calls.get(t.id) for t in tickets if t.id > 0},
+        next_call={code: calls.get(gid) for gid, code in ghosts.items()},
+        served_by=served_by,
+        close=sessions[-1][1] if sessions else None,
+        sessions=sessions)
+
+
+_cache: dict[str, tuple] = {}
+
+
+def projection(db, config: dict, at: datetime) -> Projection:
+    """The projection for `at`, reused while the queue is unchanged (no new event) and it is
+    less than REFRESH_S old: every phone asks after every change, the answer is computed once."""
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2] or str(id(db.conn))
+    version = db.execute("SELECT max(id) FROM events").fetchone()[0]
+    with _lock:
+        hit = _cache.get(path)
+    if hit and hit[0] == version and timedelta(0) <= at - hit[1].at < timedelta(seconds=REFRESH_S):
+        return hit[1]
+    result = build(db, config, at)
+    with _lock:
+        _cache[path] = (version, result)
+    return result
+
+
+def _promise(p: Projection, call: datetime | None, served_by: int, at: datetime) -> dict:
+    """What a citizen is told: {"minutes", "at" (HH:MM of the expected call), "after" (the
+    opening the call waits for, e.g. "13:30"), "late", "reason"}."""
+    result = {"minutes": None, "at": None, "after": None, "late": False, "reason": None}
+    if call is None:
+        if served_by == 0 and p.close is not None and at < p.close:
+            result["reason"] = "no_counter"
+        else:
+            result["late"] = True
+        return result
+    wait = max(0.0, (call - at).total_seconds())
+    margin = timedelta(seconds=max(BREAK_MARGIN_MIN_S, BREAK_MARGIN_SHARE * wait))
+    for (_, end), (start, _) in zip(p.sessions, p.sessions[1:]):
+        if end - margin < call < start:  # as likely after the break as before: say after
+            call = start
+    if p.close is not None and call > p.close - timedelta(seconds=LATE_MARGIN_SHARE * wait + LATE_MARGIN_S):
+        result["late"] = True
+        return result
+    wait = (call - at).total_seconds()
+    result["minutes"] = round(wait * (1 + PAD_SHARE) / 60)
+    result["at"] = f"{call:%H:%M}"
+    opening = next((start for start, _ in p.sessions if at < start <= call), None)
+    if opening is not None:
+        result["after"] = f"{opening:%H:%M}"
+    return result
+
+
+def for_ticket(db, config: dict, ticket: dict, at: datetime) -> dict:
+    """The estimate of one waiting ticket (a ticket no longer waiting: minutes 0)."""
+    if ticket["status"] != "waiting":
+        return {"minutes": 0, "at": None, "after": None, "late": False, "reason": None}
+    p = projection(db, config, at)
+    return _promise(p, p.calls.get(ticket["id"]), p.served_by.get(ticket["service"], 0), at)
+
+
+def for_fields(db, config: dict, at: datetime) -> dict[str, dict]:
+    """Per field, the estimate of a citizen taking a normal number now."""
+    p = projection(db, config, at)
+    return {code: _promise(p, call, p.served_by.get(code, 0), at) for code, call in p.next_call.items()}
+
+
+def record(db, ticket_id: int, source: str, promise: dict, at: datetime) -> None:
+    """Keep what a citizen was told, so promise and outcome can be compared afterwards."""
+    with immediate(db):
+        db.execute("INSERT INTO promises (ticket_id, at, source, minutes, late, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                   (ticket_id, stamp(at), source, promise["minutes"], int(promise["late"]), promise["reason"]))
+
+
+def at_issue(db, config: dict, ticket: dict, at: datetime) -> dict:
+    """The kiosk's promise to a citizen just given `ticket`, kept as promised."""
+    promise = for_ticket(db, config, ticket, at)
+    record(db, ticket["id"], "kiosk", promise, at)
+    return promise
+
+
+def shown_on_phone(db, config: dict, ticket: dict, at: datetime) -> dict:
+    """The phone page's estimate; kept when it differs from the last one kept for the ticket
+    (a different warning, or an expected call moved by more than the tolerance), so the
+    promises table holds each change of what the citizen was told, not every refresh."""
+    promise = for_ticket(db, config, ticket, at)
+    if ticket["status"] != "waiting":
+        return promise
+    last = db.execute("SELECT at, minutes, late, reason FROM promises WHERE ticket_id = ? ORDER BY id DESC LIMIT 1",
+                      (ticket["id"],)).fetchone()
+    if last is None or _moved(last, promise, at):
+        record(db, ticket["id"], "phone", promise, at)
+    return promise
+
+
+def _moved(last, promise: dict, at: datetime) -> bool:
+    if bool(last["late"]) != promise["late"] or last["reason"] != promise["reason"]:
+        return True
+    if last["minutes"] is None or promise["minutes"] is None:
+        return last["minutes"] != promise["minutes"]
+    was = datetime.fromisoformat(last["at"]) + timedelta(minutes=last["minutes"])
+    now = at + timedelta(minutes=promise["minutes"])
+    return abs((now - was).total_seconds()) > tolerance(promise["minutes"] * 60)
+
+
+def tolerance(promised_s: float) -> float:
+    return max(TOLERANCE_S, TOLERANCE_SHARE * promised_s)
+
+
+def accuracy(rows: list[dict]) -> dict:
+    """How well promises were kept. rows: {"promised_s" (None: no figure shown), "late"
+    (warned "may not be served today"), "wait_s" (issue to first call; None: never called)}.
+
+    Kept: a figure within tolerance, or a warning that came true (share of all citizens).
+    Among citizens given a figure: too short (waited more than
+    5 min longer than promised, never called counting as too short), too long (waited
+    more than 5 min less); median and P90 of the absolute error of those called. Among
+    the warned: how many were served after all. Never called without a warning: missed."""
+    from .reports import percentile
+
+    figure = [r for r in rows if r["promised_s"] is not None and not r["late"]]
+    called = [r for r in figure if r["wait_s"] is not None]
+    errors = [abs(r["wait_s"] - r["promised_s"]) for r in called]
+    kept = sum(1 for r in called if abs(r["wait_s"] - r["promised_s"]) <= tolerance(r["promised_s"]))
+    kept += sum(1 for r in rows if r["late"] and r["wait_s"] is None)  # the warning came true
+    short = sum(1 for r in figure if r["wait_s"] is None or r["wait_s"] - r["promised_s"] > TOLERANCE_S)
+    long_ = sum(1 for r in called if r["promised_s"] - r["wait_s"] > TOLERANCE_S)
+    warned = [r for r in rows if r["late"]]
+    never = [r for r in rows if r["wait_s"] is None]
+    n = len(rows)
+    share = (lambda k, d: None if not d else round(100 * k / d, 1))
+    return {
+        "citizens": n,
+        "kept_pct": share(kept, n),
+        "no_figure_pct": share(sum(1 for r in rows if r["promised_s"] is None and not r["late"]), n),
+        "too_short_pct": share(short, n),
+        "too_long_pct": share(long_, n),
+        "error_median_min": None if not errors else round(percentile(errors, 0.5) / 60, 1),
+        "error_p90_min": None if not errors else round(percentile(errors, 0.9) / 60, 1),
+        "bias_min": None if not called else round(sum(r["wait_s"] - r["promised_s"] for r in called) / len(called) / 60, 1),
+        "warned": len(warned),
+        "warned_served_pct": share(sum(1 for r in warned if r["wait_s"] is not None), len(warned)),
+        "not_served": len(never),
+        "not_served_unwarned": sum(1 for r in never if not r["late"]),
+    }

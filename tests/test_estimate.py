@@ -1,0 +1,178 @@
+"""The wait estimator on constructed queues: each case is one the old estimate
+(bench/wait_model.old_estimate, main before issue 23) got wrong, checked against the
+wait the real call order (queue.call_next) gives with fixed service times."""
+import heapq
+from datetime import timedelta
+
+import pytest
+
+from shared import estimate, queue
+from wait_model import old_estimate
+
+POLICY = {"priority_policy": "strict", "priority_every": 3}
+HOURS = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Projections are cached per database file and queue version; each test has its own file."""
+    estimate._cache.clear()
+    estimate._history_cache.clear()
+
+
+def serve(db, clock, counter, service, n, minutes):
+    """Today's service times: n tickets of `service` served in `minutes` each at `counter`."""
+    for _ in range(n):
+        queue.issue_ticket(db, service, False, clock.at)
+        queue.call_next(db, counter, clock.at, POLICY)
+        queue.finish(db, counter, clock.tick(minutes * 60))
+
+
+def issue(db, clock, service, priority=False, seconds=1):
+    return queue.issue_ticket(db, service, priority, clock.tick(seconds))
+
+
+def actual_wait(db, clock, target, counters, minutes, periods=None):
+    """Play the real calls (queue.call_next) with fixed service minutes per field, counters
+    calling only within `periods` (HH:MM pairs): the target's wait in minutes, None if not called."""
+    issued = clock.at
+    free = [(clock.at, c) for c in counters]
+    day = clock.at.replace(hour=0, minute=0, second=0, microsecond=0)
+    spans = [(day + timedelta(hours=int(a[:2]), minutes=int(a[3:])), day + timedelta(hours=int(b[:2]), minutes=int(b[3:])))
+             for a, b in periods] if periods else [(day, day + timedelta(days=1))]
+    while free:
+        at, counter = heapq.heappop(free)
+        at = next((max(at, s) for s, e in spans if at < e), None)
+        if at is None:
+            continue
+        ticket, _ = queue.call_next(db, counter, at, POLICY)
+        if ticket is None:
+            continue
+        if ticket["id"] == target:
+            return (at - issued).total_seconds() / 60
+        heapq.heappush(free, (at + timedelta(minutes=minutes[ticket["service"]]), counter))
+    return None
+
+
+def kept(promised_min, wait_min):
+    return abs(wait_min - promised_min) * 60 <= estimate.tolerance(promised_min * 60)
+
+
+def test_a_counter_shared_with_another_field_is_not_counted_as_this_fields(db, clock, config):
+    serve(db, clock, 1, "HT", 3, 6)   # Quầy 1 serves HT; Quầy 2 serves HT and CU
+    serve(db, clock, 2, "CU", 3, 6)
+    for _ in range(4):
+        issue(db, clock, "CU")        # came first: Quầy 2 will take them
+    for _ in range(2):
+        issue(db, clock, "HT")
+    target = issue(db, clock, "HT")
+    new = estimate.for_ticket(db, config, target, clock.at)
+    old = old_estimate(db, "HT", target["ahead"], clock.at)
+    wait = actual_wait(db, clock, target["id"], [1, 2], {"HT": 6, "CU": 6})
+    assert wait == pytest.approx(12, abs=0.1)
+    assert kept(new["minutes"], wait) and new["minutes"] >= wait
+    assert old == 6 and not kept(old, wait)
+
+
+def test_priority_tickets_of_a_shared_field_go_first(db, clock, config):
+    today = clock.at
+    clock.at -= timedelta(weeks=1)
+    serve(db, clock, 2, "CU", 40, 6)         # last Monday: 40 normal tickets, so priority is rare
+    clock.at = today
+    serve(db, clock, 2, "HT", 3, 6)
+    serve(db, clock, 2, "CU", 3, 6)
+    queue.set_paused(db, 1, True, clock.at)   # only Quầy 2 (HT and CU) calls
+    target = issue(db, clock, "HT")
+    for _ in range(3):
+        issue(db, clock, "CU", priority=True)  # later, but priority: called first
+    new = estimate.for_ticket(db, config, queue.get_ticket(db, target["id"]), clock.at)
+    old = old_estimate(db, "HT", queue.get_ticket(db, target["id"])["ahead"], clock.at)
+    wait = actual_wait(db, clock, target["id"], [2], {"HT": 6, "CU": 6})
+    assert wait == pytest.approx(18, abs=0.1)
+    assert kept(new["minutes"], wait)
+    assert old == 0 and not kept(old, wait)
+
+
+def test_the_citizen_being_served_now_is_counted(db, clock, config):
+    serve(db, clock, 4, "DD", 3, 12)          # Quầy 4 serves DD alone; its mean is 12 min
+    issue(db, clock, "DD")
+    queue.call_next(db, 4, clock.at, POLICY)  # being served from now
+    clock.tick(120)
+    target = issue(db, clock, "DD")
+    new = estimate.for_ticket(db, config, target, clock.at)
+    old = old_estimate(db, "DD", target["ahead"], clock.at)
+    assert target["ahead"] == 0 and old == 0  # "very soon", though the counter has 10 minutes to go
+    assert new["minutes"] == pytest.approx(10 * (1 + estimate.PAD_SHARE), abs=1)
+
+
+def test_a_booking_whose_slot_has_started_goes_ahead(db, clock, config):
+    config["booking"]["enabled"] = True
+    serve(db, clock, 4, "DD", 3, 10)          # Quầy 4 is free
+    slot = clock.at.replace(second=0, microsecond=0) - timedelta(minutes=1)
+    db.execute("INSERT INTO bookings (code, token, service, day, slot, name, phone, created_at)"
+               " VALUES ('ABC234', 'tok', 'DD', ?, ?, 'Lan', '0912345678', ?)",
+               (queue.day_of(clock.at), f"{slot:%H:%M}", queue.stamp(clock.at)))  # checks in in a moment
+    target = issue(db, clock, "DD")
+    new = estimate.for_ticket(db, config, target, clock.at)
+    old = old_estimate(db, "DD", target["ahead"], clock.at)
+    assert old == 0                            # nobody of DD waits: "very soon"
+    assert new["minutes"] == pytest.approx(10 * (1 + estimate.PAD_SHARE), abs=1)
+
+
+def one_counter_line(db, clock, config, start, ahead):
+    """Đất đai at Quầy 4 alone, 10 min a file, from `start` + 30 min: `ahead` waiting, then the target."""
+    config["center"]["counter_hours"] = HOURS
+    clock.at = clock.at.replace(hour=int(start[:2]), minute=int(start[3:]))
+    serve(db, clock, 4, "DD", 3, 10)
+    for _ in range(ahead):
+        issue(db, clock, "DD")
+    return issue(db, clock, "DD")
+
+
+def test_a_wait_that_crosses_the_lunch_break_says_after_1330(db, clock, config):
+    target = one_counter_line(db, clock, config, "10:00", 7)   # at 10:30, 8th at one counter: past 11:30
+    new = estimate.for_ticket(db, config, target, clock.at)
+    old = old_estimate(db, "DD", target["ahead"], clock.at)
+    wait = actual_wait(db, clock, target["id"], [4], {"DD": 10}, [("07:30", "11:30"), ("13:30", "17:00")])
+    assert wait == pytest.approx(190, abs=0.2)   # the 7th ahead is reached at 11:30:08: after lunch too
+    assert new["after"] == "13:30" and kept(new["minutes"], wait)
+    assert old == 70 and not kept(old, wait)
+
+
+def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config):
+    target = one_counter_line(db, clock, config, "15:50", 5)   # at 16:20, 6th: after 17:00
+    new = estimate.for_ticket(db, config, target, clock.at)
+    old = old_estimate(db, "DD", target["ahead"], clock.at)
+    fields = estimate.for_fields(db, config, clock.at)   # what the kiosk says before the next number
+    wait = actual_wait(db, clock, target["id"], [4], {"DD": 10}, [("07:30", "11:30"), ("13:30", "17:00")])
+    assert wait is None                        # the counter stops calling at 17:00
+    assert new["late"] is True and new["minutes"] is None
+    assert old == 50
+    assert fields["DD"]["late"] is True and fields["HT"]["late"] is False
+
+
+def test_history_gives_a_figure_before_todays_first_finished_ticket(db, clock, config):
+    last_week = clock.at - timedelta(weeks=1)
+    for _ in range(5):
+        queue.issue_ticket(db, "DD", False, last_week)
+        queue.call_next(db, 4, last_week, POLICY)
+        last_week += timedelta(minutes=15)
+        queue.finish(db, 4, last_week)
+    for _ in range(2):
+        issue(db, clock, "DD")
+    target = issue(db, clock, "DD")
+    new = estimate.for_ticket(db, config, target, clock.at)
+    assert old_estimate(db, "DD", target["ahead"], clock.at) is None   # "not enough data"
+    assert new["minutes"] == pytest.approx(30 * (1 + estimate.PAD_SHARE), abs=1)
+
+
+def test_accuracy_counts_both_sides_and_the_warnings():
+    rows = [{"promised_s": 600, "late": False, "wait_s": 700},      # kept
+            {"promised_s": 600, "late": False, "wait_s": 1300},     # too short by 11.7 min
+            {"promised_s": 3600, "late": False, "wait_s": 2400},    # too long, out of 15 min tolerance
+            {"promised_s": None, "late": True, "wait_s": None},     # warned, not served: kept
+            {"promised_s": None, "late": True, "wait_s": 5000},     # warned in vain
+            {"promised_s": 600, "late": False, "wait_s": None}]     # never called, no warning
+    a = estimate.accuracy(rows)
+    assert (a["kept_pct"], a["too_short_pct"], a["too_long_pct"]) == (33.3, 33.3, 16.7)
+    assert (a["warned"], a["warned_served_pct"], a["not_served"], a["not_served_unwarned"]) == (2, 50.0, 2, 1)
