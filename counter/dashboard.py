@@ -1,7 +1,7 @@
 """The supervisor's live dashboard (JSON) and closing or reopening a field for the day."""
 from flask import jsonify
 
-from shared import dashboard, events, notify, printing
+from shared import blocking, dashboard, estimate, events, notify, printing
 from shared.web import actor, get_db, json_body, now, require, settings
 
 from . import bp
@@ -10,10 +10,11 @@ from . import bp
 @bp.get("/api/dashboard")
 @require("supervisor")
 def dashboard_json():
-    cfg = settings()["reports"]
-    notices = notify.summary(get_db()) if settings()["notify"]["kind"] != "none" else None
-    return jsonify(dashboard.build(get_db(), now(), printing.health(get_db(), settings()["printer"]["kind"]),
-                                   cfg["wait_alert_min"], cfg["pause_alert_min"], notices))
+    cfg, db, at = settings()["reports"], get_db(), now()
+    notices = notify.summary(db) if settings()["notify"]["kind"] != "none" else None
+    crowded = blocking.run(lambda: estimate.crowded(db, settings(), at))
+    return jsonify(dashboard.build(db, at, printing.health(db, settings()["printer"]["kind"]),
+                                   cfg["wait_alert_min"], cfg["pause_alert_min"], notices, crowded))
 
 
 @bp.patch("/api/services/<code>")

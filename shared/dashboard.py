@@ -115,11 +115,19 @@ def _minutes(seconds: float) -> int:
 
 
 def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | None,
-           wait_alert_min: int, pause_alert_min: int, notices: dict | None = None) -> list[dict]:
+           wait_alert_min: int, pause_alert_min: int, notices: dict | None = None,
+           crowded: list[dict] | None = None) -> list[dict]:
     """What needs the supervisor now: long waits, a printer fault, counters paused too long,
     fields no open counter serves (the kiosk still hands out numbers nobody would call),
-    and notices to citizens the gateway refused (shared/notify.summary)."""
+    fields whose queue exceeds what their counters can serve before closing
+    (shared/estimate.crowded), and notices to citizens the gateway refused (shared/notify.summary)."""
     found = []
+    names = {f["code"]: f["name"] for f in field_rows}
+    for c in crowded or []:
+        found.append({"kind": "crowded", **c,
+                      "message": f"{names.get(c['service'], c['service'])}: các quầy hiện có không kịp phục vụ"
+                                 + (f" {c['unreached']} công dân đang chờ" if c["unreached"] else " người lấy số tiếp theo")
+                                 + f" trước {c['close']}. Cần mở thêm quầy cho lĩnh vực này."})
     if notices and (notices["failed"] or notices["problems"]):
         last = notices["problems"][0]["last_error"] if notices["problems"] else ""
         found.append({"kind": "notices", "failed": notices["failed"], "pending": notices["pending"],
@@ -148,9 +156,10 @@ def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | Non
 
 
 def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_alert_min: int,
-          notices: dict | None = None) -> dict:
+          notices: dict | None = None, crowded: list[dict] | None = None) -> dict:
     """The whole dashboard in one document (docs/api.md, "Supervisor dashboard").
-    `notices` is the outbox's summary when a gateway is configured."""
+    `notices` is the outbox's summary when a gateway is configured; `crowded`, the fields
+    shared/estimate.crowded finds."""
     field_rows, counter_rows = fields(db, at), counters(db, at)
     return {
         "at": stamp(at),
@@ -159,7 +168,7 @@ def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_ale
         "printer": printer,
         "thresholds": {"wait_alert_min": wait_alert_min, "pause_alert_min": pause_alert_min},
         "notices": notices,
-        "alerts": alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min, notices),
+        "alerts": alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min, notices, crowded),
     }
 
 

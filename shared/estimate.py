@@ -384,6 +384,29 @@ def for_fields(db, config: dict, at: datetime) -> dict[str, dict]:
     return {code: _promise(p, call, p.served_by.get(code, 0), at) for code, call in p.next_call.items()}
 
 
+ALERT_LEAD = timedelta(minutes=30)
+
+
+def crowded(db, config: dict, at: datetime) -> list[dict]:
+    """Fields whose queue already exceeds what their counters can serve before closing: a
+    citizen taking a number now would be called less than ALERT_LEAD before the counters stop
+    (or not at all), or some already waiting would not be reached. For the supervisor's alert,
+    earlier than the kiosk's warning, while opening a counter still helps."""
+    p = projection(db, config, at)
+    if p.close is None or at >= p.close:
+        return []
+    unreached: dict[str, int] = {}
+    for row in db.execute("SELECT id, service FROM tickets WHERE status = 'waiting' AND day = ?", (day_of(at),)):
+        if p.calls.get(row["id"]) is None:
+            unreached[row["service"]] = unreached.get(row["service"], 0) + 1
+    out = []
+    for code, call in p.next_call.items():
+        if p.served_by.get(code) and (unreached.get(code) or call is None or call > p.close - ALERT_LEAD):
+            out.append({"service": code, "unreached": unreached.get(code, 0), "close": f"{p.close:%H:%M}",
+                        "next_call": None if call is None else f"{call:%H:%M}"})
+    return out
+
+
 def record(db, ticket_id: int, source: str, promise: dict, at: datetime) -> None:
     """Keep what a citizen was told, so promise and outcome can be compared afterwards."""
     with immediate(db):

@@ -341,3 +341,24 @@ def test_closing_a_field_pushes_state(app, supervisor):
         states = [m["args"][0] for m in live.get_received() if m["name"] == "state"]
     assert states and next(s for s in states[-1]["services"] if s["code"] == "CU")["open"] is False
     live.disconnect()
+
+
+def test_a_field_its_counters_cannot_serve_before_closing_is_flagged_before_the_kiosk_warns(
+        app, client, clock, supervisor):
+    app.config["MOTCUA"]["center"]["counter_hours"] = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
+    clock.at = clock.at.replace(hour=16, minute=0)
+
+    def crowded():
+        return [(a["service"], a["unreached"]) for a in client.get("/api/dashboard", headers=supervisor)
+                .get_json()["alerts"] if a["kind"] == "crowded"]
+
+    def dd_late():
+        return {s["code"]: s for s in client.get("/api/kiosk/services").get_json()}["DD"]["estimate"]["late"]
+
+    assert crowded() == [] and dd_late() is False
+    for _ in range(4):  # Đất đai: Quầy 4 alone, 8 min a file (nothing known yet): the next one at 16:32
+        client.post("/api/tickets", json={"service": "DD"})
+    assert crowded() == [("DD", 0)] and dd_late() is False   # the supervisor hears first
+    for _ in range(5):  # nine: the ninth would be called at 17:04, after closing
+        client.post("/api/tickets", json={"service": "DD"})
+    assert crowded() == [("DD", 1)] and dd_late() is True

@@ -163,3 +163,22 @@ def test_the_kiosk_name_comes_from_its_enrolment_not_the_request(client):
     response = client.post("/api/tickets", json={"service": "HT", "kiosk": "fresh name"})
     assert response.status_code == 400 and response.get_json()["error"] == "unknown_field"
     assert 'data-kiosk="Sảnh"' in client.get("/kiosk").get_data(as_text=True)
+
+
+def test_the_phone_follows_the_queue_and_each_change_of_its_estimate_is_kept(client, config, clock, officer,
+                                                                              supervisor):
+    from conftest import opened
+
+    for _ in range(4):
+        client.post("/api/tickets", json={"service": "HT"})
+    ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
+    promised = ticket["estimate"]["minutes"]        # Quầy 1 and 2: 2 rounds of 8 min ahead (nothing known yet)
+    again = client.get(f"/api/t/{ticket['token']}").get_json()["estimate"]
+    assert again["minutes"] == promised             # the same: no second record
+    client.patch("/api/counters/2", json={"open": False}, headers=supervisor)
+    later = client.get(f"/api/t/{ticket['token']}").get_json()["estimate"]
+    assert later["minutes"] > promised + 5          # one counter left: the phone says so at once
+    with opened(config) as db:
+        kept = [(r["source"], r["minutes"]) for r in db.execute(
+            "SELECT source, minutes FROM promises WHERE ticket_id = ? ORDER BY id", (ticket["id"],))]
+    assert kept == [("kiosk", promised), ("phone", later["minutes"])]
