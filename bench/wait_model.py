@@ -6,7 +6,7 @@ bench/peak_day.py (same arrival model, service times, recalls and no-shows; coun
 only in their sessions and stop at closing). Every citizen's kiosk promise is recorded as
 the kiosk records it (the `promises` table), the old estimate (`ahead x today's mean /
 open counters`, as main had it before issue 23) beside it from the same moment, and both
-are scored with shared.estimate.accuracy once the day is over.
+are scored with shared.reports.accuracy once the day is over.
 
     .venv/bin/python bench/wait_model.py                        # every shape, 5 seeds each
     .venv/bin/python bench/wait_model.py --shape peak --seeds 1 # the peak day of docs/peak-day.md
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import yaml  # noqa: E402
 
 import peak_day  # noqa: E402
-from shared import estimate, queue  # noqa: E402
+from shared import estimate, queue, reports  # noqa: E402
 from shared.config import validate  # noqa: E402
 from shared.db import connect, init_database  # noqa: E402
 
@@ -254,7 +254,7 @@ def play_day(shape: str, seed: int, history: int) -> dict:
         costs = sorted(t["cost_s"] for t in day.tickets.values())
         db.conn.close()
     return {"shape": shape, "seed": seed, "citizens": len(day.tickets),
-            "old": estimate.accuracy(day.rows("old")), "new": estimate.accuracy(day.rows("new")),
+            "old": reports.accuracy(day.rows("old")), "new": reports.accuracy(day.rows("new")),
             "estimate_ms_p50": round(1000 * costs[len(costs) // 2], 2) if costs else None,
             "day_s": round(elapsed, 1)}
 

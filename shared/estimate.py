@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from .db import immediate
 from .hours import parse_hours
 from .queue import day_of, stamp
+from .reports import tolerance
 
 HISTORY_WEEKS = 4
 PRIOR_WEIGHT = 10          # the same weekday's history counts as this many of today's calls
@@ -55,9 +56,6 @@ LATE_MARGIN_S = 0
 # The figure shown is the expected wait plus this share: a promise too short costs a citizen
 # more than one too long (measured by bench/wait_model.py).
 PAD_SHARE = 0.08
-# Accuracy (docs/reports.md): a promise is kept when the actual wait is within
-# max(5 min, 25 % of the promise) of it.
-TOLERANCE_S, TOLERANCE_SHARE = 300, 0.25
 
 
 def serving_counters(db, at: datetime) -> list[dict]:
@@ -443,45 +441,3 @@ def _moved(last, promise: dict, at: datetime) -> bool:
     was = datetime.fromisoformat(last["at"]) + timedelta(minutes=last["minutes"])
     now = at + timedelta(minutes=promise["minutes"])
     return abs((now - was).total_seconds()) > tolerance(promise["minutes"] * 60)
-
-
-def tolerance(promised_s: float) -> float:
-    return max(TOLERANCE_S, TOLERANCE_SHARE * promised_s)
-
-
-def accuracy(rows: list[dict]) -> dict:
-    """How well promises were kept. rows: {"promised_s" (None: no figure shown), "late"
-    (warned "may not be served today"), "wait_s" (issue to first call; None: never called)}.
-
-    Kept: a figure within tolerance, or a warning that came true (share of all citizens).
-    Among citizens given a figure: too short (waited more than
-    5 min longer than promised, never called counting as too short), too long (waited
-    more than 5 min less); median and P90 of the absolute error of those called. Among
-    the warned: how many were served after all. Never called without a warning: missed."""
-    from .reports import percentile
-
-    figure = [r for r in rows if r["promised_s"] is not None and not r["late"]]
-    called = [r for r in figure if r["wait_s"] is not None]
-    errors = [abs(r["wait_s"] - r["promised_s"]) for r in called]
-    kept = sum(1 for r in called if abs(r["wait_s"] - r["promised_s"]) <= tolerance(r["promised_s"]))
-    kept += sum(1 for r in rows if r["late"] and r["wait_s"] is None)  # the warning came true
-    short = sum(1 for r in figure if r["wait_s"] is None or r["wait_s"] - r["promised_s"] > TOLERANCE_S)
-    long_ = sum(1 for r in called if r["promised_s"] - r["wait_s"] > TOLERANCE_S)
-    warned = [r for r in rows if r["late"]]
-    never = [r for r in rows if r["wait_s"] is None]
-    n = len(rows)
-    share = (lambda k, d: None if not d else round(100 * k / d, 1))
-    return {
-        "citizens": n,
-        "kept_pct": share(kept, n),
-        "no_figure_pct": share(sum(1 for r in rows if r["promised_s"] is None and not r["late"]), n),
-        "too_short_pct": share(short, n),
-        "too_long_pct": share(long_, n),
-        "error_median_min": None if not errors else round(percentile(errors, 0.5) / 60, 1),
-        "error_p90_min": None if not errors else round(percentile(errors, 0.9) / 60, 1),
-        "bias_min": None if not called else round(sum(r["wait_s"] - r["promised_s"] for r in called) / len(called) / 60, 1),
-        "warned": len(warned),
-        "warned_served_pct": share(sum(1 for r in warned if r["wait_s"] is not None), len(warned)),
-        "not_served": len(never),
-        "not_served_unwarned": sum(1 for r in never if not r["late"]),
-    }

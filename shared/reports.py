@@ -115,6 +115,11 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
     booked = {r[0] for r in db.execute(
         "SELECT ticket_id FROM bookings WHERE day BETWEEN ? AND ? AND ticket_id IS NOT NULL",
         (first.isoformat(), last.isoformat()))}
+    promised = {}  # the kiosk's promise at issue (the first one kept for the ticket)
+    for p in db.execute(
+        """SELECT p.ticket_id, p.minutes, p.late FROM promises p JOIN tickets t ON t.id = p.ticket_id
+           WHERE t.day BETWEEN ? AND ? AND p.source = 'kiosk' ORDER BY p.id""", (first.isoformat(), last.isoformat())):
+        promised.setdefault(p["ticket_id"], p)
     records = []
     for t in db.execute(
         "SELECT * FROM tickets WHERE day BETWEEN ? AND ? ORDER BY id", (first.isoformat(), last.isoformat())
@@ -132,10 +137,16 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
         if t["status"] == "done" and final is not None and t["called_at"]:
             service = (_when(final["at"], tz) - _when(t["called_at"], tz)).total_seconds()
         rating = rated.get(t["id"])
+        promise = promised.get(t["id"])
         records.append({
             "id": t["id"], "field": t["service"], "priority": bool(t["priority"]), "status": t["status"],
             "day": t["day"], "hour": issued.hour,
             "wait": max(0.0, (called - waits_from).total_seconds()) if called else None,
+            # Promise and outcome, both from the issue: {"promised_s", "late", "wait_s"} (see accuracy).
+            "promise": None if promise is None else {
+                "promised_s": None if promise["minutes"] is None else promise["minutes"] * 60,
+                "late": bool(promise["late"]),
+                "wait_s": max(0.0, (called - issued).total_seconds()) if called else None},
             "booked": t["id"] in booked,
             "service": service,
             "counter": final["counter_id"] if final else None,
@@ -145,6 +156,51 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
             "satisfied": bool(rating["satisfied"]) if rating else None,
         })
     return records
+
+
+# Accuracy of waits (docs/reports.md): a promise is kept when the actual wait is within
+# max(5 min, 25 % of the promise) of it.
+TOLERANCE_S, TOLERANCE_SHARE = 300, 0.25
+
+
+def tolerance(promised_s: float) -> float:
+    return max(TOLERANCE_S, TOLERANCE_SHARE * promised_s)
+
+
+def accuracy(rows: list[dict]) -> dict:
+    """How well promises were kept. rows: {"promised_s" (None: no figure shown), "late"
+    (warned "may not be served today"), "wait_s" (issue to first call; None: never called)}.
+
+    Kept: a figure within tolerance, or a warning that came true (share of all citizens).
+    Among citizens given a figure: too short (waited more than
+    5 min longer than promised, never called counting as too short), too long (waited
+    more than 5 min less); median and P90 of the absolute error of those called. Among
+    the warned: how many were served after all. Never called without a warning: missed."""
+    figure = [r for r in rows if r["promised_s"] is not None and not r["late"]]
+    called = [r for r in figure if r["wait_s"] is not None]
+    errors = [abs(r["wait_s"] - r["promised_s"]) for r in called]
+    kept = sum(1 for r in called if abs(r["wait_s"] - r["promised_s"]) <= tolerance(r["promised_s"]))
+    kept += sum(1 for r in rows if r["late"] and r["wait_s"] is None)  # the warning came true
+    short = sum(1 for r in figure if r["wait_s"] is None or r["wait_s"] - r["promised_s"] > TOLERANCE_S)
+    long_ = sum(1 for r in called if r["promised_s"] - r["wait_s"] > TOLERANCE_S)
+    warned = [r for r in rows if r["late"]]
+    never = [r for r in rows if r["wait_s"] is None]
+    n = len(rows)
+    share = (lambda k, d: None if not d else round(100 * k / d, 1))
+    return {
+        "citizens": n,
+        "kept_pct": share(kept, n),
+        "no_figure_pct": share(sum(1 for r in rows if r["promised_s"] is None and not r["late"]), n),
+        "too_short_pct": share(short, n),
+        "too_long_pct": share(long_, n),
+        "error_median_min": None if not errors else round(percentile(errors, 0.5) / 60, 1),
+        "error_p90_min": None if not errors else round(percentile(errors, 0.9) / 60, 1),
+        "bias_min": None if not called else round(sum(r["wait_s"] - r["promised_s"] for r in called) / len(called) / 60, 1),
+        "warned": len(warned),
+        "warned_served_pct": share(sum(1 for r in warned if r["wait_s"] is not None), len(warned)),
+        "not_served": len(never),
+        "not_served_unwarned": sum(1 for r in never if not r["late"]),
+    }
 
 
 def figures(records: list[dict]) -> dict:
@@ -219,6 +275,16 @@ def build(db, first: date, last: date, tz_name: str, scale: list[str] | None = N
     hours = [{"hour": h, **figures(by_hour.get(h, []))}
              for h in (range(min(by_hour), max(by_hour) + 1) if by_hour else [])]
 
+    # Accuracy of the kiosk's promises: tickets whose outcome is known (not still waiting).
+    known = [r for r in records if r["promise"] is not None and r["status"] != "waiting"]
+    by_day_field = _groups(known, lambda r: (r["day"], r["field"]))
+    accuracy_rows = [{"name": "Tất cả", "day": None, "code": None, **accuracy([r["promise"] for r in known])}]
+    accuracy_rows += [{"name": f"{vn_day(day)} · {names.get(code, code)}", "day": day, "code": code,
+                       **accuracy([r["promise"] for r in rs])}
+                      for (day, code), rs in sorted(by_day_field.items(),
+                                                    key=lambda kv: (kv[0][0], list(names).index(kv[0][1])
+                                                                    if kv[0][1] in names else len(names)))]
+
     rated = [r for r in records if r["score"] is not None]
     labels = Counter((r["score"], r["label"]) for r in rated)
     for i, label in enumerate(scale or [], 1):  # every answer of the scale gets a row, even at 0
@@ -237,6 +303,7 @@ def build(db, first: date, last: date, tz_name: str, scale: list[str] | None = N
         "counters": counters,
         "officers": officers,
         "hours": hours,
+        "accuracy": accuracy_rows,
         "ratings": {
             "answers": [{"score": s, "label": lab, "count": n,
                          "pct": 100 * n / len(rated) if rated else None}
@@ -297,6 +364,18 @@ TABLES = {
                   ("Không đến", lambda r: r["no_show"]), ("Đã huỷ", lambda r: r["cancelled"]),
                   ("Tỷ lệ đến (%)", lambda r: pct(r["checked_in_pct"])),
                   ("Tỷ lệ không đến (%)", lambda r: pct(r["no_show_pct"]))]),
+    "accuracy": ("Độ chính xác thời gian chờ", lambda rep: rep["accuracy"],
+                 ("Ngày · Lĩnh vực", lambda r: r["name"]),
+                 [("Số người", lambda r: r["citizens"]),
+                  ("Đúng hẹn (%)", lambda r: r["kept_pct"]),
+                  ("Hẹn ngắn hơn thực tế quá 5 phút (%)", lambda r: r["too_short_pct"]),
+                  ("Hẹn dài hơn thực tế quá 5 phút (%)", lambda r: r["too_long_pct"]),
+                  ("Không có số phút (%)", lambda r: r["no_figure_pct"]),
+                  ("Sai lệch trung vị (phút)", lambda r: r["error_median_min"]),
+                  ("9 trong 10 sai lệch không quá (phút)", lambda r: r["error_p90_min"]),
+                  ("Đã báo có thể không kịp", lambda r: r["warned"]),
+                  ("Đã báo nhưng vẫn được phục vụ (%)", lambda r: r["warned_served_pct"]),
+                  ("Không được phục vụ, không được báo", lambda r: r["not_served_unwarned"])]),
     "ratings": ("Mức độ hài lòng", lambda rep: rep["ratings"]["answers"],
                 ("Đánh giá", lambda r: r["label"]),
                 [("Số lượt", lambda r: r["count"]), ("Tỷ lệ (%)", lambda r: pct(r["pct"]))]),

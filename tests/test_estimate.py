@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared import estimate, queue
+from shared import estimate, queue, reports
 from wait_model import old_estimate
 
 POLICY = {"priority_policy": "strict", "priority_every": 3}
@@ -55,7 +55,7 @@ def actual_wait(db, clock, target, counters, minutes, periods=None):
 
 
 def kept(promised_min, wait_min):
-    return abs(wait_min - promised_min) * 60 <= estimate.tolerance(promised_min * 60)
+    return abs(wait_min - promised_min) * 60 <= reports.tolerance(promised_min * 60)
 
 
 def test_a_counter_shared_with_another_field_is_not_counted_as_this_fields(db, clock, config):
@@ -165,14 +165,3 @@ def test_history_gives_a_figure_before_todays_first_finished_ticket(db, clock, c
     assert old_estimate(db, "DD", target["ahead"], clock.at) is None   # "not enough data"
     assert new["minutes"] == pytest.approx(30 * (1 + estimate.PAD_SHARE), abs=1)
 
-
-def test_accuracy_counts_both_sides_and_the_warnings():
-    rows = [{"promised_s": 600, "late": False, "wait_s": 700},      # kept
-            {"promised_s": 600, "late": False, "wait_s": 1300},     # too short by 11.7 min
-            {"promised_s": 3600, "late": False, "wait_s": 2400},    # too long, out of 15 min tolerance
-            {"promised_s": None, "late": True, "wait_s": None},     # warned, not served: kept
-            {"promised_s": None, "late": True, "wait_s": 5000},     # warned in vain
-            {"promised_s": 600, "late": False, "wait_s": None}]     # never called, no warning
-    a = estimate.accuracy(rows)
-    assert (a["kept_pct"], a["too_short_pct"], a["too_long_pct"]) == (33.3, 33.3, 16.7)
-    assert (a["warned"], a["warned_served_pct"], a["not_served"], a["not_served_unwarned"]) == (2, 50.0, 2, 1)

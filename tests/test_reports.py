@@ -377,7 +377,8 @@ def test_xlsx_export_holds_the_same_numbers(peak, peak_client):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Tổng hợp", "Theo lĩnh vực", "Theo quầy", "Theo cán bộ", "Theo giờ lấy số",
-                               "Đặt lịch và không đặt lịch", "Đặt lịch trực tuyến", "Mức độ hài lòng"]
+                               "Đặt lịch và không đặt lịch", "Đặt lịch trực tuyến", "Độ chính xác thời gian chờ",
+                               "Mức độ hài lòng"]
     truth = list(peak[1].values())
 
     sheet = book["Theo lĩnh vực"]
@@ -526,3 +527,42 @@ def test_booked_and_walk_in_tickets_and_booking_rates(db, raw_config):
     assert title == "Đặt lịch trực tuyến" and rows[0][:5] == ["Hộ tịch", 2, 1, 1, 0]
     _title, _headers, rows = reports.table(report, "booked")
     assert [row[:2] for row in rows] == [["Đặt lịch trực tuyến", 1], ["Không đặt lịch", 1]]
+
+
+def test_accuracy_counts_both_sides_and_the_warnings():
+    rows = [{"promised_s": 600, "late": False, "wait_s": 700},      # kept
+            {"promised_s": 600, "late": False, "wait_s": 1300},     # too short by 11.7 min
+            {"promised_s": 3600, "late": False, "wait_s": 2400},    # too long, out of 15 min tolerance
+            {"promised_s": None, "late": True, "wait_s": None},     # warned, not served: kept
+            {"promised_s": None, "late": True, "wait_s": 5000},     # warned in vain
+            {"promised_s": 600, "late": False, "wait_s": None}]     # never called, no warning
+    a = reports.accuracy(rows)
+    assert (a["kept_pct"], a["too_short_pct"], a["too_long_pct"]) == (33.3, 33.3, 16.7)
+    assert (a["warned"], a["warned_served_pct"], a["not_served"], a["not_served_unwarned"]) == (2, 50.0, 2, 1)
+
+
+def test_reports_show_per_day_and_field_how_well_the_kiosks_promises_were_kept(db, clock):
+    from shared import estimate
+
+    def issue(field, minutes, late=False):
+        ticket = queue.issue_ticket(db, field, False, clock.tick())
+        estimate.record(db, ticket["id"], "kiosk", {"minutes": minutes, "late": late, "reason": None}, clock.at)
+        return ticket["id"]
+
+    kept, short = issue("HT", 10), issue("HT", 10)
+    issue("CT", None, late=True)      # warned, and indeed not served
+    issue("CT", 5)                    # promised 5 min, never called
+    start = clock.at
+    queue.call_next(db, 1, start + timedelta(minutes=12), POLICY)       # kept: 12 for 10
+    queue.call_next(db, 1, start + timedelta(minutes=30), POLICY)       # 30 for 10: too short
+    estimate.record(db, short, "phone", {"minutes": 25, "late": False, "reason": None}, clock.at)  # not the kiosk's
+    queue.start_day(db, clock.at + timedelta(days=1))                   # the CT tickets are cancelled
+    report = reports.build(db, clock.at.date(), clock.at.date(), "Asia/Ho_Chi_Minh")
+    rows = {r["code"]: r for r in report["accuracy"]}
+    assert [r["name"] for r in report["accuracy"]] == ["Tất cả", "23/11/2026 · Hộ tịch", "23/11/2026 · Chứng thực"]
+    assert (rows[None]["citizens"], rows[None]["kept_pct"], rows[None]["too_short_pct"]) == (4, 50.0, 50.0)
+    assert (rows["HT"]["kept_pct"], rows["HT"]["too_short_pct"], rows["HT"]["error_median_min"]) == (50.0, 50.0, 11.0)
+    assert (rows["CT"]["warned"], rows["CT"]["warned_served_pct"], rows["CT"]["not_served_unwarned"]) == (1, 0.0, 1)
+    _title, headers, table_rows = reports.table(report, "accuracy")
+    assert headers[:3] == ["Ngày · Lĩnh vực", "Số người", "Đúng hẹn (%)"] and table_rows[1][:3] == [
+        "23/11/2026 · Hộ tịch", 2, 50.0]
