@@ -4,7 +4,7 @@ from datetime import timedelta, timezone
 
 from flask import Response, abort, jsonify, render_template, request
 
-from shared import booking, events
+from shared import blocking, booking, estimate, events
 from shared.web import (absolute_url, booking_enabled, device, get_db, json_body, now, only_keys, qr_svg,
                         require_device, settings)
 
@@ -112,8 +112,9 @@ def check_in_booking():
     """From an enrolled kiosk only: {"code": "..."} typed or scanned (a booking code or a chip card's QR text)."""
     code = only_keys(json_body(), "code").get("code")
     kiosk = device()
-    ticket = booking.check_in(get_db(), settings(), now(), code, kiosk["id"],
-                              settings()["kiosk"]["max_tickets_per_minute"])
+    db, at = get_db(), now()
+    ticket = booking.check_in(db, settings(), at, code, kiosk["id"], settings()["kiosk"]["max_tickets_per_minute"])
+    ticket["estimate"] = blocking.run(lambda: estimate.at_issue(db, settings(), ticket, at))
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

@@ -8,7 +8,7 @@ from shared import booking, notify, queue
 from shared.config import ConfigError, validate
 from shared.db import connect, init_database
 
-from conftest import TZ, bearer, device_secret
+from conftest import TZ, bearer, device_secret, opened
 
 HOURS = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
 MONDAY = datetime(2026, 11, 23, 7, 0, tzinfo=TZ)
@@ -278,8 +278,13 @@ def test_check_in_only_from_an_enrolled_kiosk(app, config, clock):
     kiosk = bearer(device_secret(config, "kiosk", "Sảnh"))
     reply = client.post("/api/bookings/check-in", json={"code": made["code"]}, headers=kiosk)
     assert reply.status_code == 201 and reply.get_json()["booked"]
+    assert reply.get_json()["estimate"]["minutes"] == 0   # free counters call it at once, as call_next would
     state = client.get("/api/counters").get_json()
     assert all(c["current"] is None for c in state)
+    again = client.post("/api/bookings/check-in", json={"code": made["code"]}, headers=kiosk)  # scanned twice
+    assert again.get_json()["id"] == reply.get_json()["id"]
+    with opened(config) as db:  # the kiosk's promise is kept once
+        assert [tuple(r) for r in db.execute("SELECT source, minutes FROM promises")] == [("kiosk", 0)]
 
 
 def test_supervisor_listing_and_cancel_with_reason(app, supervisor, officer):
