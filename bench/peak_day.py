@@ -24,6 +24,7 @@ import math
 import random
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -152,7 +153,8 @@ class Server:
         import yaml
 
         raw = yaml.safe_load((code / "config.yaml").read_text(encoding="utf-8"))
-        raw["database"]["path"] = str(workdir / "motcua.db")
+        self.database = workdir / "motcua.db"
+        raw["database"]["path"] = str(self.database)
         raw["center"]["hours"] = {"mon-fri": [f"{a}-{b}" for a, b in HOURS]}
         # The kiosk limit counts real seconds: scale it so it allows what it would in hall time.
         raw["kiosk"] = {"max_tickets_per_minute": int(raw["kiosk"]["max_tickets_per_minute"] * speed)}
@@ -216,6 +218,7 @@ class Day:
         self.fields: dict[int, list[str]] = {}
         self.officer: dict = {}
         self.kiosks: dict[str, dict] = {}   # kiosk name -> request headers and body
+        self.ro = None                      # a read-only connection to the server's database
 
     def push(self, at: float, kind: str, data: dict) -> None:
         self.seq += 1
@@ -272,7 +275,8 @@ class Day:
                       kiosk["headers"])
         if r.status_code == 201:
             t = r.json()
-            self.tickets[t["id"]] = {"field": d["field"], "issued": now, "called": None, "number": t["number"]}
+            self.tickets[t["id"]] = {"field": d["field"], "issued": now, "called": None, "number": t["number"],
+                                     **self.promises(t, now)}
             for cid, fields in self.fields.items():   # an idle officer looks up and calls
                 if not self.busy[cid] and d["field"] in fields:
                     self.busy[cid] = True
@@ -286,6 +290,17 @@ class Day:
                 self.push(nxt + self.rnd.uniform(0, 120), "arrive", d)
         elif code == "too_many_tickets":
             self.push(now + 15, "arrive", d)
+
+    def promises(self, ticket: dict, now: float) -> dict:
+        """What the kiosk promised (the issue reply's `estimate`; a checkout before issue 23 showed
+        the one of /api/t/<token>) and, from the same moment and database, the old estimate."""
+        from wait_model import old_estimate
+
+        new = ticket.get("estimate") or self.http.get(f"{self.srv.url}/api/t/{ticket['token']}", timeout=30).json()["estimate"]
+        if self.ro is None:
+            self.ro = sqlite3.connect(f"file:{self.srv.database}?mode=ro", uri=True, check_same_thread=False)
+        old = old_estimate(self.ro, ticket["service"], ticket["ahead"], datetime.fromtimestamp(now, self.tz))
+        return {"new": new, "old": old}
 
     def call(self, now: float, d: dict) -> None:
         cid = d["counter"]
@@ -382,7 +397,17 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
         waits[field] = {"tickets": sum(1 for t in day.tickets.values() if t["field"] == field),
                         "called": len(w), "p50_min": pct(w, 50), "p90_min": pct(w, 90), "max_min": max(w, default=None)}
     r = lambda x: None if x is None else round(x, 1)  # noqa: E731
+    from wait_model import reports  # this checkout's shared/ (the server may run another)
+
+    def promised(t: dict, which: str) -> dict:
+        wait = None if t["called"] is None else t["called"] - t["issued"]
+        if which == "old":
+            return {"promised_s": None if t["old"] is None else t["old"] * 60, "late": False, "wait_s": wait}
+        minutes = t["new"].get("minutes")
+        return {"promised_s": None if minutes is None else minutes * 60, "late": bool(t["new"].get("late")),
+                "wait_s": wait}
     return {
+        "accuracy": {w: reports.accuracy([promised(t, w) for t in day.tickets.values()]) for w in ("old", "new")},
         "calls": len(calls), "announced": len(end), "never_started": len(calls) - len(start),
         "start": {"p50": r(pct(start, 50)), "p95": r(pct(start, 95)), "max": r(max(start, default=None))},
         "end": {"p50": r(pct(end, 50)), "p95": r(pct(end, 95)), "max": r(max(end, default=None))},
@@ -505,13 +530,21 @@ def write_doc(runs: dict) -> None:
                                for k in labels]),
     ]
     main = runs.get("after") or runs[labels[0]]
+    shown = [k for k in labels if runs[k].get("accuracy")]
+    promise_rows = ["| | " + " | ".join(f"{k}: old estimate | {k}: its kiosk" for k in shown) + " |",
+                    "|---" * (1 + 2 * len(shown)) + "|"]
+    for title, value in ACCURACY_ROWS:
+        promise_rows.append(row(title, [value(runs[k]["accuracy"][w]) for k in shown for w in ("old", "new")]))
     waits = ["| field | tickets | called | wait p50 (min) | p90 | max |", "|---|---|---|---|---|---|"]
     waits += [row(f, [w["tickets"], w["called"], w["p50_min"], w["p90_min"], w["max_min"]])
               for f, w in main["waits"].items()]
     forms = {}
     for c in main["per_call"]:
         forms[c["form"] or "—"] = forms.get(c["form"] or "—", 0) + 1
+    model = DOC.read_text("utf-8").split(MODEL_MARK) if DOC.is_file() else []
     text = DOC_TEXT.format(
+        promises="\n".join(promise_rows) if shown else "(no run with promises yet)",
+        model=MODEL_MARK + model[1] + MODEL_MARK if len(model) == 3 else MODEL_MARK + "\n" + MODEL_MARK,
         table="\n".join(lines), waits="\n".join(waits), main=main["label"],
         forms=", ".join(f"{k} {v}" for k, v in sorted(forms.items())),
         fields="\n".join(f"| {f} | {share:.0%} | {mins} |" for f, (share, mins) in FIELDS.items()),
@@ -520,6 +553,17 @@ def write_doc(runs: dict) -> None:
     DOC.write_text(text, "utf-8")
     print(f"wrote {DOC} and {DOC.parent / 'peak-day.svg'}")
 
+
+ACCURACY_ROWS = [("kept: within ±max(5 min, 25 %), or warned and not served (%)", lambda a: a["kept_pct"]),
+                 ("promised > 5 min too short, or never called unwarned (%)", lambda a: a["too_short_pct"]),
+                 ("promised > 5 min too long (%)", lambda a: a["too_long_pct"]),
+                 ("no figure shown (%)", lambda a: a["no_figure_pct"]),
+                 ("abs. error median / P90 (min)", lambda a: f"{a['error_median_min']} / {a['error_p90_min']}"),
+                 ("warned \"có thể không kịp\" / of them served (%)",
+                  lambda a: f"{a['warned']} / {a['warned_served_pct']}"),
+                 ("not served / of them not warned", lambda a: f"{a['not_served']} / {a['not_served_unwarned']}")]
+# bench/wait_model.py --doc writes its table between two of these; write_doc keeps it.
+MODEL_MARK = "<!-- bench/wait_model.py -->"
 
 DOC_TEXT = """# A simulated peak day in the hall
 
@@ -596,6 +640,23 @@ Waits per field ("{main}" run, ticket issued to first called):
 The waits are the model's (14 counters against a peak-day crowd), not the voice's: they are
 what a supervisor would see on such a day, and they come from the same seeded arrivals in
 every run.
+
+## Accuracy of the promised waits
+
+The wait each citizen was promised at the kiosk against the wait that followed (issue to first
+call; docs/reports.md, "Accuracy of waits", defines every row). "old estimate" is main's
+estimate before issue 23 (`ahead x today's mean service / open counters`), computed by the bench
+at the same moment from the server's database; "its kiosk" is what the kiosk of the run showed
+(shared/estimate.py after issue 23), so both come from the same day:
+
+{promises}
+
+The browser run is one day. bench/wait_model.py plays the same citizens and officers without a
+server or browser (the domain functions over a bare database, a simulated clock), so it can
+score many days and day shapes in a minute; its table (old and new from the same runs) and the
+command:
+
+{model}
 
 ## Real time, and how much 30x adds
 

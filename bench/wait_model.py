@@ -117,6 +117,8 @@ class Day:
             self.push(at_clock(day, CLOSING[0]), "close", {"counter": cid})
             self.push(at_clock(day, CLOSING[1]), "reopen", {"counter": cid})
         self.tickets: dict[int, dict] = {}
+        self.first_id = db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
+        self.waiting_max = 0
 
     def push(self, at: datetime, kind: str, data: dict) -> None:
         self.seq += 1
@@ -145,12 +147,17 @@ class Day:
                 self.push(nxt + timedelta(seconds=self.rnd.uniform(0, 120)), "arrive", d)
             return
         ticket = queue.issue_ticket(self.db, d["field"], d["priority"], at)
+        self.waiting_max = max(self.waiting_max, ticket["id"] - sum(1 for t in self.tickets.values() if t["called"])
+                               - self.first_id)
         record = {"field": d["field"], "issued": at, "called": None}
         if self.measure:
             record["old"] = old_estimate(self.db, d["field"], ticket["ahead"], at)
             started = time.perf_counter()
             record["new"] = estimate.at_issue(self.db, self.config, ticket, at)
-            record["cost_s"] = time.perf_counter() - started
+            record["cost_s"] = time.perf_counter() - started   # a new projection: the queue changed
+            started = time.perf_counter()
+            estimate.for_ticket(self.db, self.config, ticket, at)
+            record["phone_s"] = time.perf_counter() - started  # what each phone's refresh costs then
         self.tickets[ticket["id"]] = record
         for cid, c in self.counters.items():
             if not self.busy[cid] and cid not in self.closed and d["field"] in c["services"]:
@@ -251,12 +258,16 @@ def play_day(shape: str, seed: int, history: int) -> dict:
         started = time.perf_counter()
         day.run()
         elapsed = time.perf_counter() - started
-        costs = sorted(t["cost_s"] for t in day.tickets.values())
         db.conn.close()
+    cost = {}
+    for key in ("cost_s", "phone_s"):
+        values = [1000 * t[key] for t in day.tickets.values()]
+        cost[key] = {"p50": round(reports.percentile(values, 0.5), 2), "p90": round(reports.percentile(values, 0.9), 2),
+                     "max": round(max(values), 2)}
     return {"shape": shape, "seed": seed, "citizens": len(day.tickets),
             "old": reports.accuracy(day.rows("old")), "new": reports.accuracy(day.rows("new")),
-            "estimate_ms_p50": round(1000 * costs[len(costs) // 2], 2) if costs else None,
-            "day_s": round(elapsed, 1)}
+            "issue_ms": cost["cost_s"], "phone_ms": cost["phone_s"],
+            "waiting_max": day.waiting_max, "day_s": round(elapsed, 1)}
 
 
 def pooled(runs: list[dict], which: str) -> dict:
@@ -300,7 +311,50 @@ def table(results: dict) -> str:
         for s in shapes:
             cells += ["—" if results[s][w].get(key) is None else str(results[s][w][key]) for w in ("old", "new")]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("| cost of the new estimate at issue, ms p50 / p90 / max (worst day) | " + " | ".join(
+        "— | " + " / ".join(str(results[s]["issue_ms"][k]) for k in ("p50", "p90", "max")) for s in shapes) + " |")
+    lines.append("| a phone's refresh while the queue is unchanged, ms max | " + " | ".join(
+        f"— | {results[s]['phone_ms']}" for s in shapes) + " |")
     return "\n".join(lines)
+
+
+def cost(waiting: int = 600, repeat: int = 30) -> dict:
+    """Milliseconds of one projection (what each change of the queue costs the kiosk, the phones
+    and the dashboard together) with `waiting` citizens in the queue at once and 14 counters."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = config_for(Path(tmp) / "cost.db", "peak")
+        db = connect(config["database"]["path"])
+        db.execute("PRAGMA synchronous = OFF")
+        init_database(db, config)
+        for weeks in (2, 1):
+            Day(db, config, DAY - timedelta(weeks=weeks), "normal", 2026 + 100 * weeks, measure=False).run()
+        at = at_clock(DAY, "07:00")
+        for i, fields in enumerate(peak_day.EXTRA_COUNTERS, start=8):
+            queue.add_counter(db, f"Quầy {i}", fields, at)
+        rnd, codes = random.Random(2026), list(peak_day.FIELDS)
+        for i in range(waiting):
+            queue.issue_ticket(db, rnd.choice(codes), rnd.random() < peak_day.PRIORITY, at + timedelta(seconds=i))
+        times = []
+        for k in range(repeat):
+            estimate._cache.clear()
+            started = time.perf_counter()
+            estimate.projection(db, config, at + timedelta(seconds=waiting + k))
+            times.append(1000 * (time.perf_counter() - started))
+        db.conn.close()
+    return {"waiting": waiting, "p50_ms": round(reports.percentile(times, 0.5), 1), "max_ms": round(max(times), 1)}
+
+
+def write_doc(results: dict, command: str) -> None:
+    """The table into docs/peak-day.md, between bench/peak_day.py's marks (which it keeps)."""
+    doc = ROOT / "docs" / "peak-day.md"
+    parts = doc.read_text("utf-8").split(peak_day.MODEL_MARK)
+    if len(parts) != 3:
+        raise SystemExit(f"{doc}: no {peak_day.MODEL_MARK} block (rerun bench/peak_day.py's write_doc)")
+    parts[1] = (f"\n    .venv/bin/python {command.replace(' --doc', '')}\n\n{table(results)}\n\n"
+                "Each shape is played with seeds 2026, 2027, ... (the peak shape's seed 2026 is the day above,"
+                " with its own service times); before each day, two normal Mondays give the history.\n")
+    doc.write_text(peak_day.MODEL_MARK.join(parts), "utf-8")
+    print(f"wrote {doc}")
 
 
 def main() -> None:
@@ -309,21 +363,31 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="days per shape (seeds 2026, 2027, ...)")
     parser.add_argument("--history", type=int, default=2, help="normal same-weekday days played before")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--doc", action="store_true", help="write the table into docs/peak-day.md")
+    parser.add_argument("--cost", action="store_true", help="only time one projection with 600 citizens waiting")
     args = parser.parse_args()
+    if args.cost:
+        print(json.dumps(cost()))
+        return
     results, every = {}, []
     for shape in args.shape or list(SHAPES):
         runs = []
         for seed in range(2026, 2026 + args.seeds):
             run = play_day(shape, seed, args.history)
-            print(json.dumps({k: run[k] for k in ("shape", "seed", "citizens", "estimate_ms_p50", "day_s")}
+            print(json.dumps({k: run[k] for k in ("shape", "seed", "citizens", "issue_ms", "phone_ms", "waiting_max",
+                                                  "day_s")}
                              | {"old_kept": run["old"]["kept_pct"], "new_kept": run["new"]["kept_pct"],
                                 "new_short": run["new"]["too_short_pct"],
                                 "new_warned_served": run["new"]["warned_served_pct"],
                                 "new_unwarned": run["new"]["not_served_unwarned"]}, ensure_ascii=False), flush=True)
             runs.append(run)
         every += runs
-        results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new")}
+        results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new"),
+                          "issue_ms": {k: max(r["issue_ms"][k] for r in runs) for k in ("p50", "p90", "max")},
+                          "phone_ms": max(r["phone_ms"]["max"] for r in runs)}
     print(table(results))
+    if args.doc:
+        write_doc(results, " ".join(["bench/wait_model.py"] + sys.argv[1:]))
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": results, "runs": every}, ensure_ascii=False, indent=1),
                                    "utf-8")

@@ -55,7 +55,7 @@ LATE_MARGIN_SHARE = 0.0
 LATE_MARGIN_S = 0
 # The figure shown is the expected wait plus this share: a promise too short costs a citizen
 # more than one too long (measured by bench/wait_model.py).
-PAD_SHARE = 0.08
+PAD_SHARE = 0.12
 
 
 def serving_counters(db, at: datetime) -> list[dict]:

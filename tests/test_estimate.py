@@ -139,6 +139,16 @@ def test_a_wait_that_crosses_the_lunch_break_says_after_1330(db, clock, config):
     assert old == 70 and not kept(old, wait)
 
 
+def test_a_call_expected_just_before_the_break_is_told_after_it(db, clock, config):
+    """Expected at 11:25 with 50 minutes of work ahead: one long file and it slips past 11:30, a
+    two-hour difference. bench/wait_model.py measured these as the worst misses of the peak day."""
+    target = one_counter_line(db, clock, config, "10:05", 5)   # at 10:35, 6th: expected 11:25
+    assert estimate.projection(db, config, clock.at).calls[target["id"]].strftime("%H:%M") == "11:25"
+    new = estimate.for_ticket(db, config, target, clock.at)
+    until = (clock.at.replace(hour=13, minute=30, second=0) - clock.at).total_seconds()
+    assert new["after"] == "13:30" and new["minutes"] == round(until * (1 + estimate.PAD_SHARE) / 60)
+
+
 def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config):
     target = one_counter_line(db, clock, config, "15:50", 5)   # at 16:20, 6th: after 17:00
     new = estimate.for_ticket(db, config, target, clock.at)

@@ -22,7 +22,7 @@ def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, cl
     assert fields["HT"]["estimate"]["minutes"] == 0      # two free counters: the one waiting, then the newcomer
     client.post("/api/counters/2/pause", json={}, headers=officer)
     fields = {s["code"]: s for s in client.get("/api/kiosk/services").get_json()}
-    assert fields["HT"]["estimate"]["minutes"] == 6      # one counter: after the one waiting (6 min, + 8 %)
+    assert fields["HT"]["estimate"]["minutes"] == 7      # one counter: after the one waiting (6 min, + 12 %)
     assert fields["CT"]["estimate"] == {"minutes": 0, "at": clock.at.strftime("%H:%M"), "after": None,
                                         "late": False, "reason": None}
 
