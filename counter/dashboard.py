@@ -1,7 +1,7 @@
 """The supervisor's live dashboard (JSON) and closing or reopening a field for the day."""
 from flask import jsonify
 
-from shared import blocking, dashboard, estimate, events, notify, printing
+from shared import dashboard, estimate, events, notify, printing
 from shared.web import actor, get_db, json_body, now, require, settings
 
 from . import bp
@@ -12,7 +12,7 @@ from . import bp
 def dashboard_json():
     cfg, db, at = settings()["reports"], get_db(), now()
     notices = notify.summary(db) if settings()["notify"]["kind"] != "none" else None
-    crowded = blocking.run(lambda: estimate.crowded(db, settings(), at))
+    crowded = estimate.crowded(db, settings(), at)
     return jsonify(dashboard.build(db, at, printing.health(db, settings()["printer"]["kind"]),
                                    cfg["wait_alert_min"], cfg["pause_alert_min"], notices, crowded))
 

@@ -1,7 +1,7 @@
 """The ticket kiosk: citizens pick a field and get a number."""
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import blocking, estimate, events, hours, queue
+from shared import estimate, events, hours, queue
 from shared.queue import QueueError
 from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
 
@@ -48,8 +48,7 @@ def issue():
     db = get_db()
     ticket = queue.issue_ticket(db, service, priority, at, kiosk["id"],
                                 settings()["kiosk"]["max_tickets_per_minute"])
-    # The promise is computed and kept before the kiosk shows it (the same figure), off the event loop.
-    ticket["estimate"] = blocking.run(lambda: estimate.at_issue(db, settings(), ticket, at))
+    ticket["estimate"] = estimate.at_issue(db, settings(), ticket, at)  # kept before the kiosk shows it
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201
@@ -88,7 +87,7 @@ def ticket_status(ticket: dict) -> dict:
                if c["open"] and ticket["service"] in c["services"]]
     ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
-    ticket["estimate"] = blocking.run(lambda: estimate.shown_on_phone(db, settings(), ticket, at))
+    ticket["estimate"] = estimate.shown_on_phone(db, settings(), ticket, at)
     return ticket
 
 
@@ -105,7 +104,7 @@ def kiosk_services():
     today), so the start screen says so before a number is taken."""
     db, at = get_db(), now()
     caps = queue.service_caps(db, at)
-    outlook = blocking.run(lambda: estimate.for_fields(db, settings(), at))
+    outlook = estimate.for_fields(db, settings(), at)
     return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False), estimate=outlook[s["code"]])
                     for s in queue.services(db, at)])
 

@@ -4,7 +4,7 @@ from datetime import timedelta, timezone
 
 from flask import Response, abort, jsonify, render_template, request
 
-from shared import blocking, booking, estimate, events
+from shared import booking, estimate, events
 from shared.web import (absolute_url, booking_enabled, device, get_db, json_body, now, only_keys, qr_svg,
                         require_device, settings)
 
@@ -114,7 +114,7 @@ def check_in_booking():
     kiosk = device()
     db, at = get_db(), now()
     ticket = booking.check_in(db, settings(), at, code, kiosk["id"], settings()["kiosk"]["max_tickets_per_minute"])
-    ticket["estimate"] = blocking.run(lambda: estimate.at_issue(db, settings(), ticket, at))
+    ticket["estimate"] = estimate.at_issue(db, settings(), ticket, at)
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

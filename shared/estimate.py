@@ -31,10 +31,10 @@ computed once per change of the queue and shared by the kiosk, every phone and t
 dashboard (`projection`, cached per database and queue version).
 """
 import heapq
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from . import blocking
 from .db import immediate
 from .hours import parse_hours
 from .queue import day_of, stamp
@@ -106,8 +106,7 @@ def _durations(rows) -> dict[str, list[float]]:
     return out
 
 
-_history_cache: dict[tuple, tuple] = {}
-_lock = threading.Lock()
+_history_cache: dict[tuple, tuple] = {}  # plain dict reads and writes: atomic, no lock (a race recomputes)
 
 
 def history(db, at: datetime) -> tuple[dict[str, list[float]], float | None]:
@@ -116,9 +115,8 @@ def history(db, at: datetime) -> tuple[dict[str, list[float]], float | None]:
     bookings that checked in. Cached for the day: the past does not change."""
     today = at.date()
     key = (db.conn.execute("PRAGMA database_list").fetchone()[2], today)
-    with _lock:
-        if key in _history_cache:
-            return _history_cache[key]
+    if key in _history_cache:
+        return _history_cache[key]
     first = (today - timedelta(weeks=HISTORY_WEEKS)).isoformat()
     days = [r[0] for r in db.execute("SELECT DISTINCT day FROM tickets WHERE day >= ? AND day < ?",
                                      (first, today.isoformat()))]
@@ -130,8 +128,7 @@ def history(db, at: datetime) -> tuple[dict[str, list[float]], float | None]:
     came = db.execute(f"SELECT sum(status = 'checked_in'), sum(status IN ('booked', 'checked_in')) FROM bookings"
                       f" WHERE day IN ({marks})", same).fetchone() if same else (None, None)
     result = (durations, came[0] / came[1] if came[1] else None)
-    with _lock:
-        _history_cache[key] = result
+    _history_cache[key] = result
     return result
 
 
@@ -331,13 +328,12 @@ def projection(db, config: dict, at: datetime) -> Projection:
     less than REFRESH_S old: every phone asks after every change, the answer is computed once."""
     path = db.conn.execute("PRAGMA database_list").fetchone()[2] or str(id(db.conn))
     version = db.execute("SELECT max(id) FROM events").fetchone()[0]
-    with _lock:
-        hit = _cache.get(path)
+    hit = _cache.get(path)
     if hit and hit[0] == version and timedelta(0) <= at - hit[1].at < timedelta(seconds=REFRESH_S):
         return hit[1]
-    result = build(db, config, at)
-    with _lock:
-        _cache[path] = (version, result)
+    # Milliseconds of pure Python over a few hundred tickets: off the event loop, like a report.
+    result = blocking.run(lambda: build(db, config, at))
+    _cache[path] = (version, result)
     return result
 
 

@@ -182,3 +182,25 @@ def test_the_phone_follows_the_queue_and_each_change_of_its_estimate_is_kept(cli
         kept = [(r["source"], r["minutes"]) for r in db.execute(
             "SELECT source, minutes FROM promises WHERE ticket_id = ? ORDER BY id", (ticket["id"],))]
     assert kept == [("kiosk", promised), ("phone", later["minutes"])]
+
+
+def test_estimates_run_in_a_worker_thread_without_the_request(client, supervisor, monkeypatch):
+    """Under eventlet the projection runs on tpool's threads (shared/blocking.py), where there is
+    no app or request context: the kiosk, the phone and the dashboard must work from there."""
+    import threading
+
+    from shared import blocking
+
+    def worker(job):
+        out = {}
+        thread = threading.Thread(target=lambda: out.update(value=job()))
+        thread.start()
+        thread.join()
+        return out["value"]  # a KeyError if the job raised
+
+    monkeypatch.setattr(blocking, "run", worker)
+    ticket = client.post("/api/tickets", json={"service": "HT"})
+    assert ticket.status_code == 201 and ticket.get_json()["estimate"]["minutes"] == 0
+    assert client.get(f"/api/t/{ticket.get_json()['token']}").get_json()["estimate"]["minutes"] == 0
+    assert client.get("/api/kiosk/services").status_code == 200
+    assert client.get("/api/dashboard", headers=supervisor).status_code == 200
