@@ -169,7 +169,7 @@ class Projection:
     calls: dict[int, datetime | None]          # waiting ticket id -> expected first call (None: not today)
     next_call: dict[str, datetime | None]      # field -> expected call of a citizen taking a number now
     served_by: dict[str, int]                  # field -> counters serving it now
-    close: datetime | None                     # the day's last call
+    close: datetime | None                     # when the counters stop calling (None: no counter_hours set)
     sessions: list[tuple[datetime, datetime]]
 
 
@@ -309,6 +309,9 @@ def build(db, config: dict, at: datetime) -> Projection:
     tickets += [Ticket(gid, code, False, ghost_arrival + timedelta(microseconds=1), weight=0.0)
                 for gid, code in ghosts.items()]
     sessions = periods(config["center"]["counter_hours"], at)
+    closing = bool(parse_hours(config["center"]["counter_hours"]))
+    if not closing:  # no hours set: counters call whenever someone waits, and there is no closing to warn of
+        sessions = [(sessions[0][0], sessions[0][0] + timedelta(days=7))]
     calls = play(at, counters, tickets, services, sessions, config["queue"])
     served_by = {code: sum(1 for c in served if code in c["services"]) for code in codes}
     return Projection(
@@ -316,7 +319,7 @@ def build(db, config: dict, at: datetime) -> Projection:
         calls={t.id: calls.get(t.id) for t in tickets if t.id > 0},
         next_call={code: calls.get(gid) for gid, code in ghosts.items()},
         served_by=served_by,
-        close=sessions[-1][1] if sessions else None,
+        close=sessions[-1][1] if closing and sessions else None,
         sessions=sessions)
 
 
@@ -342,7 +345,7 @@ def _promise(p: Projection, call: datetime | None, served_by: int, at: datetime)
     opening the call waits for, e.g. "13:30"), "late", "reason"}."""
     result = {"minutes": None, "at": None, "after": None, "late": False, "reason": None}
     if call is None:
-        if served_by == 0 and p.close is not None and at < p.close:
+        if served_by == 0 and (p.close is None or at < p.close):
             result["reason"] = "no_counter"
         else:
             result["late"] = True

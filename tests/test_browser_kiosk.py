@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
+from conftest import TZ
 from test_browser_pages import issue, sync_api
 
 expect = sync_api.expect
@@ -135,9 +136,10 @@ def test_portrait_kiosk_fills_the_screen_with_readable_waits(srv, browser):
         for ticket_id, finished in db.execute("SELECT id, finished_at FROM tickets WHERE status = 'done'").fetchall():
             called = datetime.fromisoformat(finished) - timedelta(minutes=6)
             db.execute("UPDATE tickets SET called_at = ? WHERE id = ?", (called.isoformat(timespec="milliseconds"), ticket_id))
+    requests.post(srv.url + "/api/counters/2/pause", json={}, headers=officer, timeout=5).raise_for_status()
     kiosk = kiosk_page(browser, srv, 1080, 1920)
     button = kiosk.locator('#services button[data-service="HT"]')
-    expect(button.locator(".estimate")).to_have_text("Chờ khoảng 3 phút")   # 1 waiting, 6 min, 2 counters
+    expect(button.locator(".estimate")).to_have_text("Chờ khoảng 7 phút")   # after 1 waiting at 1 counter, 6 min + 12 %
     grid = kiosk.locator("#services").bounding_box()
     assert grid["y"] + grid["height"] >= 0.8 * 1920, "the fields leave the bottom of the screen empty"
     assert button.bounding_box()["height"] >= 180
@@ -169,4 +171,18 @@ def test_english_mode_names_fields_and_errors_in_english(srv, browser):
     kiosk.unroute("**/api/tickets")
     kiosk.click('#services button[data-service="HT"]')
     expect(kiosk.locator("#issued-service")).to_have_text("Civil status")
+    kiosk.context.close()
+
+
+def test_the_kiosk_says_before_and_after_issuing_when_the_counters_may_not_reach_a_number_today(
+        make_server, browser):
+    tomorrow = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(datetime.now(TZ).weekday() + 1) % 7]
+    srv = make_server("eventlet", {"center": {"counter_hours": {tomorrow: ["07:30-17:00"]}}}).start()
+    issue(srv, "DD")                       # the counters do not call today any more
+    kiosk = kiosk_page(browser, srv)
+    late = "Có thể không kịp trong hôm nay"
+    expect(kiosk.locator('#services button[data-service="DD"] .estimate')).to_have_text(late)
+    expect(kiosk.locator('#services button[data-service="HT"] .estimate')).to_have_text(late)
+    kiosk.click('#services button[data-service="DD"]')   # the citizen may still take a number
+    expect(kiosk.locator("#issued-wait")).to_have_text(late)
     kiosk.context.close()

@@ -175,3 +175,13 @@ def test_history_gives_a_figure_before_todays_first_finished_ticket(db, clock, c
     assert old_estimate(db, "DD", target["ahead"], clock.at) is None   # "not enough data"
     assert new["minutes"] == pytest.approx(30 * (1 + estimate.PAD_SHARE), abs=1)
 
+
+
+def test_without_counter_hours_there_is_no_closing_to_warn_of(db, clock, config):
+    clock.at = clock.at.replace(hour=23, minute=50)
+    for _ in range(3):
+        issue(db, clock, "DD")   # 8 min each (nothing known): the third is called after midnight
+    target = issue(db, clock, "DD")
+    new = estimate.for_ticket(db, config, target, clock.at)
+    assert new["late"] is False and new["minutes"] == round(24 * (1 + estimate.PAD_SHARE))
+    assert estimate.crowded(db, config, clock.at) == []

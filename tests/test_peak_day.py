@@ -49,6 +49,9 @@ def test_a_short_day_runs_against_the_real_server_and_display(tmp_path):
     assert run["start"]["max"] <= run["end"]["max"] and run["late_30s"] <= run["late_10s"]
     assert set(run["waits"]) == set(peak_day.FIELDS)
     assert sum(w["tickets"] for w in run["waits"].values()) == run["tickets"]
+    # every kiosk promise scored, the new one from the issue reply beside the old estimate
+    assert run["accuracy"]["new"]["citizens"] == run["accuracy"]["old"]["citizens"] == run["tickets"]
+    assert run["accuracy"]["new"]["no_figure_pct"] == 0
 
 
 def test_the_doc_is_written_from_the_runs(tmp_path, monkeypatch):

@@ -1,0 +1,21 @@
+"""bench/wait_model.py: a model-only day over the real domain functions, old and new estimates scored."""
+import wait_model
+
+
+def test_a_normal_day_scores_both_estimators_from_the_same_citizens():
+    run = wait_model.play_day("normal", 2026, history=1)
+    old, new = run["old"], run["new"]
+    assert run["citizens"] == old["citizens"] == new["citizens"] == 150
+    assert new["kept_pct"] >= 80 and new["too_short_pct"] < 10 and new["no_figure_pct"] == 0
+    assert old["no_figure_pct"] > 0          # "not enough data" before the third finished ticket
+    assert new["kept_pct"] > old["kept_pct"]
+    assert run["issue_ms"]["p50"] > 0 and run["phone_ms"]["p50"] < run["issue_ms"]["p50"]
+
+
+def test_a_closing_counter_and_the_peak_shape_play_out():
+    run = wait_model.play_day("closing", 2026, history=0)
+    assert run["citizens"] == 220 and run["new"]["not_served_unwarned"] <= run["new"]["not_served"]
+    results = {"closing": {"days": 1, "old": wait_model.pooled([run], "old"), "new": wait_model.pooled([run], "new"),
+                           "issue_ms": run["issue_ms"], "phone_ms": run["phone_ms"]["max"]}}
+    table = wait_model.table(results)
+    assert table.splitlines()[0] == "| | closing old | closing new |" and "| 220 (1) | same |" in table
