@@ -1,4 +1,6 @@
-"""Counter officers call and serve citizens; supervisors open, close and assign counters."""
+"""Counter officers call and serve citizens at their desk; staff log in here; devices enrol here.
+
+The supervisors' administration of counters is in supervisor/."""
 import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
@@ -15,11 +17,6 @@ bp = Blueprint("counter", __name__, template_folder="templates", static_folder="
 @bp.get("/counter")
 def page():
     return render_template("counter.html", center=settings()["center"])
-
-
-@bp.get("/supervisor")
-def supervisor_page():
-    return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
 
 
 log = logging.getLogger("motcua.security")
@@ -152,22 +149,4 @@ def list_counters():
     return jsonify(queue.counters(get_db()))
 
 
-@bp.post("/api/counters")
-@require("supervisor")
-def add_counter():
-    body = json_body()
-    counter_id = queue.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
-    events.changed()
-    return _counter_reply(counter_id), 201
-
-
-@bp.patch("/api/counters/<int:counter_id>")
-@require("supervisor")
-def update_counter(counter_id):
-    queue.update_counter(get_db(), counter_id, json_body(), now(), actor())
-    events.changed()
-    return _counter_reply(counter_id)
-
-
-from . import rating, reports  # noqa: E402,F401  (routes on bp)
-from . import bookings, dashboard, devices  # noqa: E402,F401  (routes on bp)
+from . import devices, rating  # noqa: E402,F401  (routes on bp)

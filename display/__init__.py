@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Blueprint, abort, jsonify, render_template, send_from_directory, url_for
 
 from shared import events, queue, voice
-from shared.web import actor, get_db, json_body, now, phone_url, qr_svg, require, settings
+from shared.web import get_db, now, phone_url, qr_svg, settings
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
@@ -71,15 +71,6 @@ def fonts(name):
 def get_notice():
     """The notice line the hall displays scroll."""
     return jsonify({"text": queue.notice(get_db())})
-
-
-@bp.put("/api/notice")
-@require("supervisor")
-def put_notice():
-    """Body {"text": "..."} (at most 300 characters; empty removes the line)."""
-    text = queue.set_notice(get_db(), json_body().get("text"), now(), actor())
-    events.changed()
-    return jsonify({"text": text})
 
 
 @bp.get("/api/state")

@@ -1,4 +1,4 @@
-"""The application factory: one Flask app, one SocketIO bound to it, three blueprints."""
+"""The application factory: one Flask app, one SocketIO bound to it, a blueprint per audience."""
 import logging
 import sqlite3
 import time
@@ -59,8 +59,9 @@ def create_app(config: dict) -> Flask:
     from counter import bp as counter_bp
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp
+    from supervisor import bp as supervisor_bp
 
-    for bp in (kiosk_bp, counter_bp, display_bp):
+    for bp in (kiosk_bp, counter_bp, display_bp, supervisor_bp):
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
     _operations(app)

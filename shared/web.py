@@ -146,16 +146,22 @@ def device() -> dict | None:
     return g.device
 
 
-def require(role: str):
+def refuse(caller: dict | None):
     """401 without valid credentials, 403 when the caller's role is not enough."""
+    if caller is None:
+        return error(401, "unauthorized", "Cần đăng nhập bằng mã của cán bộ.")
+    return error(403, "forbidden", "Tài khoản này không có quyền thực hiện thao tác này.")
+
+
+def require(role: str):
+    """Only staff of this role (or a supervisor) may call the view; a blueprint all of
+    whose routes need one role checks it once instead (supervisor/__init__.py)."""
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             caller = who()
-            if caller is None:
-                return error(401, "unauthorized", "Cần đăng nhập bằng mã của cán bộ.")
             if not auth.allowed(caller, role):
-                return error(403, "forbidden", "Tài khoản này không có quyền thực hiện thao tác này.")
+                return refuse(caller)
             g.caller = caller
             return view(*args, **kwargs)
         return wrapped

@@ -289,21 +289,6 @@
     }));
   }
 
-  function showLogin() {
-    endHold();
-    closeTransfer();
-    $("login").hidden = false; $("desk").hidden = true; $("token").focus();
-  }
-
-  function start(me) {
-    $("login").hidden = true;
-    $("desk").hidden = false;
-    $("who").textContent = me && me.name ? me.name : "";
-    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
-    loadNoShows();
-    checkTablet();
-  }
-
   document.querySelectorAll("[data-action]").forEach(function (b) {
     b.disabled = true;                       // until the first `state` says what this counter can do
     b.onclick = function () { act(b.dataset.action, undefined, b); };
@@ -344,15 +329,18 @@
     loadNoShows();
     checkTablet();
   };
-  $("login-form").onsubmit = function (e) {
-    e.preventDefault();
-    Live.api("POST", "/api/login", { token: $("token").value })
-      .then(function (me) { $("token").value = ""; start(me); })
-      .catch(function (err) { $("login-error").textContent = err.message; });
-  };
   $("logout").onclick = function () { Live.api("POST", "/api/logout").then(showLogin).catch(showError); };
 
-  Live.api("GET", "/api/me").then(start).catch(showLogin);
+  var showLogin = Live.staff({
+    role: "officer", main: "desk",
+    stop: function () { endHold(); closeTransfer(); },
+    start: function (me) {
+      $("who").textContent = me && me.name ? me.name : "";
+      if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+      loadNoShows();
+      checkTablet();
+    }
+  });
   setInterval(checkTablet, 5000);
   Live.connect({
     state: function (s) {
