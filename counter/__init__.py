@@ -7,8 +7,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, ses
 
 from shared import auth, events, queue
 from shared.limits import FailureLimit
-from shared.queue import QueueError
-from shared.web import actor, error, get_db, json_body, now, only_keys, require, settings, slow_down, who
+from shared.web import AFTER, SERVICE, actor, error, get_db, now, request_json, require, settings, slow_down, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -34,7 +33,7 @@ def login():
     wait = failures.blocked_for(address)
     if wait:
         return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
-    token = only_keys(json_body(), "token").get("token")
+    token = request_json("token").get("token")
     caller = auth.identify(get_db(), token if isinstance(token, str) else None)
     if caller is None:
         failures.failed(address)
@@ -70,10 +69,7 @@ def _counter_reply(counter_id):
 @require("officer")
 def call_next(counter_id):
     """Body (optional): {"after": id-or-null}, the ticket the officer saw, against double clicks."""
-    body = json_body(required=False)
-    after = body.get("after", "any")
-    if after != "any" and after is not None and (isinstance(after, bool) or not isinstance(after, int)):
-        raise QueueError("after phải là mã số vé hoặc null.", "invalid_after")
+    after = request_json(after=AFTER, required=False)["after"]
     ticket, moved = queue.call_next(get_db(), counter_id, now(), settings()["queue"], after, actor())
     if moved and ticket is not None:
         events.called(ticket, recall=False)
@@ -85,9 +81,7 @@ def call_next(counter_id):
 @bp.post("/api/counters/<int:counter_id>/call")
 @require("officer")
 def call_ticket(counter_id):
-    ticket_id = json_body().get("ticket")
-    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
-        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    ticket_id = request_json("ticket").get("ticket")
     ticket = queue.call_ticket(get_db(), counter_id, ticket_id, now(), actor())
     events.called(ticket, recall=False)
     return jsonify({"ticket": ticket})
@@ -120,9 +114,7 @@ def no_show(counter_id):
 @bp.post("/api/counters/<int:counter_id>/transfer")
 @require("officer")
 def transfer(counter_id):
-    service = json_body().get("service")
-    if not isinstance(service, str):
-        raise QueueError("service phải là mã lĩnh vực.", "invalid_service")
+    service = request_json(service=SERVICE)["service"]
     queue.transfer(get_db(), counter_id, service, now(), actor())
     events.changed()
     return _counter_reply(counter_id)

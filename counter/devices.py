@@ -7,7 +7,7 @@ or a secret for Bearer use (other kiosk software, through the API).
 from flask import jsonify, redirect, render_template, session, url_for
 
 from shared import auth
-from shared.web import error, get_db, json_body, now, only_keys, settings
+from shared.web import error, get_db, now, request_json, settings
 
 from . import bp
 
@@ -33,7 +33,7 @@ def enrol_page(code):
 @bp.post("/api/devices/enrol")
 def enrol_api():
     """Body {"code"}: the same enrolment for kiosk software that is not a browser."""
-    enrolled = auth.enrol_device(get_db(), only_keys(json_body(), "code").get("code"), now())
+    enrolled = auth.enrol_device(get_db(), request_json("code").get("code"), now())
     if enrolled is None:
         return error(404, "invalid_code", "Mã đăng ký không đúng, đã dùng hoặc đã hết hạn.")
     device, secret = enrolled

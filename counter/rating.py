@@ -2,7 +2,7 @@
 from flask import jsonify, render_template
 
 from shared import events, ratings
-from shared.web import device, error, get_db, json_body, now, only_keys, require_device, settings
+from shared.web import device, error, get_db, now, request_json, require_device, settings
 
 from . import bp
 
@@ -33,7 +33,7 @@ def rate(counter_id):
     officers' figures, so a phone must not be able to send them."""
     if device()["counter_id"] != counter_id:
         return error(403, "wrong_counter", "Máy đánh giá này thuộc quầy khác.")
-    body = only_keys(json_body(), "ticket", "score")
+    body = request_json("ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
                           settings()["reports"])
     events.changed()  # the counter holding its next call for this rating learns of it at once

@@ -2,8 +2,7 @@
 from flask import Blueprint, jsonify, render_template, request
 
 from shared import events, hours, queue
-from shared.queue import QueueError
-from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
+from shared.web import NEW_TICKET_PRIORITY, NEW_TICKET_SERVICE, device, get_db, now, request_json, require_device, settings
 
 from . import printer
 
@@ -38,10 +37,8 @@ def issue():
     """Only enrolled kiosks issue numbers (and priority numbers): a phone on the hall's
     network could otherwise empty a field's day. The kiosk's name, which picks its
     printer, and its pace limit come from its credential, never from the request."""
-    body = only_keys(json_body(), "service", "priority")
-    service, priority = body.get("service"), body.get("priority", False)
-    if not isinstance(service, str) or not isinstance(priority, bool):
-        raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
+    body = request_json(service=NEW_TICKET_SERVICE, priority=NEW_TICKET_PRIORITY)
+    service, priority = body["service"], body["priority"]
     at = now()
     hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
     kiosk = device()

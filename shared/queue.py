@@ -48,6 +48,19 @@ class TooFast(QueueError):
         self.retry_after = retry_after
 
 
+def is_id(value) -> bool:
+    """An id as JSON carries it: an int, never a bool (JSON `true` is not ticket 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def as_ticket_id(value) -> int:
+    """A ticket id from outside (a request, the command line), checked here once for every
+    function that takes one (calling a ticket, rating it)."""
+    if not is_id(value):
+        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    return value
+
+
 def stamp(at: datetime) -> str:
     return at.isoformat(timespec="milliseconds")
 
@@ -335,6 +348,7 @@ def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", acto
 
 def call_ticket(db, counter_id: int, ticket_id: int, at: datetime, actor=None) -> dict:
     """Call one ticket by id: a no-show who came back, or a citizen picked by hand."""
+    ticket_id = as_ticket_id(ticket_id)
     with immediate(db):
         _serving_counter(db, counter_id)
         row = db.execute("SELECT status, day FROM tickets WHERE id = ?", (ticket_id,)).fetchone()

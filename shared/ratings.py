@@ -99,8 +99,7 @@ def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
 
 def rate(db, counter_id: int, ticket_id, score, at: datetime, settings: dict, actor="public") -> dict:
     """Store one rating and its audit event in one transaction; the rules are in the module doc."""
-    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
-        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    ticket_id = queue.as_ticket_id(ticket_id)
     labels = settings["rating_scale"]
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= len(labels):
         raise QueueError(f"score phải là số từ 1 đến {len(labels)}.", "invalid_score")

@@ -4,7 +4,7 @@ from flask import jsonify, render_template, request
 
 from shared import booking, notify
 from shared.queue import QueueError, day_of
-from shared.web import actor, booking_enabled, error, get_db, json_body, now, only_keys, settings
+from shared.web import actor, booking_enabled, error, get_db, now, request_json, settings
 
 from . import bp
 
@@ -32,7 +32,7 @@ def bookings_of_day():
 @bp.post("/api/bookings/<int:booking_id>/cancel")
 @booking_enabled
 def staff_cancel_booking(booking_id):
-    reason = only_keys(json_body(), "reason").get("reason")
+    reason = request_json("reason").get("reason")
     return jsonify(booking.cancel_by_staff(get_db(), settings(), booking_id, reason, now(), actor()))
 
 
@@ -40,7 +40,7 @@ def staff_cancel_booking(booking_id):
 @booking_enabled
 def close_booking():
     """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}."""
-    body = only_keys(json_body(), "day", "service", "slot", "reason")
+    body = request_json("day", "service", "slot", "reason")
     cancelled = booking.close(get_db(), settings(), body.get("day"), body.get("service"), body.get("slot"),
                               body.get("reason"), now(), actor())
     return jsonify({"cancelled": cancelled}), 201
@@ -49,7 +49,7 @@ def close_booking():
 @bp.delete("/api/booking/closures")
 @booking_enabled
 def reopen_booking():
-    body = only_keys(json_body(), "day", "service", "slot")
+    body = request_json("day", "service", "slot")
     if not booking.reopen(get_db(), body.get("day"), body.get("service"), body.get("slot"), now(), actor()):
         return error(404, "closure_not_found", "Không có ngày hoặc khung giờ đóng như vậy.")
     return jsonify({"reopened": True})

@@ -2,7 +2,7 @@
 from flask import jsonify
 
 from shared import dashboard, events, notify, printing
-from shared.web import actor, get_db, json_body, now, settings
+from shared.web import CHANGES, actor, get_db, now, request_json, settings
 
 from . import bp
 
@@ -18,6 +18,6 @@ def dashboard_json():
 @bp.patch("/api/services/<code>")
 def update_service(code):
     """{"open": bool}; kiosks follow through the `state` pushed after the commit."""
-    field = dashboard.set_service_open(get_db(), code, json_body(), now(), actor())
+    field = dashboard.set_service_open(get_db(), code, request_json(CHANGES), now(), actor())
     events.changed()
     return jsonify(field)

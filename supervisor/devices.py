@@ -8,7 +8,7 @@ from flask import jsonify, render_template, url_for
 
 from shared import auth
 from shared.queue import QueueError
-from shared.web import absolute_url, error, get_db, json_body, now, only_keys, settings
+from shared.web import absolute_url, error, get_db, now, request_json, settings, COUNTER
 
 from . import bp
 
@@ -26,10 +26,8 @@ def list_devices():
 @bp.post("/api/devices")
 def invite():
     """Body {"kind": "kiosk"|"rating", "name", "counter" (rating tablets)}: a one-time link."""
-    body = only_keys(json_body(), "kind", "name", "counter")
-    counter = body.get("counter")
-    if counter is not None and (isinstance(counter, bool) or not isinstance(counter, int)):
-        raise QueueError("counter phải là mã số quầy.", "invalid_device")
+    body = request_json("kind", "name", counter=COUNTER)
+    counter = body["counter"]
     try:
         code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
     except ValueError as exc:
