@@ -5,9 +5,9 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 
-from shared import auth, events, queue
+from shared import auth, events, queue, ratings
 from shared.limits import FailureLimit
-from shared.web import AFTER, SERVICE, actor, error, get_db, now, request_json, require, settings, slow_down, who
+from shared.web import AFTER, CALL_NOW, SERVICE, actor, error, get_db, now, request_json, require, settings, slow_down, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -68,9 +68,19 @@ def _counter_reply(counter_id):
 @bp.post("/api/counters/<int:counter_id>/call-next")
 @require("officer")
 def call_next(counter_id):
-    """Body (optional): {"after": id-or-null}, the ticket the officer saw, against double clicks."""
-    after = request_json(after=AFTER, required=False)["after"]
-    ticket, moved = queue.call_next(get_db(), counter_id, now(), settings()["queue"], after, actor())
+    """Body (optional): {"after": id-or-null}, the ticket the officer saw, against double clicks;
+    {"now": true} calls without holding for the rating of the citizen just served (the
+    officer's choice: N pressed again). Otherwise, while the counter's tablet waits for that
+    rating, 409 `rating_hold` says in `hold_in` when to ask again (shared/ratings.py)."""
+    body = request_json(after=AFTER, now=CALL_NOW, required=False)
+    at, reports = now(), settings()["reports"]
+    hold = None if body["now"] else lambda db: ratings.holding(db, counter_id, at, reports)
+    try:
+        ticket, moved = queue.call_next(get_db(), counter_id, at, settings()["queue"], body["after"], actor(), hold)
+    except queue.RatingHold as held:
+        if held.finished:
+            events.changed()
+        raise
     if moved and ticket is not None:
         events.called(ticket, recall=False)
     elif moved:

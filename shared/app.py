@@ -87,7 +87,8 @@ def create_app(config: dict) -> Flask:
     def queue_error(exc):
         if isinstance(exc, TooFast):
             return slow_down(exc.code, exc.message, exc.retry_after)
-        return error(ERROR_STATUS[type(exc)], exc.code, exc.message)
+        status = next(ERROR_STATUS[kind] for kind in type(exc).__mro__ if kind in ERROR_STATUS)
+        return error(status, exc.code, exc.message, **exc.details)
 
     @app.errorhandler(sqlite3.OperationalError)
     def database_unavailable(exc):

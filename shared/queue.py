@@ -17,9 +17,11 @@ STRICT = "strict"
 
 
 class QueueError(Exception):
-    """A request the queue refuses; `code` is stable English, `message` is for people."""
+    """A request the queue refuses; `code` is stable English, `message` is for people,
+    `details` more for programs (added to the JSON error)."""
 
     code = "invalid"
+    details: dict = {}
 
     def __init__(self, message: str, code: str | None = None):
         super().__init__(message)
@@ -36,6 +38,20 @@ class Conflict(QueueError):
     """The request is well formed but the queue's current state forbids it."""
 
     code = "conflict"
+
+
+class RatingHold(Conflict):
+    """The counter's next call waits for the rating of the citizen it has just finished
+    (docs/reports.md); `details` tells a client when it may call: `hold_in` seconds, and
+    the `ticket` being rated. `finished` says whether this call finished its citizen."""
+
+    code = "rating_hold"
+
+    def __init__(self, hold_in: float, ticket: dict, finished: bool):
+        super().__init__(f"Đang chờ công dân số {ticket['number']} đánh giá: có thể gọi số tiếp sau "
+                         f"{math.ceil(hold_in)} giây.")
+        self.details = {"hold_in": hold_in, "ticket": ticket}
+        self.finished = finished
 
 
 class TooFast(QueueError):
@@ -312,7 +328,7 @@ def _mark_called(db, ticket_id: int, counter_id: int, at: datetime, kind: str, a
     _event(db, at, kind, ticket_id, counter_id, actor=actor)
 
 
-def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", actor=None):
+def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", actor=None, hold=None):
     """Finish the counter's current citizen and call the next one of its fields.
 
     Returns (ticket or None, moved): moved says whether the counter changed.
@@ -320,7 +336,10 @@ def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", acto
     for a double click: it is the ticket id (or None) the officer saw as
     current; if the counter has moved on since, nothing new is called and the
     counter's current ticket is returned with moved=False.
+    `hold(db)`, asked once the current citizen is finished (ratings.holding), says whether
+    the call must wait for that citizen's rating: then RatingHold is raised, the finish kept.
     """
+    held = None
     with immediate(db):
         _close_previous_days(db, at)
         _serving_counter(db, counter_id)
@@ -328,22 +347,31 @@ def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", acto
         if after != "any" and after != current:
             return (get_ticket(db, current) if current else None), False
         _end_current(db, counter_id, "done", at, actor)
-        day = day_of(at)
-        prefer = int(_priority_turn(db, counter_id, day, policy))
-        for priority in (prefer, 1 - prefer):
-            row = db.execute(
-                """SELECT id FROM tickets
-                   WHERE status = 'waiting' AND day = ? AND priority = ?
-                     AND service IN (SELECT service FROM counter_services WHERE counter_id = ?)
-                   ORDER BY arrived_at, id LIMIT 1""",
-                (day, priority, counter_id),
-            ).fetchone()
-            if row is not None:
-                break
-        if row is None:
-            return None, current is not None
-        _mark_called(db, row[0], counter_id, at, "called", actor)
+        held = hold(db) if hold is not None else None
+        if held is None:
+            row = _next_waiting(db, counter_id, day_of(at), policy)
+            if row is None:
+                return None, current is not None
+            _mark_called(db, row[0], counter_id, at, "called", actor)
+    if held is not None:
+        raise RatingHold(held["hold_in"], held["ticket"], finished=current is not None)
     return get_ticket(db, row[0]), True
+
+
+def _next_waiting(db, counter_id: int, day: str, policy: dict):
+    """The next ticket of the counter's fields, priority taking its turn by `policy`."""
+    prefer = int(_priority_turn(db, counter_id, day, policy))
+    for priority in (prefer, 1 - prefer):
+        row = db.execute(
+            """SELECT id FROM tickets
+               WHERE status = 'waiting' AND day = ? AND priority = ?
+                 AND service IN (SELECT service FROM counter_services WHERE counter_id = ?)
+               ORDER BY arrived_at, id LIMIT 1""",
+            (day, priority, counter_id),
+        ).fetchone()
+        if row is not None:
+            return row
+    return None
 
 
 def call_ticket(db, counter_id: int, ticket_id: int, at: datetime, actor=None) -> dict:

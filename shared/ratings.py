@@ -9,7 +9,8 @@ someone else), and only once (UNIQUE ticket_id).
 
 So that the citizen who rates is the one who was served, a counter whose tablet
 is present holds its next call for up to `reports.rating_hold_s` after the
-finish, or until the rating arrives (`hold_in`, docs/reports.md).
+finish, or until the rating arrives (`hold_in`, docs/reports.md): `call-next`
+answers 409 `rating_hold` meanwhile, unless the officer asks to call at once.
 """
 from datetime import datetime, timedelta
 
@@ -68,6 +69,13 @@ def _seconds_left(row, at: datetime, window_s: int) -> float:
 
 def scale(settings: dict) -> list[dict]:
     return [{"score": i, "label": label} for i, label in enumerate(settings["rating_scale"], 1)]
+
+
+def holding(db, counter_id: int, at: datetime, settings: dict) -> dict | None:
+    """Whether the counter must hold its next call for a rating: {"hold_in", "ticket"}, or
+    None to call at once. The server's rule (queue.call_next asks it), not the page's."""
+    answer = rateable(db, counter_id, at, settings)
+    return {"hold_in": answer["hold_in"], "ticket": answer["ticket"]} if answer["hold_in"] > 0 else None
 
 
 def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:

@@ -114,6 +114,7 @@ class Check(NamedTuple):
 # A ticket id is checked by the domain (queue.as_ticket_id), which the command line calls too.
 AFTER = Check(lambda value: value == "any" or value is None or is_id(value), "invalid_after",
               "after phải là mã số vé hoặc null.", default="any")
+CALL_NOW = Check(lambda value: isinstance(value, bool), "invalid_now", "now phải là true hoặc false.", default=False)
 SERVICE = Check(lambda value: isinstance(value, str), "invalid_service", "service phải là mã lĩnh vực.")
 COUNTER = Check(lambda value: value is None or is_id(value), "invalid_device", "counter phải là mã số quầy.")
 _NEW_TICKET = "Cần có service (mã lĩnh vực) và priority (true/false)."
