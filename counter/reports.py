@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Response, jsonify, render_template, request
 
 from shared import auth, blocking, capacity, reports
-from shared.queue import QueueError
+from shared.errors import QueueError
 from shared.web import error, get_db, now, require, settings, who
 
 from . import bp

@@ -11,8 +11,8 @@ from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
 from . import health, printing
+from .errors import Conflict, NotFound, QueueError, TooFast
 from .events import socketio
-from .queue import Conflict, NotFound, QueueError, TooFast
 from .web import SQLITE_INT, close_db, error, get_db, slow_down
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}

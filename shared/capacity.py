@@ -97,7 +97,7 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
         fields_served.setdefault(row[0], set()).add(row[1])
     active = {}  # (field, hour) -> counters that called its tickets in that hour of `day`; (None, hour): any field
     for row in db.execute(
-        """SELECT t.service, e.at, e.counter_id FROM events e JOIN tickets t ON t.id = e.ticket_id
+        """SELECT t.service, e.at, e.counter_id FROM audit e JOIN tickets t ON t.id = e.ticket_id
            WHERE e.kind = 'called' AND e.at >= ? AND e.at < ?""",
         (day.isoformat(), (day + timedelta(days=1)).isoformat()),
     ):

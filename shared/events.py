@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import printing, queue, voice
+from . import audit, hall, printing, queue, voice
 from .auth import allowed, identify
 from .web import get_db, now, settings
 
@@ -26,8 +26,8 @@ socketio = SocketIO()
 
 def current_state() -> dict:
     db = get_db()
-    state = queue.state(db, now(), settings()["queue"]["recent_calls"])
-    state["notice"] = queue.notice(db)
+    state = hall.state(db, now(), settings()["queue"]["recent_calls"])
+    state["notice"] = hall.notice(db)
     state["printer"] = printing.health(db, settings()["printer"]["kind"])
     return state
 
@@ -44,7 +44,7 @@ def on_connect(auth=None):
         if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
             raise ConnectionRefusedError("unauthorized")
         join_room(f"printer:{kiosk}")
-        printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
+        printing.agent_joined(get_db(), request.sid, kiosk, audit.stamp(now()))
         return
     # To this one client, which is connected to this process: not through the message
     # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish

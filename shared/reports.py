@@ -6,7 +6,7 @@ can be rebuilt at any time and checked against the audit log:
 - `tickets`: the field at the end of the day (after transfers), priority,
   final status, issue time. A ticket belongs to the days of the range by its
   `day` (the center's local date it was issued on).
-- `events` (`called`, `finished`, `no_show`): the first call (wait ends), and
+- `audit` (`called`, `finished`, `no_show`): the first call (wait ends), and
   the counter and officer (`actor`, "role:id:name") of the ticket's final
   outcome, i.e. the event that gave it its final status.
 - `ratings`.
@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from .queue import QueueError
+from .errors import QueueError
 
 MAX_DAYS = 366
 FIRST_YEAR, LAST_YEAR = 2000, 2999  # a date outside is a typo, and 9999-12-31 + 1 day overflows
@@ -98,7 +98,7 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
     # A ticket's events all fall on its own day (tickets cannot be called on a
     # later day), so the indexed `at` range finds them.
     for e in db.execute(
-        """SELECT ticket_id, kind, at, counter_id, actor FROM events
+        """SELECT ticket_id, kind, at, counter_id, actor FROM audit
            WHERE at >= ? AND at < ? AND kind IN ('called', 'finished', 'no_show') ORDER BY id""",
         (first.isoformat(), end),
     ):

@@ -120,7 +120,7 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     host = host or cfg["host"]
     port = port or cfg["port"]
 
-    from . import events, notify, printing, queue
+    from . import chores, events, printing, queue
     from .app import create_app
     from .web import get_db, now
 
@@ -131,7 +131,7 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     events.socketio.start_background_task(events.day_rollover, app)
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.
-    events.socketio.start_background_task(notify.work_forever, config, events.socketio.sleep)
+    events.socketio.start_background_task(chores.work_forever, config, events.socketio.sleep)
     base = cfg["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     _print_urls(config, base)
     _allow_descriptors(cfg["max_connections"] + 256)  # + the database, clips, printer, logs
@@ -180,7 +180,7 @@ def _print_urls(config: dict, base: str) -> None:
     for label, path in (("kiosk", "/kiosk"), ("counter", "/counter"), ("display", "/display"),
                         ("supervisor", "/supervisor"), ("devices", "/devices"), ("reports", "/reports")):
         print(f"  {label:<11}{base}{path}", flush=True)
-    from .cli import first_enrolment_links
+    from .enrolment import first_enrolment_links
 
     for line in first_enrolment_links(config, base):
         print(line, flush=True)

@@ -17,11 +17,12 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import TZ, Clock, demo_raw
-from shared import queue, ratings, reports
+from shared import hall, queue, ratings, reports
 from shared.auth import create_token
 from shared.config import validate
+from shared.counters import add_counter, update_counter
 from shared.db import connect, init_database
-from shared.queue import Conflict
+from shared.errors import Conflict
 
 DAY = date(2026, 11, 23)
 WEIGHTS = {"HT": 22, "CT": 25, "DD": 10, "DKKD": 7, "LDXH": 8, "BHYT": 10, "CU": 10, "TKQ": 8}
@@ -79,8 +80,8 @@ def generate_peak_day(path, seed=20261123):
     clock = Clock()
     clock.at = at(7 * 3600 + 25 * 60)
     for name, fields in EXTRA:
-        queue.add_counter(db, name, fields, clock(), actor="supervisor:99:Trần Văn Hùng")
-    counters = {c["id"]: c["services"] for c in queue.counters(db)}
+        add_counter(db, name, fields, clock(), actor="supervisor:99:Trần Văn Hùng")
+    counters = {c["id"]: c["services"] for c in hall.counters(db)}
     assert len(counters) == 14
 
     truth, rating_log = {}, []
@@ -176,7 +177,7 @@ def generate_peak_day(path, seed=20261123):
             if not in_session(s, cid):
                 busy.discard(cid)
                 if cid > 7 and s >= EXTRA_CLOSE:
-                    queue.update_counter(db, cid, {"open": False}, clock(), "supervisor:99:Trần Văn Hùng")
+                    update_counter(db, cid, {"open": False}, clock(), "supervisor:99:Trần Văn Hùng")
                     continue
                 later = [a for a, _ in SESSIONS if a > s]
                 if later:
