@@ -14,8 +14,8 @@ from flask import current_app, request
 
 from shared import audit, events, hall
 from shared.events import socketio
-from shared import printing
-from shared.printing import PrintQueue
+from shared import printer_registry
+from shared.print_queue import PrintQueue
 from shared.ticket_image import TicketSlip
 from shared.web import get_db, phone_url
 
@@ -36,7 +36,7 @@ def record_result(app, number: str, ok: bool, error: str | None) -> None:
     cfg = app.config["MOTCUA"]
     at = datetime.now(ZoneInfo(cfg["center"]["timezone"]))
     with app.app_context():
-        turned = printing.record_health(get_db(), cfg["printer"]["kind"], ok, error, at.isoformat(timespec="seconds"))
+        turned = printer_registry.record_health(get_db(), cfg["printer"]["kind"], ok, error, at.isoformat(timespec="seconds"))
         if not ok:
             log.warning("ticket %s not printed: %s", number, error)
             audit.log_event(get_db(), at, "print_failed", number=number, error=error)

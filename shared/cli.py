@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Wrote {len(paths)} clips to {clip_set_dir(config['voice'])}")
         _report_counter_names(config)
         return 0
-    from .printing import print_test  # print-test
+    from .printer_devices import print_test  # print-test
 
     try:
         print(print_test(config["printer"], args.to_png))

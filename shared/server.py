@@ -43,14 +43,14 @@ def prepare(mode: str) -> None:
     eventlet.monkey_patch()
     from eventlet import patcher, tpool
 
-    from . import blocking, printing
+    from . import blocking, printer_devices
 
     blocking.run = tpool.execute
     # A worker thread that finished a COMMIT must get the GIL back from the event
     # loop to hand over its result; by default it waits up to 5 ms per turn, and a
     # busy loop (a broadcast to hundreds of displays) makes that every turn.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    printing.raw_write = patcher.original("os").write
+    printer_devices.raw_write = patcher.original("os").write
     print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
           file=sys.stderr)
 
@@ -120,14 +120,14 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     host = host or cfg["host"]
     port = port or cfg["port"]
 
-    from . import chores, events, printing, queue
+    from . import chores, events, printer_registry, queue
     from .app import create_app
     from .web import get_db, now
 
     app = create_app(config)
     with app.app_context():
         queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
-        printing.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
+        printer_registry.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
     events.socketio.start_background_task(events.day_rollover, app)
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import TZ
 
-from shared import audit, counters, dashboard, hall, notify, printing, queue
+from shared import audit, counters, dashboard, hall, notify, printer_registry, queue
 from shared.config import ConfigError, validate
 from shared.errors import Conflict, NotFound, QueueError
 from shared.web import get_db
@@ -287,7 +287,7 @@ def test_dashboard_over_http(app, client, clock, officer, supervisor):
     client.post("/api/counters/1/call-next", headers=officer, json={})
     clock.tick(90)
     with app.app_context():
-        printing.record_health(get_db(), "none", False, "hết giấy", "2026-11-23T07:40:00+07:00")
+        printer_registry.record_health(get_db(), "none", False, "hết giấy", "2026-11-23T07:40:00+07:00")
     board = client.get("/api/dashboard", headers=supervisor).get_json()
     ht = board["fields"][0]
     assert (ht["waiting"], ht["longest_wait_s"], ht["avg_wait_last_hour_s"]) == (1, 210, 420)

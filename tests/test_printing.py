@@ -20,8 +20,10 @@ except ImportError:  # Windows
 from escpos.printer import File, Network, Serial, Usb
 
 from escpos_fakes import FakeNetworkPrinter, Results, assert_same_pixels, decode_ticket, make_slip
-from shared import printing
-from shared.printing import PrintQueue, open_printer, print_test, validate_printer_config
+from shared import printer_devices
+from shared.print_queue import PrintQueue
+from shared.printer_devices import open_printer, print_test
+from shared.printing import validate_printer_config
 from shared.ticket_image import render_ticket
 
 
@@ -312,7 +314,7 @@ def test_close_reports_waiting_slips():
 
 def test_no_flask_import():
     """The printer agent runs on a kiosk PC without the web stack."""
-    code = "import sys, shared.printing, shared.ticket_image; assert 'flask' not in sys.modules"
+    code = "import sys, shared.print_queue, shared.printer_agent, shared.ticket_image; assert 'flask' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1], timeout=60)
 
 
@@ -359,7 +361,7 @@ def test_usb_finds_bulk_endpoints_and_prints(monkeypatch):
         "timeout_s": 1.5,
     }
     slip = make_slip(5)
-    printing.print_slip(cfg, slip)
+    printer_devices.print_slip(cfg, slip)
     assert wanted == [{"idVendor": 0x0416, "idProduct": 0x5011}]
     assert {(ep, timeout) for ep, _, timeout in device.writes} == {(0x03, 1500)}
     assert_job_is(b"".join(data for _, data, _ in device.writes), slip)
@@ -386,7 +388,7 @@ def test_serial_sets_write_timeout_and_prints(monkeypatch):
 
     monkeypatch.setattr(serial, "Serial", FakeSerial)
     slip = make_slip(6)
-    printing.print_slip(
+    printer_devices.print_slip(
         {
             "kind": "serial",
             "serial_device": "/dev/ttyS0",
