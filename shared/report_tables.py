@@ -29,7 +29,7 @@ WAIT = _times("wait", ("Chờ trung bình (phút)", "Một nửa số người c
                        "9 trong 10 người chờ không quá (phút)"))
 
 
-SERVICE = _times("service", ("Phục vụ trung bình (phút)", "Một nửa số lượt phục vụ không quá (phút)",
+SERVICE_TIME = _times("service", ("Phục vụ trung bình (phút)", "Một nửa số lượt phục vụ không quá (phút)",
                              "9 trong 10 lượt phục vụ không quá (phút)"))
 
 
@@ -42,17 +42,17 @@ ADDS_UP = {title for title, _ in COUNTS + HANDLED + RATED[:2]}
 
 TABLES = {
     "summary": ("Tổng hợp", lambda rep: [{"name": "Tất cả", **rep["summary"]}] + rep["priority"],
-                ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE + RATED),
+                ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE_TIME + RATED),
     "fields": ("Theo lĩnh vực", lambda rep: rep["fields"],
-               ("Lĩnh vực", lambda r: r["name"]), COUNTS + WAIT + SERVICE + RATED),
+               ("Lĩnh vực", lambda r: r["name"]), COUNTS + WAIT + SERVICE_TIME + RATED),
     "counters": ("Theo quầy", lambda rep: rep["counters"],
-                 ("Quầy", lambda r: r["name"]), HANDLED + SERVICE + RATED),
+                 ("Quầy", lambda r: r["name"]), HANDLED + SERVICE_TIME + RATED),
     "officers": ("Theo cán bộ", lambda rep: rep["officers"],
-                 ("Cán bộ", lambda r: r["name"]), HANDLED + SERVICE + RATED),
+                 ("Cán bộ", lambda r: r["name"]), HANDLED + SERVICE_TIME + RATED),
     "hours": ("Theo giờ lấy số", lambda rep: rep["hours"],
               ("Giờ", lambda r: f"{r['hour']:02d}:00-{r['hour'] + 1:02d}:00"), COUNTS + WAIT),
     "booked": ("Đặt lịch và không đặt lịch", lambda rep: rep["booked"],
-               ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE + RATED),
+               ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE_TIME + RATED),
     "bookings": ("Đặt lịch trực tuyến", lambda rep: rep["bookings"], ("Lĩnh vực", lambda r: r["name"]),
                  [("Đã đặt", lambda r: r["made"]), ("Đã đến", lambda r: r["checked_in"]),
                   ("Không đến", lambda r: r["no_show"]), ("Đã huỷ", lambda r: r["cancelled"]),

@@ -99,16 +99,16 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
         # Only the event that set the final status names who dealt with the ticket.
         final = end_event if end_event is not None and (t["status"], end_event["kind"]) in (
             ("done", "finished"), ("no_show", "no_show")) else None
-        service = None
+        service_time = None
         if t["status"] == "done" and final is not None and t["called_at"]:
-            service = (_when(final["at"], tz) - _when(t["called_at"], tz)).total_seconds()
+            service_time = (_when(final["at"], tz) - _when(t["called_at"], tz)).total_seconds()
         rating = rated.get(t["id"])
         records.append({
             "id": t["id"], "field": t["service"], "priority": bool(t["priority"]), "status": t["status"],
             "day": t["day"], "hour": issued.hour,
             "wait": max(0.0, (called - waits_from).total_seconds()) if called else None,
             "booked": t["id"] in booked,
-            "service": service,
+            "service_time": service_time,
             "counter": final["counter_id"] if final else None,
             "officer": final["actor"] if final else None,
             "score": rating["score"] if rating else None,
@@ -130,7 +130,7 @@ def figures(records: list[dict]) -> dict:
         "cancelled": status.count("cancelled"),
         "open": status.count("waiting") + status.count("called"),
         "wait": summarize([r["wait"] for r in records if r["wait"] is not None]),
-        "service": summarize([r["service"] for r in records if r["service"] is not None]),
+        "service": summarize([r["service_time"] for r in records if r["service_time"] is not None]),
         "rated": len(rated),
         "satisfied": satisfied,
         "satisfied_pct": 100 * satisfied / len(rated) if rated else None,
