@@ -111,6 +111,19 @@ def test_vietnamese_recall_is_said_as_a_recall():
     assert a["quick"]["clips"] == ["nhawcs_laij", "mootj", "khoong", "nawm", "quaayf", "nawm"]
 
 
+
+def test_a_config_is_prepared_once_not_validated_per_call(monkeypatch):
+    """Each call's phrases come from a Voice made once per config (it was validated twice per call)."""
+    voice._prepared.cache_clear()
+    checked = []
+    real = voice.validate_voice_config
+    monkeypatch.setattr(voice, "validate_voice_config", lambda raw: checked.append(raw) or real(raw))
+    cfg = {"southern": True}
+    first = announcement("A001", "Quầy 3", False, cfg, 3)
+    made = len(checked)
+    assert all(announcement("A001", "Quầy 3", False, cfg, 3) == first for _ in range(5))
+    assert len(checked) == made
+
 def test_southern():
     a = announcement("1005", "Quầy 15", False, {"southern": True})
     assert a["text"].endswith("một ngàn không trăm lẻ năm đến quầy số mười lăm")
