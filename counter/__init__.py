@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 
-from shared import auth, events, queue, ratings
+from shared import audit, auth, errors, events, hall, queue, ratings
 from shared.limits import FailureLimit
 from shared.web import AFTER, CALL_NOW, SERVICE, actor, error, get_db, now, request_json, require, settings, slow_down, who
 
@@ -38,7 +38,7 @@ def login():
     if caller is None:
         failures.failed(address)
         log.warning("failed login from %s", address)
-        queue.log_event(get_db(), now(), "login_failed", address=address)
+        audit.log_event(get_db(), now(), "login_failed", address=address)
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
     session.pop("staff", None)
     session["staff"] = auth.open_session(get_db(), caller["id"], now())
@@ -62,7 +62,7 @@ def me():
 
 
 def _counter_reply(counter_id):
-    return jsonify(queue.counter(get_db(), counter_id))
+    return jsonify(hall.counter(get_db(), counter_id))
 
 
 @bp.post("/api/counters/<int:counter_id>/call-next")
@@ -77,7 +77,7 @@ def call_next(counter_id):
     hold = None if body["now"] else lambda db: ratings.holding(db, counter_id, at, reports)
     try:
         ticket, moved = queue.call_next(get_db(), counter_id, at, settings()["queue"], body["after"], actor(), hold)
-    except queue.RatingHold as held:
+    except errors.RatingHold as held:
         if held.finished:
             events.changed()
         raise
@@ -148,7 +148,7 @@ def resume(counter_id):
 
 @bp.get("/api/counters")
 def list_counters():
-    return jsonify(queue.counters(get_db()))
+    return jsonify(hall.counters(get_db()))
 
 
 from . import devices, rating  # noqa: E402,F401  (routes on bp)

@@ -15,7 +15,8 @@ import qrcode.image.svg
 from flask import Response, abort, current_app, g, jsonify, request, session
 
 from . import auth
-from .queue import QueueError, is_id
+from .errors import QueueError
+from .queue import is_id
 
 
 def get_db():

@@ -12,7 +12,7 @@ static files are behind the guard too: only the pages that use them load them.
 """
 from flask import Blueprint, g, jsonify, render_template, request
 
-from shared import auth, events, queue
+from shared import auth, counters, events, hall
 from shared.web import CHANGES, actor, get_db, now, refuse, request_json, settings, who
 
 bp = Blueprint("supervisor", __name__, template_folder="templates", static_folder="static",
@@ -38,20 +38,20 @@ def page():
 
 
 def _counter_reply(counter_id):
-    return jsonify(queue.counter(get_db(), counter_id))
+    return jsonify(hall.counter(get_db(), counter_id))
 
 
 @bp.post("/api/counters")
 def add_counter():
     body = request_json("name", "services")
-    counter_id = queue.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
+    counter_id = counters.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
     events.changed()
     return _counter_reply(counter_id), 201
 
 
 @bp.patch("/api/counters/<int:counter_id>")
 def update_counter(counter_id):
-    queue.update_counter(get_db(), counter_id, request_json(CHANGES), now(), actor())
+    counters.update_counter(get_db(), counter_id, request_json(CHANGES), now(), actor())
     events.changed()
     return _counter_reply(counter_id)
 
@@ -59,7 +59,7 @@ def update_counter(counter_id):
 @bp.put("/api/notice")
 def put_notice():
     """Body {"text": "..."} (at most 300 characters; empty removes the line)."""
-    text = queue.set_notice(get_db(), request_json("text").get("text"), now(), actor())
+    text = hall.set_notice(get_db(), request_json("text").get("text"), now(), actor())
     events.changed()
     return jsonify({"text": text})
 

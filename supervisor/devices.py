@@ -4,10 +4,11 @@
 A device is invited by name; the one-time link is opened on that device.
 Revoking stops the device at once.
 """
-from flask import jsonify, render_template, url_for
+from flask import jsonify, render_template
 
 from shared import auth
-from shared.queue import QueueError
+from shared.enrolment import enrolment_url
+from shared.errors import QueueError
 from shared.web import absolute_url, error, get_db, now, request_json, settings, COUNTER
 
 from . import bp
@@ -32,7 +33,7 @@ def invite():
         code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
     except ValueError as exc:
         raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
-    return jsonify({"link": absolute_url(url_for("counter.enrol_page", code=code))}), 201
+    return jsonify({"link": enrolment_url(absolute_url(""), code)}), 201
 
 
 @bp.delete("/api/devices/<int:device_id>")
