@@ -1,4 +1,8 @@
-"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter."""
+"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter.
+
+It lives with the officer's desk, not with the supervisors: it belongs to one counter, the
+desk's next call waits on it (the rating hold, queue.call_next), and its audience is the
+citizen at that counter; the supervisors only invite and revoke it (supervisor/devices.py)."""
 from flask import jsonify, render_template
 
 from shared import events, ratings
