@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import yaml  # noqa: E402
 
 import peak_day  # noqa: E402
-from shared import estimate, queue, reports  # noqa: E402
+from shared import audit, counters, estimate, hall, queue, reports  # noqa: E402
 from shared.config import validate  # noqa: E402
 from shared.db import connect, init_database  # noqa: E402
 
@@ -66,7 +66,7 @@ def old_estimate(db, service: str, ahead: int, at: datetime, min_samples: int = 
     None ("not enough data", "no counter") when it showed no figure."""
     rows = db.execute(
         "SELECT called_at, finished_at FROM tickets WHERE day = ? AND service = ? AND status = 'done'"
-        " AND called_at IS NOT NULL AND finished_at IS NOT NULL", (queue.day_of(at), service)).fetchall()
+        " AND called_at IS NOT NULL AND finished_at IS NOT NULL", (audit.day_of(at), service)).fetchall()
     durations = [s for s in ((datetime.fromisoformat(r[1]) - datetime.fromisoformat(r[0])).total_seconds()
                              for r in rows) if 0 < s < 4 * 3600]
     serving = db.execute(
@@ -105,8 +105,8 @@ class Day:
                                      "priority": arrivals_rnd.random() < peak_day.PRIORITY})
         for name, fields in ((f"Quầy {i}", f) for i, f in enumerate(extra, start=8)):
             if not db.execute("SELECT 1 FROM counters WHERE name = ?", (name,)).fetchone():
-                queue.add_counter(db, name, fields, first)
-        self.counters = {c["id"]: c for c in queue.counters(db)}
+                counters.add_counter(db, name, fields, first)
+        self.counters = {c["id"]: c for c in hall.counters(db)}
         self.busy = {cid: True for cid in self.counters}
         self.closed: set[int] = set()
         for cid in self.counters:
@@ -215,11 +215,11 @@ class Day:
     def close(self, at: datetime, d: dict) -> None:
         """The officer leaves for a meeting: the supervisor closes the counter (its citizen is requeued)."""
         self.closed.add(d["counter"])
-        queue.update_counter(self.db, d["counter"], {"open": False}, at)
+        counters.update_counter(self.db, d["counter"], {"open": False}, at)
 
     def reopen(self, at: datetime, d: dict) -> None:
         self.closed.discard(d["counter"])
-        queue.update_counter(self.db, d["counter"], {"open": True}, at)
+        counters.update_counter(self.db, d["counter"], {"open": True}, at)
         self.busy[d["counter"]] = True
         self.push(at + timedelta(seconds=self.rnd.uniform(0, 20)), "call", {"counter": d["counter"]})
 
@@ -330,7 +330,7 @@ def cost(waiting: int = 600, repeat: int = 30) -> dict:
             Day(db, config, DAY - timedelta(weeks=weeks), "normal", 2026 + 100 * weeks, measure=False).run()
         at = at_clock(DAY, "07:00")
         for i, fields in enumerate(peak_day.EXTRA_COUNTERS, start=8):
-            queue.add_counter(db, f"Quầy {i}", fields, at)
+            counters.add_counter(db, f"Quầy {i}", fields, at)
         rnd, codes = random.Random(2026), list(peak_day.FIELDS)
         for i in range(waiting):
             queue.issue_ticket(db, rnd.choice(codes), rnd.random() < peak_day.PRIORITY, at + timedelta(seconds=i))

@@ -1,9 +1,8 @@
 """The ticket kiosk: citizens pick a field and get a number."""
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import estimate, events, hours, queue
-from shared.queue import QueueError
-from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
+from shared import audit, estimate, events, hall, hours, queue
+from shared.web import NEW_TICKET_PRIORITY, NEW_TICKET_SERVICE, device, get_db, now, request_json, require_device, settings
 
 from . import printer
 
@@ -23,7 +22,7 @@ def page():
 
 @bp.get("/api/services")
 def list_services():
-    return jsonify(queue.services(get_db(), now()))
+    return jsonify(hall.services(get_db(), now()))
 
 
 @bp.get("/api/hours")
@@ -38,10 +37,8 @@ def issue():
     """Only enrolled kiosks issue numbers (and priority numbers): a phone on the hall's
     network could otherwise empty a field's day. The kiosk's name, which picks its
     printer, and its pace limit come from its credential, never from the request."""
-    body = only_keys(json_body(), "service", "priority")
-    service, priority = body.get("service"), body.get("priority", False)
-    if not isinstance(service, str) or not isinstance(priority, bool):
-        raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
+    body = request_json(service=NEW_TICKET_SERVICE, priority=NEW_TICKET_PRIORITY)
+    service, priority = body["service"], body["priority"]
     at = now()
     hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
     kiosk = device()
@@ -70,7 +67,7 @@ def reprint(ticket_id):
 @bp.get("/api/tickets")
 def list_today():
     """Today's tickets in one status: ?status=no_show lists who can be called back."""
-    return jsonify(queue.tickets_today(get_db(), now(), request.args.get("status", "waiting")))
+    return jsonify(hall.tickets_today(get_db(), now(), request.args.get("status", "waiting")))
 
 
 @bp.get("/api/tickets/<int:ticket_id>")
@@ -83,7 +80,7 @@ def ticket_status(ticket: dict) -> dict:
     the numbers they serve now, and an honest wait estimate (shared/estimate.py; a change
     of what it says is kept, to be compared with what happened)."""
     db, at = get_db(), now()
-    serving = [c for c in queue.counters(db, queue.day_of(at))
+    serving = [c for c in hall.counters(db, audit.day_of(at))
                if c["open"] and ticket["service"] in c["services"]]
     ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
@@ -103,10 +100,10 @@ def kiosk_services():
     a citizen taking a number now may expect (or that the counters may not reach them
     today), so the start screen says so before a number is taken."""
     db, at = get_db(), now()
-    caps = queue.service_caps(db, at)
+    caps = hall.service_caps(db, at)
     outlook = estimate.for_fields(db, settings(), at)
     return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False), estimate=outlook[s["code"]])
-                    for s in queue.services(db, at)])
+                    for s in hall.services(db, at)])
 
 
 from . import booking  # noqa: E402,F401  (routes on bp)

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from . import blocking
+from .audit import day_of, stamp
 from .db import immediate
 from .hours import parse_hours
-from .queue import day_of, stamp
 from .reports import tolerance
 
 HISTORY_WEEKS = 4
@@ -327,10 +327,10 @@ _cache: dict[str, tuple] = {}
 
 
 def projection(db, config: dict, at: datetime) -> Projection:
-    """The projection for `at`, reused while the queue is unchanged (no new event) and it is
+    """The projection for `at`, reused while the queue is unchanged (no new audit row) and it is
     less than REFRESH_S old: every phone asks after every change, the answer is computed once."""
     path = db.conn.execute("PRAGMA database_list").fetchone()[2] or str(id(db.conn))
-    version = db.execute("SELECT max(id) FROM events").fetchone()[0]
+    version = db.execute("SELECT max(id) FROM audit").fetchone()[0]
     hit = _cache.get(path)
     if hit and hit[0] == version and timedelta(0) <= at - hit[1].at < timedelta(seconds=REFRESH_S):
         return hit[1]

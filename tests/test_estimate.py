@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared import estimate, queue, reports
+from shared import audit, estimate, queue, reports
 from wait_model import old_estimate
 
 POLICY = {"priority_policy": "strict", "priority_every": 3}
@@ -111,7 +111,7 @@ def test_a_booking_whose_slot_has_started_goes_ahead(db, clock, config):
     slot = clock.at.replace(second=0, microsecond=0) - timedelta(minutes=1)
     db.execute("INSERT INTO bookings (code, token, service, day, slot, name, phone, created_at)"
                " VALUES ('ABC234', 'tok', 'DD', ?, ?, 'Lan', '0912345678', ?)",
-               (queue.day_of(clock.at), f"{slot:%H:%M}", queue.stamp(clock.at)))  # checks in in a moment
+               (audit.day_of(clock.at), f"{slot:%H:%M}", audit.stamp(clock.at)))  # checks in in a moment
     target = issue(db, clock, "DD")
     new = estimate.for_ticket(db, config, target, clock.at)
     old = old_estimate(db, "DD", target["ahead"], clock.at)

@@ -1,26 +1,24 @@
 """The supervisor's live dashboard (JSON) and closing or reopening a field for the day."""
 from flask import jsonify
 
-from shared import dashboard, estimate, events, notify, printing
-from shared.web import actor, get_db, json_body, now, require, settings
+from shared import dashboard, estimate, events, notify, printer_registry
+from shared.web import CHANGES, actor, get_db, now, request_json, settings
 
 from . import bp
 
 
 @bp.get("/api/dashboard")
-@require("supervisor")
 def dashboard_json():
     cfg, db, at = settings()["reports"], get_db(), now()
     notices = notify.summary(db) if settings()["notify"]["kind"] != "none" else None
     crowded = estimate.crowded(db, settings(), at)
-    return jsonify(dashboard.build(db, at, printing.health(db, settings()["printer"]["kind"]),
+    return jsonify(dashboard.build(db, at, printer_registry.health(db, settings()["printer"]["kind"]),
                                    cfg["wait_alert_min"], cfg["pause_alert_min"], notices, crowded))
 
 
 @bp.patch("/api/services/<code>")
-@require("supervisor")
 def update_service(code):
     """{"open": bool}; kiosks follow through the `state` pushed after the commit."""
-    field = dashboard.set_service_open(get_db(), code, json_body(), now(), actor())
+    field = dashboard.set_service_open(get_db(), code, request_json(CHANGES), now(), actor())
     events.changed()
     return jsonify(field)
