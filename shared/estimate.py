@@ -231,7 +231,9 @@ def play(at: datetime, counters: list[dict], tickets: list[Ticket], services: di
 
 
 RATE_WINDOW = timedelta(minutes=30)
-PHANTOM = -10 ** 6  # ids of expected priority arrivals: PHANTOM - k
+# Ids of citizens the projection imagines (real tickets have positive ids): each field's next
+# citizen GHOST - i, bookings not yet checked in BOOKED - booking id, expected priority PHANTOM - k.
+GHOST, BOOKED, PHANTOM = -1, -10 ** 9, -2 * 10 ** 9
 
 
 def expected_priority(db, config: dict, at: datetime) -> list[Ticket]:
@@ -255,19 +257,15 @@ def expected_priority(db, config: dict, at: datetime) -> list[Ticket]:
     out = []
     for code, n in counts.items():
         gap = span.total_seconds() / (n * share)
-        k, due = 0, gap / 2
+        due = gap / 2
         for a, b in ahead:
             length = (b - a).total_seconds()
             while due < length:
-                k += 1
                 out.append(Ticket(PHANTOM - len(out), code, True, a + timedelta(seconds=due),
                                   available=a + timedelta(seconds=due)))
                 due += gap
             due -= length
     return out
-
-
-GHOST = -1  # ids of the "next citizen" of each field: -1, -2, ... (real ids are positive)
 
 
 def build(db, config: dict, at: datetime) -> Projection:
@@ -298,7 +296,7 @@ def build(db, config: dict, at: datetime) -> Projection:
         for row in db.execute("SELECT id, service, slot FROM bookings WHERE day = ? AND status = 'booked'", (day,)):
             start = datetime.fromisoformat(f"{day}T{row['slot']}").replace(tzinfo=at.tzinfo)
             if start + late_ok >= at:
-                tickets.append(Ticket(-1000 - row["id"], row["service"], False, start,
+                tickets.append(Ticket(BOOKED - row["id"], row["service"], False, start,
                                       weight=1.0 if came is None else came, available=start))
     codes = [r[0] for r in db.execute("SELECT code FROM services ORDER BY position, code")]
     tickets += expected_priority(db, config, at)
