@@ -145,7 +145,7 @@
       b.className = !s.open ? "closed" : (s.full ? "full" : "");
       b.children[0].textContent = lang === "en" && s.name_en ? s.name_en : s.name;
       b.children[1].textContent = !s.open ? t("closed") : (s.full ? t("full") : t("waiting") + s.waiting);
-      b.children[2].textContent = s.open && !s.full && e && (e.late || (s.waiting && e.minutes)) ? waitText(e, t("estimate")) : "";
+      b.children[2].textContent = s.open && !s.full && e && (e.late || e.minutes) ? waitText(e, t("estimate")) : "";
       b.children[2].classList.toggle("late", Boolean(e && e.late));
     });
   }
