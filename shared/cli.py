@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .config import ConfigError, async_mode, read_raw, validate
+from .config import LOCAL_PRINTER_KINDS, ConfigError, async_mode, read_raw, validate, validate_printer_config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -239,14 +239,13 @@ def _printer_agent(args) -> int:
     import os
 
     from .printer_agent import PrinterAgent
-    from .printing import LOCAL_KINDS, validate_printer_config
 
     token = args.token or os.environ.get("MOTCUA_TOKEN")
     try:
         raw, _path = read_raw(args.config)
         cfg = validate_printer_config((raw or {}).get("printer") if isinstance(raw, dict) else None)
-        if cfg["kind"] not in LOCAL_KINDS:
-            raise ConfigError(f"printer.kind: must be one of {', '.join(LOCAL_KINDS)} on the kiosk PC")
+        if cfg["kind"] not in LOCAL_PRINTER_KINDS:
+            raise ConfigError(f"printer.kind: must be one of {', '.join(LOCAL_PRINTER_KINDS)} on the kiosk PC")
         if not token:
             raise ConfigError("--token: required (or set MOTCUA_TOKEN)")
     except (ConfigError, ValueError) as exc:

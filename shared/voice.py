@@ -19,6 +19,7 @@ folder. Pure Python (no Flask); building clips needs espeak-ng, and sox for Ogg 
 from __future__ import annotations
 
 import array
+import dataclasses
 import functools
 import json
 import math
@@ -32,32 +33,12 @@ import unicodedata
 import wave
 from pathlib import Path
 
+from .config import DEFAULT_TEMPLATES, PLACEHOLDER, spoken_words, validate_voice_config
 from .vietnamese import (DEFAULT_LETTERS, DIGITS, NUMBER_WORDS, letter_name, number_to_words,
                          split_ticket_number)
 
-MODES = ("auto", "clips", "speech", "chime")
-LANGUAGES = ("vi", "en")
-NUMBER_READINGS = ("whole", "digits")
 SPEECH_LANG = {"vi": "vi-VN", "en": "en-US"}
 ESPEAK_VOICE = {"vi": "vi", "en": "en-us"}
-
-#: The phrases as halls say them. ``call``/``recall`` are read when the announcer has time;
-#: ``short``/``short_recall`` when calls queue up (see docs/voice.md, "Pacing").
-DEFAULT_TEMPLATES = {
-    "vi": {
-        "call": "Mời số {number} đến {counter}",
-        "recall": "Nhắc lại, mời số {number} đến {counter}",
-        "short": "{number}, {counter}",
-        "short_recall": "Nhắc lại {number}, {counter}",
-    },
-    "en": {
-        "call": "Ticket number {number}, please go to {counter}",
-        "recall": "Once again, ticket number {number}, please go to {counter}",
-        "short": "{number}, {counter}",
-        "short_recall": "Again {number}, {counter}",
-    },
-}
-TEMPLATE_KINDS = tuple(DEFAULT_TEMPLATES["vi"])
 
 #: Words supervisors commonly type in counter names; they get clips. In English the
 #: Vietnamese word is translated so "Quầy 5" is read "counter five".
@@ -82,10 +63,6 @@ _EN_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"))
 EN_NUMBER_WORDS = frozenset(_EN_SMALL + list(_EN_TENS[2:]) + ["hundred", "thousand", "million",
                                                                "billion"])
 
-_KEYS = ("mode", "language", "southern", "number_reading", "letters", "templates", "clip_set", "clip_dir",
-         "words", "max_lag_s", "repeat")
-_PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
-
 #: Folder holding the chime and one sub-folder per clip set.
 VOICE_DIR = Path(__file__).resolve().parent.parent / "display" / "static" / "voice"
 
@@ -96,142 +73,6 @@ ESPEAK_MISSING = (
     "(espeak-ng.msi; espeak-ng-X64.msi for release 1.51) and make sure espeak-ng.exe "
     "is on PATH or in C:\\Program Files\\eSpeak NG."
 )
-
-
-# --------------------------------------------------------------------------- config
-
-def _one_of(key: str, value, allowed) -> str:
-    if value not in allowed:
-        raise ValueError(f"voice.{key}: must be one of {', '.join(allowed)} (got {value!r})")
-    return value
-
-
-def _template(key: str, value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"voice.{key}: must be a non-empty string")
-    names = []
-    for part in _PLACEHOLDER.split(value):
-        if part.startswith("{") and part.endswith("}"):
-            names.append(part[1:-1])
-        elif "{" in part or "}" in part:
-            raise ValueError(f"voice.{key}: unbalanced brace in {value!r}")
-    bad = [n for n in names if n not in ("number", "counter")]
-    if bad:
-        raise ValueError(f"voice.{key}: unknown placeholder {{{bad[0]}}} "
-                         "(only {number} and {counter} are allowed)")
-    if "number" not in names:
-        raise ValueError(f"voice.{key}: must contain {{number}}")
-    return " ".join(value.split())
-
-
-def validate_voice_config(raw: dict | None) -> dict:
-    """Check a ``voice:`` config section and return it complete with defaults.
-
-    Errors are ``ValueError`` whose message starts with the dotted key, so the
-    supervisor sees exactly which line of the config to fix. Idempotent: a validated
-    config validates to itself. Keys:
-
-    - ``mode`` (default ``auto``): ``auto`` | ``clips`` | ``speech`` | ``chime``.
-      ``auto`` plays clips when the clip set is complete, else the browser's voice,
-      else the chime alone; ``clips`` always tries clips (falling back per call);
-      ``speech`` never uses clips; ``chime`` plays only the chime.
-    - ``language`` (default ``vi``): ``vi`` | ``en``; language of the phrase and the voice.
-    - ``southern`` (default ``false``): Southern number words, "ngàn" and "lẻ" instead
-      of "nghìn" and "linh".
-    - ``number_reading`` (default ``whole``): ``whole`` reads "1023" as one number
-      (leading zeros dropped), ``digits`` reads it digit by digit.
-    - ``letters`` (default ``{}``): letter -> spoken name for ticket prefixes, overriding
-      the built-in table (``shared.vietnamese.DEFAULT_LETTERS``; in English the letter
-      itself), e.g. ``{"A": "a", "C": "xê"}``.
-    - ``templates`` (default: the built-in phrases): per language (``vi``, ``en``) the
-      ``call``, ``recall``, ``short`` and ``short_recall`` phrases with ``{number}``
-      (required) and ``{counter}``. Only the keys given are replaced.
-    - ``clip_set`` (default ``default``): folder under ``display/static/voice/`` holding
-      the clips and their ``manifest.json``.
-    - ``clip_dir`` (default empty: the shipped clips): a folder outside the installed
-      package that ``motcua voice build`` writes clip sets to and the display plays from.
-    - ``words`` (default ``[]``): more words to give clips (counter names such as
-      "Quầy Phúc khảo"), on top of :data:`NAME_WORDS`.
-    - ``max_lag_s`` (default 30): the longest a call may wait before it starts being
-      read; the announcer shortens what it plays to keep within it.
-    - ``repeat`` (default ``false``): read each call twice when no other call waits.
-    """
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ValueError("voice: must be a mapping")
-    unknown = sorted(str(k) for k in raw if k not in _KEYS)
-    if unknown:
-        raise ValueError(f"voice.{unknown[0]}: unknown key (known: {', '.join(_KEYS)})")
-    cfg = {
-        "mode": _one_of("mode", raw.get("mode", "auto"), MODES),
-        "language": _one_of("language", raw.get("language", "vi"), LANGUAGES),
-        "number_reading": _one_of("number_reading", raw.get("number_reading", "whole"),
-                                  NUMBER_READINGS),
-    }
-    southern = raw.get("southern", False)
-    if not isinstance(southern, bool):
-        raise ValueError(f"voice.southern: must be true or false (got {southern!r})")
-    cfg["southern"] = southern
-
-    letters = raw.get("letters") or {}
-    if not isinstance(letters, dict):
-        raise ValueError("voice.letters: must be a mapping of letter -> spoken name")
-    cfg["letters"] = {}
-    for letter, spoken in letters.items():
-        key = unicodedata.normalize("NFC", str(letter)).upper()
-        if len(key) != 1 or not key.isalpha():
-            raise ValueError(f"voice.letters.{letter}: key must be a single letter")
-        if not isinstance(spoken, str) or not spoken.strip():
-            raise ValueError(f"voice.letters.{letter}: spoken name must be a non-empty string")
-        cfg["letters"][key] = " ".join(unicodedata.normalize("NFC", spoken).split())
-
-    templates = raw.get("templates") or {}
-    if not isinstance(templates, dict):
-        raise ValueError("voice.templates: must be a mapping of language -> {call, recall}")
-    cfg["templates"] = {}
-    for lang in templates:
-        if lang not in LANGUAGES:
-            raise ValueError(f"voice.templates.{lang}: unknown language "
-                             f"(known: {', '.join(LANGUAGES)})")
-    for lang in LANGUAGES:
-        given = templates.get(lang) or {}
-        if not isinstance(given, dict):
-            raise ValueError(f"voice.templates.{lang}: must be a mapping with call and recall")
-        for kind in given:
-            if kind not in TEMPLATE_KINDS:
-                raise ValueError(f"voice.templates.{lang}.{kind}: unknown key "
-                                 f"(known: {', '.join(TEMPLATE_KINDS)})")
-        cfg["templates"][lang] = {
-            kind: _template(f"templates.{lang}.{kind}", given.get(kind, default))
-            for kind, default in DEFAULT_TEMPLATES[lang].items()
-        }
-
-    clip_dir = raw.get("clip_dir", "")
-    if not isinstance(clip_dir, str):
-        raise ValueError(f"voice.clip_dir: must be a folder path (got {clip_dir!r})")
-    cfg["clip_dir"] = clip_dir.strip()
-
-    clip_set = raw.get("clip_set", "default")
-    if not isinstance(clip_set, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", clip_set):
-        raise ValueError("voice.clip_set: must be a folder name of letters, digits, '-' or '_' "
-                         f"(got {clip_set!r})")
-    cfg["clip_set"] = clip_set
-
-    words = raw.get("words") or []
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-        raise ValueError("voice.words: must be a list of words, e.g. [phúc, khảo]")
-    cfg["words"] = sorted({w for text in words for w in _words(text)})
-
-    max_lag = raw.get("max_lag_s", 30)
-    if isinstance(max_lag, bool) or not isinstance(max_lag, (int, float)) or not 5 <= max_lag <= 600:
-        raise ValueError(f"voice.max_lag_s: must be a number of seconds from 5 to 600 (got {max_lag!r})")
-    cfg["max_lag_s"] = max_lag
-    repeat = raw.get("repeat", False)
-    if not isinstance(repeat, bool):
-        raise ValueError(f"voice.repeat: must be true or false (got {repeat!r})")
-    cfg["repeat"] = repeat
-    return cfg
 
 
 # --------------------------------------------------------------------------- clip names
@@ -254,16 +95,12 @@ def _telex(word: str) -> str:
     return "".join(out) + tone
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())
-
-
 @functools.lru_cache(maxsize=4096)
 def clip_name(text: str, language: str = "vi") -> str:
     """ASCII clip name for a spoken unit or phrase fragment ("" when it has no words).
 
     Cached: every call announcement names the same few hundred words again."""
-    name = "_".join(w for w in (_telex(w) for w in _words(text)) if w)
+    name = "_".join(w for w in (_telex(w) for w in spoken_words(text)) if w)
     return f"en-{name}" if name and language == "en" else name
 
 
@@ -362,7 +199,7 @@ def _clip_texts(cfg: dict) -> dict[str, str]:
         texts += [letter_name(k, cfg["letters"]) for k in DEFAULT_LETTERS]
     texts += list(cfg["letters"].values()) + list(COUNTER_WORDS[lang]) + cfg["words"]
     for template in cfg["templates"][lang].values():
-        texts += [_fragment_text(p) for p in _PLACEHOLDER.split(template) if not p.startswith("{")]
+        texts += [_fragment_text(p) for p in PLACEHOLDER.split(template) if not p.startswith("{")]
     return {clip_name(t, lang): t for t in texts if clip_name(t, lang)}
 
 
@@ -370,7 +207,7 @@ def clip_names(cfg: dict) -> set[str]:
     """Every clip any announcement can need with this config: number words for the whole
     range (0 .. 10**12-1, in the configured dialect), letter names, counter words and the
     fixed fragments of the ``call`` and ``recall`` templates."""
-    return set(_cached_clip_names(json.dumps(validate_voice_config(cfg), sort_keys=True)))
+    return set(_cached_clip_names(json.dumps(dataclasses.asdict(validate_voice_config(cfg)), sort_keys=True)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -382,7 +219,7 @@ def _cached_clip_names(cfg_json: str) -> frozenset[str]:
 def _phrase(template: str, spoken: dict, clip_words: dict, lang: str) -> tuple[str, list[str]]:
     """A template filled in: the text to read aloud and the clip names to play."""
     text, clips = [], []
-    for part in _PLACEHOLDER.split(template):
+    for part in PLACEHOLDER.split(template):
         if part.startswith("{"):
             text.append(" ".join(spoken[part[1:-1]]))
             clips += [clip_name(w, lang) for w in clip_words[part[1:-1]]]
@@ -414,7 +251,7 @@ def announcement(number: str, counter_name: str, recall: bool, cfg: dict,
     for form, template, number_word in (("full", "recall" if recall else "call", True),
                                         ("short", "short_recall" if recall else "short", False),
                                         ("quick", "short_recall" if recall else "short", False)):
-        reading = dict(cfg, number_reading="digits") if form == "quick" else cfg
+        reading = dataclasses.replace(cfg, number_reading="digits") if form == "quick" else cfg
         said = {"number": ticket_words(number, reading), "counter": counter_words(counter_name, cfg, number_word)}
         played = dict(said)
         if counter_id is not None and not {clip_name(w, lang) for w in said["counter"]} <= names:
