@@ -14,12 +14,12 @@ bp = Blueprint("counter", __name__, template_folder="templates", static_folder="
 
 @bp.get("/counter")
 def page():
-    return render_template("counter.html", center=settings()["center"])
+    return render_template("counter.html", center=settings().center)
 
 
 @bp.get("/supervisor")
 def supervisor_page():
-    return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
+    return render_template("supervisor.html", center=settings().center, booking=settings().booking.enabled)
 
 
 log = logging.getLogger("motcua.security")
@@ -77,7 +77,7 @@ def call_next(counter_id):
     after = body.get("after", "any")
     if after != "any" and after is not None and (isinstance(after, bool) or not isinstance(after, int)):
         raise QueueError("after phải là mã số vé hoặc null.", "invalid_after")
-    ticket, moved = queue.call_next(get_db(), counter_id, now(), settings()["queue"], after, actor())
+    ticket, moved = queue.call_next(get_db(), counter_id, now(), settings().queue, after, actor())
     if moved and ticket is not None:
         events.called(ticket, recall=False)
     elif moved:

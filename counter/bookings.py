@@ -14,7 +14,7 @@ from . import bp
 def bookings_page():
     """The supervisors' page (it logs in like /supervisor); it opens on the center's today,
     never the browser's, whose clock or time zone may be another day."""
-    return render_template("bookings.html", center=settings()["center"], today=day_of(now()))
+    return render_template("bookings.html", center=settings().center, today=day_of(now()))
 
 
 @bp.get("/api/bookings")

@@ -10,10 +10,10 @@ from . import bp
 @bp.get("/api/dashboard")
 @require("supervisor")
 def dashboard_json():
-    cfg = settings()["reports"]
-    notices = notify.summary(get_db()) if settings()["notify"]["kind"] != "none" else None
-    return jsonify(dashboard.build(get_db(), now(), printing.health(get_db(), settings()["printer"]["kind"]),
-                                   cfg["wait_alert_min"], cfg["pause_alert_min"], notices))
+    cfg = settings().reports
+    notices = notify.summary(get_db()) if settings().notify.kind != "none" else None
+    return jsonify(dashboard.build(get_db(), now(), printing.health(get_db(), settings().printer.kind),
+                                   cfg.wait_alert_min, cfg.pause_alert_min, notices))
 
 
 @bp.patch("/api/services/<code>")

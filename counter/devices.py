@@ -24,7 +24,7 @@ def enrol_page(code):
     """The one-time link, opened on the kiosk or tablet itself."""
     enrolled = auth.enrol_device(get_db(), code, now())
     if enrolled is None:
-        return render_template("enrol_failed.html", center=settings()["center"]), 404
+        return render_template("enrol_failed.html", center=settings().center), 404
     device, secret = enrolled
     session["device"] = secret
     session.permanent = True
@@ -43,7 +43,7 @@ def enrol_api():
 
 @bp.get("/devices")
 def devices_page():
-    return render_template("devices.html", center=settings()["center"])
+    return render_template("devices.html", center=settings().center)
 
 
 @bp.get("/api/devices")

@@ -13,7 +13,7 @@ def _is_tablet_of(counter_id: int) -> bool:
 
 @bp.get("/rate/<int:counter_id>")
 def rate_page(counter_id):
-    return render_template("rate.html", center=settings()["center"], counter_id=counter_id,
+    return render_template("rate.html", center=settings().center, counter_id=counter_id,
                            enrolled=_is_tablet_of(counter_id))
 
 
@@ -23,7 +23,7 @@ def rateable(counter_id):
     counter page asks too, to learn whether to hold its next call (`hold_in`)."""
     if _is_tablet_of(counter_id):
         ratings.tablet_seen(get_db(), counter_id, now())
-    return jsonify(ratings.rateable(get_db(), counter_id, now(), settings()["reports"]))
+    return jsonify(ratings.rateable(get_db(), counter_id, now(), settings().reports))
 
 
 @bp.post("/api/counters/<int:counter_id>/rating")
@@ -35,6 +35,6 @@ def rate(counter_id):
         return error(403, "wrong_counter", "Máy đánh giá này thuộc quầy khác.")
     body = only_keys(json_body(), "ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
-                          settings()["reports"])
+                          settings().reports)
     events.changed()  # the counter holding its next call for this rating learns of it at once
     return jsonify(rating), 201

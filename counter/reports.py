@@ -17,15 +17,15 @@ def _report():
     cfg = settings()
     first, last = reports.parse_range(request.args.get("from"), request.args.get("to"), now().date())
     db = get_db()
-    return blocking.run(lambda: reports.build(db, first, last, cfg["center"]["timezone"],
-                                              cfg["reports"]["rating_scale"]))
+    return blocking.run(lambda: reports.build(db, first, last, cfg.center.timezone,
+                                              cfg.reports.rating_scale))
 
 
 def _capacity():
     cfg = settings()
     plan = request.args.get("day") or request.args.get("plan")
     day, _ = reports.parse_range(plan, None, now().date() + timedelta(days=1))
-    target = request.args.get("target") or cfg["reports"]["wait_target_min"]
+    target = request.args.get("target") or cfg.reports.wait_target_min
     try:
         target = float(target)
     except ValueError:
@@ -36,8 +36,8 @@ def _capacity():
     if request.args.get("basis_from"):
         basis = reports.parse_range(request.args.get("basis_from"), request.args.get("basis_to"), day)
     db = get_db()
-    return blocking.run(lambda: capacity.advise(db, day, cfg["center"]["timezone"], target,
-                                                cfg["reports"]["capacity_weeks"], basis))
+    return blocking.run(lambda: capacity.advise(db, day, cfg.center.timezone, target,
+                                                cfg.reports.capacity_weeks, basis))
 
 
 @bp.get("/api/reports")
@@ -64,7 +64,7 @@ def report_export(name, fmt):
     if fmt == "csv":
         body, mimetype = reports.to_csv(report, name), "text/csv; charset=utf-8"
     else:
-        body, mimetype = reports.to_xlsx(report, names, settings()["center"]["name"]), XLSX
+        body, mimetype = reports.to_xlsx(report, names, settings().center.name), XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -72,7 +72,7 @@ def report_export(name, fmt):
 @bp.get("/reports")
 def reports_page():
     """Server-rendered, so tables and charts show without any script; login when needed."""
-    center = settings()["center"]
+    center = settings().center
     if not auth.allowed(who(), "supervisor"):
         return render_template("reports.html", center=center, login=True)
     problem = None
@@ -81,7 +81,7 @@ def reports_page():
     except QueueError as exc:
         problem = exc.message
         today = now().date()
-        report = reports.build(get_db(), today, today, center["timezone"], settings()["reports"]["rating_scale"])
+        report = reports.build(get_db(), today, today, center.timezone, settings().reports.rating_scale)
     try:
         advice = _capacity()
     except QueueError as exc:
@@ -91,12 +91,12 @@ def reports_page():
         "reports.html", center=center, login=False, report=report, tables=tables, advice=advice,
         problem=problem, fmt=reports.vn, day=reports.vn_day, adds_up=reports.ADDS_UP,
         hours_chart=reports.hours_chart(report), wait_chart=reports.wait_chart(report),
-        target=request.args.get("target") or settings()["reports"]["wait_target_min"],
+        target=request.args.get("target") or settings().reports.wait_target_min,
     )
 
 
 @bp.get("/reports/help")
 def reports_help():
     """What each figure means, in plain words; open to anyone (it holds no data)."""
-    return render_template("reports_help.html", center=settings()["center"],
-                           weeks=settings()["reports"]["capacity_weeks"])
+    return render_template("reports_help.html", center=settings().center,
+                           weeks=settings().reports.capacity_weeks)

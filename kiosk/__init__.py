@@ -16,9 +16,9 @@ bp.record_once(lambda setup: printer.init_app(setup.app))
 def page():
     """The kiosk page; on a device not yet enrolled it says so instead of offering numbers."""
     enrolled = device()
-    return render_template("kiosk.html", center=settings()["center"],
+    return render_template("kiosk.html", center=settings().center,
                            kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None,
-                           booking=settings()["booking"]["enabled"], reprint_s=REPRINT_S)
+                           booking=settings().booking.enabled, reprint_s=REPRINT_S)
 
 
 @bp.get("/api/services")
@@ -29,7 +29,7 @@ def list_services():
 @bp.get("/api/hours")
 def working_hours():
     """Whether the center hands out numbers now, and when it next opens."""
-    return jsonify(hours.status(hours.parse_hours(settings()["center"]["hours"]), now()))
+    return jsonify(hours.status(settings().center.hours, now()))
 
 
 @bp.post("/api/tickets")
@@ -43,10 +43,10 @@ def issue():
     if not isinstance(service, str) or not isinstance(priority, bool):
         raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
     at = now()
-    hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
+    hours.require_open(settings().center.hours, at)
     kiosk = device()
     ticket = queue.issue_ticket(get_db(), service, priority, at, kiosk["id"],
-                                settings()["kiosk"]["max_tickets_per_minute"])
+                                settings().kiosk.max_tickets_per_minute)
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

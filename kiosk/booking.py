@@ -14,8 +14,8 @@ from . import bp, printer
 @bp.get("/book")
 @booking_enabled
 def book_page():
-    return render_template("book.html", center=settings()["center"], token=None,
-                           keep_days=settings()["booking"]["keep_days"])
+    return render_template("book.html", center=settings().center, token=None,
+                           keep_days=settings().booking.keep_days)
 
 
 @bp.get("/b/<token>")
@@ -25,8 +25,8 @@ def booking_page(token):
     try:
         booking.booking_by_token(get_db(), settings(), token, now())
     except booking.NotFound:
-        return render_template("book.html", center=settings()["center"], token=None, missing=True), 404
-    return render_template("book.html", center=settings()["center"], token=token)
+        return render_template("book.html", center=settings().center, token=None, missing=True), 404
+    return render_template("book.html", center=settings().center, token=token)
 
 
 @bp.get("/b/<token>/qr.svg")
@@ -50,7 +50,7 @@ def booking_ics(token):
     """The booking as a calendar event, for the phone's calendar."""
     found = booking.booking_by_token(get_db(), settings(), token, now())
     start = booking.slot_start(now(), found["day"], found["slot"])
-    length = booking.field_rules(settings(), found["service"])["slot_min"]
+    length = settings().booking.slots_of(found["service"]).slot_min
     utc = "%Y%m%dT%H%M%SZ"
     lines = [
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//motcua//booking//VI", "BEGIN:VEVENT",
@@ -59,7 +59,7 @@ def booking_ics(token):
         f"DTSTART:{start.astimezone(timezone.utc).strftime(utc)}",
         f"DTEND:{(start + timedelta(minutes=length)).astimezone(timezone.utc).strftime(utc)}",
         f"SUMMARY:{_ics_text(found['service_name'] + ' - mã ' + found['code'])}",
-        f"LOCATION:{_ics_text(settings()['center']['name'])}",
+        f"LOCATION:{_ics_text(settings().center.name)}",
         f"URL:{absolute_url('/b/' + token)}",
         "END:VEVENT", "END:VCALENDAR", "",
     ]
@@ -113,7 +113,7 @@ def check_in_booking():
     code = only_keys(json_body(), "code").get("code")
     kiosk = device()
     ticket = booking.check_in(get_db(), settings(), now(), code, kiosk["id"],
-                              settings()["kiosk"]["max_tickets_per_minute"])
+                              settings().kiosk.max_tickets_per_minute)
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

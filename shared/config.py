@@ -319,11 +319,11 @@ class Booking(Section):
     max_per_address_hour: int = option(5, whole(0, 10000))
     services: dict[str, FieldSlots] = option({})  # checked by `_booking` against the fields
 
-    def field_rules(self, service: str) -> dict:
-        """{"slot_min", "places"} of a field: its own override or the booking defaults."""
+    def slots_of(self, service: str) -> "FieldSlots":
+        """A field's slot length and places: its own (booking.services) or the booking defaults."""
         own = self.services.get(service) or FieldSlots()
-        return {"slot_min": self.slot_min if own.slot_min is None else own.slot_min,
-                "places": self.places if own.places is None else own.places}
+        return FieldSlots(slot_min=self.slot_min if own.slot_min is None else own.slot_min,
+                          places=self.places if own.places is None else own.places)
 
 
 def _booking(raw, codes: set[str], hours: Week) -> Booking:

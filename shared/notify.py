@@ -24,6 +24,7 @@ import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .config import Config, Notify
 from .db import connect, immediate
 from .queue import stamp
 
@@ -36,9 +37,9 @@ DUE = ("SELECT {columns} FROM outbox WHERE (status = 'pending' AND next_at <= :n
 PLACEHOLDER = re.compile(r"\{(phone|message|id|kind)\}")
 
 
-def enqueue(db, config: dict, at: datetime, kind: str, booking_id: int | None, phone: str, message: str) -> None:
+def enqueue(db, gateway: Notify, at: datetime, kind: str, booking_id: int | None, phone: str, message: str) -> None:
     """Store a notice; call inside the caller's transaction. Nothing is stored with notify.kind: none."""
-    if config["notify"]["kind"] == "none" or not phone:
+    if gateway.kind == "none" or not phone:
         return
     db.execute("INSERT INTO outbox (kind, booking_id, phone, message, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)",
                (kind, booking_id, phone, message, stamp(at), stamp(at)))
@@ -72,14 +73,14 @@ def render(template, notice: dict):
     return template
 
 
-def deliver(settings: dict, notice: dict) -> None:
+def deliver(gateway: Notify, notice: dict) -> None:
     """POST one notice to the gateway; any exception (HTTP error, timeout) means not delivered."""
-    body = json.dumps(render(settings["body"], notice), ensure_ascii=False).encode()
+    body = json.dumps(render(gateway.body, notice), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", "Idempotency-Key": f"motcua-notice-{notice['id']}"}
-    if settings["key_header"]:
-        headers[settings["key_header"]] = settings["key"]
-    request = urllib.request.Request(settings["url"], data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=settings["timeout_s"]) as reply:  # noqa: S310 - the center's own URL
+    if gateway.key_header:
+        headers[gateway.key_header] = gateway.key
+    request = urllib.request.Request(gateway.url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=gateway.timeout_s) as reply:  # noqa: S310 - the center's own URL
         reply.read(4096)
 
 
@@ -98,18 +99,18 @@ def settle(db, notice: dict, at: datetime, error: str | None, max_attempts: int)
                (stamp(at + timedelta(seconds=wait)), error[:300], notice["id"]))
 
 
-def send_due(db, config: dict, at: datetime, clock=None) -> int:
+def send_due(db, config: Config, at: datetime, clock=None) -> int:
     """Claim and send what is due now; returns how many were sent. `clock` stamps outcomes (default: `at`)."""
-    settings = config["notify"]
+    gateway = config.notify
     sent = 0
-    for notice in claim(db, at, lease_s=2 * settings["timeout_s"] + 5):
+    for notice in claim(db, at, lease_s=2 * gateway.timeout_s + 5):
         try:
-            deliver(settings, notice)
+            deliver(gateway, notice)
             error = None
         except (OSError, urllib.error.URLError, ValueError) as exc:  # refused, timed out, HTTP 4xx/5xx
             error = f"{type(exc).__name__}: {exc}"
             log.warning("notice %s not delivered (attempt %s): %s", notice["id"], notice["attempts"], error)
-        settle(db, notice, clock() if clock else at, error, settings["max_attempts"])
+        settle(db, notice, clock() if clock else at, error, gateway.max_attempts)
         sent += error is None
     return sent
 
@@ -131,7 +132,7 @@ def retry_failed(db, at: datetime) -> int:
                           (stamp(at),)).rowcount
 
 
-def work_forever(config: dict, sleep, poll_s: float = 1.0, chores_s: float = 30.0) -> None:
+def work_forever(config: Config, sleep, poll_s: float = 1.0, chores_s: float = 30.0) -> None:
     """The background worker: send due notices every `poll_s`; every `chores_s`, queue
     reminders and "sắp đến lượt" notices and erase expired personal data.
 
@@ -140,21 +141,21 @@ def work_forever(config: dict, sleep, poll_s: float = 1.0, chores_s: float = 30.
     failure is logged and the loop goes on."""
     from . import booking  # booking imports this module
 
-    tz = ZoneInfo(config["center"]["timezone"])
-    db = connect(config["database"]["path"])
+    tz = ZoneInfo(config.center.timezone)
+    db = connect(config.database.path)
     next_chores = 0.0
     waited = 0.0
     while True:
         try:
             now = datetime.now(tz)
-            if config["booking"]["enabled"] and waited >= next_chores:
+            if config.booking.enabled and waited >= next_chores:
                 booking.erase_expired(db, config, now)
-                if config["notify"]["kind"] != "none":
+                if config.notify.kind != "none":
                     booking.queue_reminders(db, config, now)
                 next_chores = waited + chores_s
-            if config["booking"]["enabled"] and config["notify"]["kind"] != "none":
+            if config.booking.enabled and config.notify.kind != "none":
                 booking.queue_near_turn(db, config, now)
-            if config["notify"]["kind"] != "none":
+            if config.notify.kind != "none":
                 send_due(db, config, now, clock=lambda: datetime.now(tz))
         except sqlite3.Error:
             log.exception("notice worker: database error; trying again")

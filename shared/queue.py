@@ -273,19 +273,19 @@ def _end_current(db, counter_id: int, status: str, at: datetime, actor) -> None:
         _event(db, at, "finished" if status == "done" else status, current, counter_id, actor=actor)
 
 
-def _priority_turn(db, counter_id: int, day: str, policy: dict) -> bool:
+def _priority_turn(db, counter_id: int, day: str, policy) -> bool:
     """Whether this call should prefer a priority ticket.
 
     strict: always. interleave with priority_every = N: when both kinds wait,
     a counter calls a priority ticket unless one of its last N - 1 calls
     today was one, so the counter settles into one priority every N calls.
     """
-    if policy["priority_policy"] == STRICT:
+    if policy.priority_policy == STRICT:
         return True
     last = db.execute(
         "SELECT priority FROM tickets WHERE counter_id = ? AND day = ? AND called_at IS NOT NULL"
         " ORDER BY called_at DESC, id DESC LIMIT ?",
-        (counter_id, day, policy["priority_every"] - 1),
+        (counter_id, day, policy.priority_every - 1),
     ).fetchall()
     return not any(row[0] for row in last)
 
@@ -299,8 +299,9 @@ def _mark_called(db, ticket_id: int, counter_id: int, at: datetime, kind: str, a
     _event(db, at, kind, ticket_id, counter_id, actor=actor)
 
 
-def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", actor=None):
-    """Finish the counter's current citizen and call the next one of its fields.
+def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None):
+    """Finish the counter's current citizen and call the next one of its fields
+    (`policy`: the config's queue section, shared.config.Queue).
 
     Returns (ticket or None, moved): moved says whether the counter changed.
     `after` makes the call idempotent

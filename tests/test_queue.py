@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 
 from shared import queue
+from shared.config import Queue, validate
 from shared.db import connect, init_database
 from shared.queue import Conflict, NotFound, QueueError
 
-STRICT = {"priority_policy": "strict", "priority_every": 3}
+STRICT = Queue()
 
 
 def issue(db, clock, service="HT", priority=False):
@@ -31,8 +32,9 @@ def test_numbers_follow_the_field_range_and_restart_each_day(db, clock):
     assert issue(db, clock)["number"] == "1001"
 
 
-def test_prefix_and_zero_padding(config, tmp_path, clock):
-    config["services"][0].update(prefix="A", start=1, digits=3)
+def test_prefix_and_zero_padding(raw_config, tmp_path, clock):
+    raw_config["services"][0].update(prefix="A", start=1, digits=3)
+    config = validate(raw_config)
     database = connect(str(tmp_path / "prefix.db"))
     init_database(database, config)
     assert [issue(database, clock)["number"] for _ in range(2)] == ["A001", "A002"]
@@ -107,7 +109,7 @@ def test_strict_priority_goes_first(db, clock):
 
 
 def test_interleave_calls_one_priority_every_n(db, clock):
-    policy = {"priority_policy": "interleave", "priority_every": 3}
+    policy = Queue(priority_policy="interleave")
     for _ in range(6):
         issue(db, clock)
         issue(db, clock, priority=True)
@@ -338,8 +340,9 @@ def test_wait_estimate_uses_todays_service_times_and_open_counters(db, clock):
     assert queue.wait_estimate(db, "HT", 3, clock.tick())["reason"] == "no_counter"
 
 
-def test_service_caps_show_full_fields(config, tmp_path, clock):
-    config["services"][0]["daily_cap"] = 2
+def test_service_caps_show_full_fields(raw_config, tmp_path, clock):
+    raw_config["services"][0]["daily_cap"] = 2
+    config = validate(raw_config)
     db = connect(str(tmp_path / "caps.db"))
     init_database(db, config)
     assert queue.service_caps(db, clock.tick())["HT"] == {"cap": 2, "issued": 0, "full": False}
