@@ -226,7 +226,7 @@ class Reports(Section):
     """Ratings and reports. The scale is ordered best first; the first
     `rating_satisfied` answers count as satisfied in the percentage centers report."""
     rating_scale: list[str] = option(["Rất hài lòng", "Hài lòng", "Không hài lòng"], _rating_scale)
-    rating_satisfied: int = option(None)  # min(2, len(rating_scale) - 1); bounds set by the scale
+    rating_satisfied: int = option(None)  # default min(2, len(rating_scale) - 1); bounds set by the scale
     rating_window_s: int = option(120, whole(10, 1800))
     rating_hold_s: int = option(15)  # at most min(60, rating_window_s)
     wait_target_min: int = option(15, whole(1, 240))
@@ -234,12 +234,15 @@ class Reports(Section):
     wait_alert_min: int = option(30, whole(1, 480))
     pause_alert_min: int = option(15, whole(1, 480))
 
+    def __post_init__(self):
+        if self.rating_satisfied is None:  # a default that follows the scale
+            object.__setattr__(self, "rating_satisfied", min(2, len(self.rating_scale) - 1))
+
 
 def _reports(raw) -> Reports:
     values = checked(Reports, raw, "reports")
-    scale, satisfied = values["rating_scale"], values["rating_satisfied"]
-    values["rating_satisfied"] = min(2, len(scale) - 1) if satisfied is None \
-        else whole(1, len(scale) - 1)(satisfied, "reports.rating_satisfied")
+    if values["rating_satisfied"] is not None:
+        whole(1, len(values["rating_scale"]) - 1)(values["rating_satisfied"], "reports.rating_satisfied")
     values["rating_hold_s"] = whole(0, min(60, values["rating_window_s"]))(values["rating_hold_s"],
                                                                           "reports.rating_hold_s")
     return Reports(**values)
