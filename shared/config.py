@@ -70,9 +70,9 @@ def _mapping(raw, where: str) -> dict:
     return dict(raw)
 
 
-def checked(cls, raw, where: str, **derived) -> dict:
-    """`raw`'s keys checked against `cls`'s fields, defaults filled in; `derived` are
-    values the caller computed from other sections and passes through unchecked."""
+def checked(cls, raw, where: str) -> dict:
+    """`raw`'s keys checked against `cls`'s fields (each by its own check, under its dotted
+    key), defaults filled in; a key left empty in the YAML takes its default."""
     raw = _mapping(raw, where)
     names = [f.name for f in fields(cls)]
     unknown = sorted(str(k) for k in raw if k not in names)
@@ -80,20 +80,18 @@ def checked(cls, raw, where: str, **derived) -> dict:
         raise ConfigError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(names)})")
     values = {}
     for f in fields(cls):
-        if f.name in derived:
-            continue
-        default = None if f.default is MISSING and f.default_factory is MISSING else \
-            f.default if f.default is not MISSING else f.default_factory()
         value = raw.get(f.name)
-        value = default if value is None else value
+        if value is None:
+            value = f.default_factory() if f.default_factory is not MISSING else \
+                None if f.default is MISSING else f.default
         check = f.metadata.get("check")
         values[f.name] = check(value, f"{where}.{f.name}") if check else value
-    return values | derived
+    return values
 
 
-def read(cls, raw, where: str, **derived):
+def read(cls, raw, where: str):
     """A `cls` section from raw YAML (an already validated section is returned as is)."""
-    return raw if isinstance(raw, cls) else cls(**checked(cls, raw, where, **derived))
+    return raw if isinstance(raw, cls) else cls(**checked(cls, raw, where))
 
 
 def whole(low: int, high: int | None = None):
