@@ -1,7 +1,7 @@
 """python-escpos's printer database (profiles: widths, features), kept in a lasting cache.
 
 Imported before anything else of python-escpos: the config checks a printer profile
-against it, and shared/printing.py drives the printer with it.
+against it, and shared/printer_devices.py drives the printer with it.
 """
 import os
 from pathlib import Path
