@@ -13,6 +13,7 @@ import contextlib
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from typing import Callable
 
 from .printer_devices import one_line, print_slip
@@ -31,7 +32,7 @@ class PrintQueue:
     ``none`` or ``agent`` nothing is started and ``submit`` returns False.
     """
 
-    def __init__(self, cfg: dict | None, on_result: ResultCallback | None = None, maxsize: int = 20,
+    def __init__(self, cfg: Mapping | None, on_result: ResultCallback | None = None, maxsize: int = 20,
                  lock_path: str | None = None):
         self.cfg = validate_printer_config(cfg)
         self.on_result = on_result

@@ -12,6 +12,7 @@ import os
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable
 
 from . import blocking, printer_profiles  # noqa: F401 - printer_profiles first: it points python-escpos at a lasting cache
@@ -130,7 +131,7 @@ class _SerialPrinter(Serial):
             self._device.write_timeout = self.write_timeout
 
 
-def open_printer(cfg: dict):
+def open_printer(cfg: Mapping):
     """A python-escpos printer for ``cfg.kind``, connected lazily on first write.
 
     ``cfg`` is a validated ``printer:`` section. Raises ``ValueError`` for kinds
@@ -193,7 +194,7 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def print_slip(cfg: dict, slip: TicketSlip) -> None:
+def print_slip(cfg: Mapping, slip: TicketSlip) -> None:
     """Render and print one slip on a freshly opened printer; raises on any fault."""
     cfg = validate_printer_config(cfg)
     if cfg.footer and not slip.footer:
@@ -229,7 +230,7 @@ def sample_slip(footer: str = "") -> TicketSlip:
     )
 
 
-def print_test(cfg: dict | None, to_png: str | None = None) -> str:
+def print_test(cfg: Mapping | None, to_png: str | None = None) -> str:
     """Print a sample ticket, or write it as PNG to ``to_png``; returns what was done.
 
     Errors propagate (ValueError for config, OSError/escpos errors for the printer)

@@ -25,9 +25,10 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
-from .config import DEFAULT_TEMPLATES, PLACEHOLDER, spoken_words, validate_voice_config
+from .config import DEFAULT_TEMPLATES, PLACEHOLDER, Voice, spoken_words, validate_voice_config
 from .vietnamese import (DEFAULT_LETTERS, DIGITS, NUMBER_WORDS, letter_name, number_to_words,
                          split_ticket_number)
 
@@ -105,7 +106,7 @@ def _english_number(n: int) -> list[str]:
     raise AssertionError(n)
 
 
-def _number_words(digits: str, cfg: dict, whole: bool) -> list[str]:
+def _number_words(digits: str, cfg: Voice, whole: bool) -> list[str]:
     """Whole-number reading when asked and in range, else digit by digit."""
     english = cfg.language == "en"
     if whole and int(digits) < 10**12:
@@ -115,13 +116,13 @@ def _number_words(digits: str, cfg: dict, whole: bool) -> list[str]:
     return [(_EN_SMALL if english else DIGITS)[int(d)] for d in digits]
 
 
-def _letter(letter: str, cfg: dict) -> str:
+def _letter(letter: str, cfg: Voice) -> str:
     if cfg.language == "vi" or letter in cfg.letters:
         return letter_name(letter, cfg.letters)
     return letter.upper() if "A" <= letter.upper() <= "Z" else letter.lower()
 
 
-def ticket_words(number: str, cfg: dict) -> list[str]:
+def ticket_words(number: str, cfg: Voice) -> list[str]:
     """Spoken units for a printed ticket number under a validated config (either language)."""
     words: list[str] = []
     for kind, value in split_ticket_number(str(number)):
@@ -136,7 +137,7 @@ def ticket_words(number: str, cfg: dict) -> list[str]:
     return words
 
 
-def counter_words(name: str, cfg: dict, number_word: bool = False) -> list[str]:
+def counter_words(name: str, cfg: Voice, number_word: bool = False) -> list[str]:
     """Spoken units for a counter name typed by a supervisor (``cfg`` validated).
 
     Words are kept (lowercased), digit runs become number words ("Quầy 5" -> quầy,
@@ -160,7 +161,7 @@ def counter_words(name: str, cfg: dict, number_word: bool = False) -> list[str]:
     return out
 
 
-def counter_number_words(counter_id: int, cfg: dict, number_word: bool = False) -> list[str]:
+def counter_number_words(counter_id: int, cfg: Voice, number_word: bool = False) -> list[str]:
     """What is said for a counter whose name has words without clips: "quầy (số) N"."""
     noun = ["counter"] if cfg.language == "en" else ["quầy"] + (["số"] if number_word else [])
     return noun + _number_words(str(counter_id), cfg, whole=True)
@@ -171,7 +172,7 @@ def _fragment_text(literal: str) -> str:
     return literal.strip(" \t,.;:!?-")
 
 
-def clip_texts(cfg: dict) -> dict[str, str]:
+def clip_texts(cfg: Mapping) -> dict[str, str]:
     """Clip name -> text to synthesise, for every clip a phrase can need under ``cfg``."""
     cfg = validate_voice_config(cfg)
     lang = cfg.language
@@ -188,7 +189,7 @@ def clip_texts(cfg: dict) -> dict[str, str]:
     return {clip_name(t, lang): t for t in texts if clip_name(t, lang)}
 
 
-def clip_names(cfg: dict) -> set[str]:
+def clip_names(cfg: Mapping) -> set[str]:
     """Every clip any announcement can need with this config: number words for the whole
     range (0 .. 10**12-1, in the configured dialect), letter names, counter words and the
     fixed fragments of the ``call`` and ``recall`` templates."""
@@ -220,7 +221,7 @@ class PreparedVoice:
     the clip names it has and each template split into fixed text and placeholders.
     :func:`prepared` gives the one for a config; the server runs :meth:`announcement` per call."""
 
-    def __init__(self, cfg: dict):
+    def __init__(self, cfg: Voice):
         self.cfg = cfg
         self.lang = cfg.language
         self.clips = frozenset(clip_texts(cfg))
@@ -257,7 +258,7 @@ class PreparedVoice:
                 "short": forms["short"], "quick": forms["quick"]}
 
 
-def prepared(cfg: dict) -> PreparedVoice:
+def prepared(cfg: Mapping) -> PreparedVoice:
     """The :class:`PreparedVoice` of a raw or validated ``voice:`` config, made once per distinct config."""
     return _prepared(json.dumps(dict(cfg), sort_keys=True))  # a validated section reads as a mapping too
 
@@ -267,13 +268,13 @@ def _prepared(cfg_json: str) -> PreparedVoice:
     return PreparedVoice(validate_voice_config(json.loads(cfg_json)))
 
 
-def announcement(number: str, counter_name: str, recall: bool, cfg: dict,
+def announcement(number: str, counter_name: str, recall: bool, cfg: Mapping,
                  counter_id: int | None = None) -> dict:
     """:meth:`PreparedVoice.announcement` for ``cfg`` (raw or validated)."""
     return prepared(cfg).announcement(number, counter_name, recall, counter_id)
 
 
-def uncovered_names(names, cfg: dict) -> dict[str, list[str]]:
+def uncovered_names(names, cfg: Mapping) -> dict[str, list[str]]:
     """Counter name -> its words without a clip, for names not fully speakable (read as
     "quầy số N" instead); what ``motcua voice build`` reports."""
     voice = prepared(cfg)
@@ -288,13 +289,13 @@ def uncovered_names(names, cfg: dict) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- clip set on disk
 
-def clip_set_dir(cfg: dict) -> Path:
+def clip_set_dir(cfg: Mapping) -> Path:
     """Folder of the configured clip set: in voice.clip_dir when set, else the shipped one."""
     cfg = prepared(cfg).cfg
     return (Path(cfg.clip_dir) if cfg.clip_dir else VOICE_DIR) / cfg.clip_set
 
 
-def missing_clips(clip_dir: str | os.PathLike, cfg: dict) -> set[str]:
+def missing_clips(clip_dir: str | os.PathLike, cfg: Mapping) -> set[str]:
     """Clip names the config needs that ``clip_dir``'s manifest lacks or whose file is gone."""
     clip_dir = Path(clip_dir)
     try:
@@ -304,7 +305,7 @@ def missing_clips(clip_dir: str | os.PathLike, cfg: dict) -> set[str]:
     return {n for n in clip_names(cfg) if n not in listed or not (clip_dir / listed[n]).is_file()}
 
 
-def resolve_mode(cfg: dict, clip_dir: str | os.PathLike | None = None) -> str:
+def resolve_mode(cfg: Mapping, clip_dir: str | os.PathLike | None = None) -> str:
     """The mode to give ``Announcer.configure``: ``auto`` becomes ``clips`` when the clip
     set is complete, else ``speech`` (the browser falls back to the chime by itself when it
     has no voice for the language). Explicit modes are returned unchanged."""
