@@ -1,15 +1,13 @@
-"""Enrolling the kiosks and rating tablets that the hall may trust (see shared/auth.py).
+"""A kiosk or rating tablet enrols itself here (see shared/auth.py); supervisors invite
+and revoke devices in supervisor/devices.py.
 
-A supervisor invites a device by name; the link is opened once, on that device,
-which gets a long-lived cookie (browsers) or a secret for Bearer use (other
-kiosk software, through the API). Revoking stops the device at once.
+The link is opened once, on that device, which gets a long-lived cookie (browsers)
+or a secret for Bearer use (other kiosk software, through the API).
 """
 from flask import jsonify, redirect, render_template, session, url_for
 
 from shared import auth
-from shared.enrolment import enrolment_url
-from shared.errors import QueueError
-from shared.web import absolute_url, error, get_db, json_body, now, only_keys, require, settings
+from shared.web import config, error, get_db, now, request_json
 
 from . import bp
 
@@ -25,7 +23,7 @@ def enrol_page(code):
     """The one-time link, opened on the kiosk or tablet itself."""
     enrolled = auth.enrol_device(get_db(), code, now())
     if enrolled is None:
-        return render_template("enrol_failed.html", center=settings().center), 404
+        return render_template("enrol_failed.html", center=config().center), 404
     device, secret = enrolled
     session["device"] = secret
     session.permanent = True
@@ -35,42 +33,8 @@ def enrol_page(code):
 @bp.post("/api/devices/enrol")
 def enrol_api():
     """Body {"code"}: the same enrolment for kiosk software that is not a browser."""
-    enrolled = auth.enrol_device(get_db(), only_keys(json_body(), "code").get("code"), now())
+    enrolled = auth.enrol_device(get_db(), request_json("code").get("code"), now())
     if enrolled is None:
         return error(404, "invalid_code", "Mã đăng ký không đúng, đã dùng hoặc đã hết hạn.")
     device, secret = enrolled
     return jsonify({"device": device, "secret": secret}), 201
-
-
-@bp.get("/devices")
-def devices_page():
-    return render_template("devices.html", center=settings().center)
-
-
-@bp.get("/api/devices")
-@require("supervisor")
-def list_devices():
-    return jsonify(auth.list_devices(get_db()))
-
-
-@bp.post("/api/devices")
-@require("supervisor")
-def invite():
-    """Body {"kind": "kiosk"|"rating", "name", "counter" (rating tablets)}: a one-time link."""
-    body = only_keys(json_body(), "kind", "name", "counter")
-    counter = body.get("counter")
-    if counter is not None and (isinstance(counter, bool) or not isinstance(counter, int)):
-        raise QueueError("counter phải là mã số quầy.", "invalid_device")
-    try:
-        code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
-    except ValueError as exc:
-        raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
-    return jsonify({"link": enrolment_url(absolute_url(""), code)}), 201
-
-
-@bp.delete("/api/devices/<int:device_id>")
-@require("supervisor")
-def revoke(device_id):
-    if not auth.revoke_device(get_db(), device_id, now()):
-        return error(404, "device_not_found", "Không tìm thấy thiết bị này.")
-    return jsonify({"ok": True})

@@ -1,4 +1,4 @@
-"""The application factory: one Flask app, one SocketIO bound to it, three blueprints."""
+"""The application factory: one Flask app, one SocketIO bound to it, a blueprint per audience."""
 import logging
 import sqlite3
 import time
@@ -60,8 +60,9 @@ def create_app(config: Config) -> Flask:
     from counter import bp as counter_bp
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp
+    from supervisor import bp as supervisor_bp
 
-    for bp in (kiosk_bp, counter_bp, display_bp):
+    for bp in (kiosk_bp, counter_bp, display_bp, supervisor_bp):
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
     _operations(app)
@@ -87,7 +88,8 @@ def create_app(config: Config) -> Flask:
     def queue_error(exc):
         if isinstance(exc, TooFast):
             return slow_down(exc.code, exc.message, exc.retry_after)
-        return error(ERROR_STATUS[type(exc)], exc.code, exc.message)
+        status = next(ERROR_STATUS[kind] for kind in type(exc).__mro__ if kind in ERROR_STATUS)
+        return error(status, exc.code, exc.message, **exc.details)
 
     @app.errorhandler(sqlite3.OperationalError)
     def database_unavailable(exc):

@@ -18,7 +18,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from . import audit, hall, printer_registry, queue, voice
 from .auth import allowed, identify
-from .web import get_db, now, settings
+from .web import config, get_db, now
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
@@ -26,9 +26,9 @@ socketio = SocketIO()
 
 def current_state() -> dict:
     db = get_db()
-    state = hall.state(db, now(), settings().queue.recent_calls)
+    state = hall.state(db, now(), config().queue.recent_calls)
     state["notice"] = hall.notice(db)
-    state["printer"] = printer_registry.health(db, settings().printer.kind)
+    state["printer"] = printer_registry.health(db, config().printer.kind)
     return state
 
 
@@ -110,7 +110,7 @@ def called(ticket: dict, recall: bool) -> None:
     counter = ticket["counter"]
     socketio.emit("called", {
         "ticket": ticket, "counter": counter, "recall": recall,
-        "announce": voice.announcement(ticket["number"], counter["name"], recall, settings().voice,
+        "announce": voice.announcement(ticket["number"], counter["name"], recall, config().voice,
                                        counter["id"]),
     })
     changed()

@@ -9,7 +9,8 @@ someone else), and only once (UNIQUE ticket_id).
 
 So that the citizen who rates is the one who was served, a counter whose tablet
 is present holds its next call for up to `reports.rating_hold_s` after the
-finish, or until the rating arrives (`hold_in`, docs/reports.md).
+finish, or until the rating arrives (`hold_in`, docs/reports.md): `call-next`
+answers 409 `rating_hold` meanwhile, unless the officer asks to call at once.
 """
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from .audit import log_event, stamp
 from .config import Reports
 from .db import immediate
 from .errors import Conflict, NotFound, QueueError
+from .queue import as_ticket_id
 
 
 def _latest_finished(db, counter_id: int):
@@ -72,6 +74,13 @@ def scale(reports: Reports) -> list[dict]:
     return [{"score": i, "label": label} for i, label in enumerate(reports.rating_scale, 1)]
 
 
+def holding(db, counter_id: int, at: datetime, reports: Reports) -> dict | None:
+    """Whether the counter must hold its next call for a rating: {"hold_in", "ticket"}, or
+    None to call at once. The server's rule (queue.call_next asks it), not the page's."""
+    answer = rateable(db, counter_id, at, reports)
+    return {"hold_in": answer["hold_in"], "ticket": answer["ticket"]} if answer["hold_in"] > 0 else None
+
+
 def rateable(db, counter_id: int, at: datetime, reports: Reports) -> dict:
     """What the rating screen of a counter may ask about now, and how long the counter holds.
 
@@ -101,8 +110,7 @@ def rateable(db, counter_id: int, at: datetime, reports: Reports) -> dict:
 
 def rate(db, counter_id: int, ticket_id, score, at: datetime, reports: Reports, actor="public") -> dict:
     """Store one rating and its audit event in one transaction; the rules are in the module doc."""
-    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
-        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    ticket_id = as_ticket_id(ticket_id)
     labels = reports.rating_scale
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= len(labels):
         raise QueueError(f"score phải là số từ 1 đến {len(labels)}.", "invalid_score")

@@ -254,6 +254,37 @@ def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, config, 
     assert client.get("/api/counters/1/rating").get_json()["hold_in"] == 0
 
 
+def test_the_server_holds_the_next_call_while_the_tablet_waits_for_a_rating(app, config, client, officer, clock):
+    """The hold is the server's rule: any client calling during it is answered 409 with
+    when it may call; the officer may still call at once, saying so (`now`)."""
+    first, second, third = (client.post("/api/tickets", json={"service": "HT"}).get_json() for _ in range(3))
+    tablet = enrolled_client(app, config, "rating", "Quầy 1", 1)
+    tablet.get("/api/counters/1/rating")
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).get_json()["ticket"]["id"] == first["id"]
+    clock.tick(60)
+    tablet.get("/api/counters/1/rating")  # on and asking, as it does every 3 s
+    held = client.post("/api/counters/1/call-next", headers=officer, json={"after": first["id"]})
+    body = held.get_json()
+    assert held.status_code == 409 and body["error"] == "rating_hold" and body["hold_in"] == 15
+    assert body["ticket"]["id"] == first["id"] and body["message"]
+    assert client.get("/api/tickets?status=called").get_json() == []  # 1001 finished, nobody called
+    assert [t["id"] for t in client.get("/api/tickets?status=done").get_json()] == [first["id"]]
+    clock.tick(5)
+    again = client.post("/api/counters/1/call-next", headers=officer, json={})
+    assert again.status_code == 409 and again.get_json()["hold_in"] == 10
+    assert tablet.post("/api/counters/1/rating", json={"ticket": first["id"], "score": 1}).status_code == 201
+    rated = client.post("/api/counters/1/call-next", headers=officer, json={})
+    assert rated.get_json()["ticket"]["id"] == second["id"]  # the rating lets the call go
+
+    clock.tick(60)
+    tablet.get("/api/counters/1/rating")
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).status_code == 409
+    bad = client.post("/api/counters/1/call-next", headers=officer, json={"now": 1})
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_now"
+    at_once = client.post("/api/counters/1/call-next", headers=officer, json={"now": True})
+    assert at_once.get_json()["ticket"]["id"] == third["id"]
+
+
 def test_rate_page_needs_the_counters_tablet(app, config, client):
     page = enrolled_client(app, config, "rating", "Quầy 3", 3).get("/rate/3")
     assert page.status_code == 200 and 'data-counter="3"' in page.text and "rate.js" in page.text
