@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import wave
+from collections.abc import Mapping
 from pathlib import Path
 
 from .config import validate_voice_config
@@ -126,7 +127,7 @@ def _update_manifest(out_dir: Path, written: dict[str, dict[str, Path]], texts: 
 SPEEDS = {"clips": (140, ""), "brisk": (175, "brisk")}
 
 
-def build_clips(out_dir: str | os.PathLike, cfg: dict) -> list[Path]:
+def build_clips(out_dir: str | os.PathLike, cfg: Mapping) -> list[Path]:
     """Synthesise every clip of :func:`clip_names` with espeak-ng into ``out_dir``.
 
     One file per clip name, trimmed of silence and normalised; Ogg Vorbis 16 kHz mono
