@@ -71,14 +71,14 @@ def render(template, message: dict):
     return template
 
 
-def deliver(gateway: dict, message: dict) -> None:
+def deliver(gateway: Notify, message: dict) -> None:
     """POST one message to the gateway; any exception (HTTP error, timeout) means not delivered."""
-    body = json.dumps(render(gateway["body"], message), ensure_ascii=False).encode()
+    body = json.dumps(render(gateway.body, message), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", "Idempotency-Key": f"motcua-notice-{message['id']}"}
-    if gateway["key_header"]:
-        headers[gateway["key_header"]] = gateway["key"]
-    request = urllib.request.Request(gateway["url"], data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=gateway["timeout_s"]) as reply:  # noqa: S310 - the center's own URL
+    if gateway.key_header:
+        headers[gateway.key_header] = gateway.key
+    request = urllib.request.Request(gateway.url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=gateway.timeout_s) as reply:  # noqa: S310 - the center's own URL
         reply.read(4096)
 
 
@@ -101,14 +101,14 @@ def send_due(db, config: Config, at: datetime, clock=None) -> int:
     """Claim and send what is due now; returns how many were sent. `clock` stamps outcomes (default: `at`)."""
     gateway = config.notify
     sent = 0
-    for message in claim(db, at, lease_s=2 * gateway["timeout_s"] + 5):
+    for message in claim(db, at, lease_s=2 * gateway.timeout_s + 5):
         try:
             deliver(gateway, message)
             error = None
         except (OSError, urllib.error.URLError, ValueError) as exc:  # refused, timed out, HTTP 4xx/5xx
             error = f"{type(exc).__name__}: {exc}"
             log.warning("message %s not delivered (attempt %s): %s", message["id"], message["attempts"], error)
-        settle(db, message, clock() if clock else at, error, gateway["max_attempts"])
+        settle(db, message, clock() if clock else at, error, gateway.max_attempts)
         sent += error is None
     return sent
 
