@@ -36,8 +36,9 @@ from datetime import date, datetime, timedelta
 
 from . import blocking
 from .audit import day_of, stamp
+from .config import Queue
 from .db import immediate
-from .hours import parse_hours
+from .hours import Week
 from .reports import tolerance
 
 HISTORY_WEEKS = 4
@@ -73,9 +74,8 @@ def serving_counters(db, at: datetime) -> list[dict]:
             for row in db.execute("SELECT id FROM counters WHERE open = 1 AND paused = 0 ORDER BY position, id")]
 
 
-def periods(hours: dict, at: datetime) -> list[tuple[datetime, datetime]]:
+def periods(week: Week, at: datetime) -> list[tuple[datetime, datetime]]:
     """Today's periods of a `center.hours`-like setting, as moments (none set: the whole day)."""
-    week = parse_hours(hours)
     midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
     if not week:
         return [(midnight, midnight + timedelta(days=1))]
@@ -174,7 +174,7 @@ class Projection:
 
 
 def play(at: datetime, counters: list[dict], tickets: list[Ticket], services: dict[str, Service],
-         sessions: list[tuple[datetime, datetime]], policy: dict) -> dict:
+         sessions: list[tuple[datetime, datetime]], policy: Queue) -> dict:
     """Replay the counters' calls from `at`: ticket id -> expected call time (absent: not today).
 
     counters: [{"id", "services", "free_at", "recent": [priority of its last calls, newest first]}].
@@ -184,8 +184,8 @@ def play(at: datetime, counters: list[dict], tickets: list[Ticket], services: di
     for t in tickets:
         if not (t.available and t.available > at):
             heapq.heappush(queues.setdefault((t.service, t.priority), []), (t.arrived, t.id, t))
-    strict = policy["priority_policy"] == "strict"
-    every = policy.get("priority_every", 3)
+    strict = policy.priority_policy == "strict"
+    every = policy.priority_every
     free = [(c["free_at"], i) for i, c in enumerate(counters) if c["services"]]
     heapq.heapify(free)
     recent = [list(c.get("recent", [])) for c in counters]
@@ -242,7 +242,7 @@ def expected_priority(db, config: dict, at: datetime) -> list[Ticket]:
     same weekday's history and today together), placed evenly over the kiosk's hours ahead.
     At the morning crowd, those arriving in the next minutes are called before a normal
     number taken now; leaving them out made the first promises of a peak day 10 min short."""
-    kiosk = periods(config["center"]["hours"], at)
+    kiosk = periods(config.center.hours, at)
     if not any(a <= at for a, _ in kiosk):
         return []
     # Over a whole window even just after opening: the crowd at the door comes once.
@@ -289,10 +289,10 @@ def build(db, config: dict, at: datetime) -> Projection:
     tickets = [Ticket(r["id"], r["service"], bool(r["priority"]), datetime.fromisoformat(r["arrived_at"]))
                for r in db.execute("SELECT id, service, priority, arrived_at FROM tickets"
                                    " WHERE status = 'waiting' AND day = ?", (day,))]
-    booking = config.get("booking", {})
-    if booking.get("enabled"):
+    booking = config.booking
+    if booking.enabled:
         _, came = history(db, at)
-        late_ok = timedelta(minutes=booking["checkin_after_min"])
+        late_ok = timedelta(minutes=booking.checkin_after_min)
         for row in db.execute("SELECT id, service, slot FROM bookings WHERE day = ? AND status = 'booked'", (day,)):
             start = datetime.fromisoformat(f"{day}T{row['slot']}").replace(tzinfo=at.tzinfo)
             if start + late_ok >= at:
@@ -306,11 +306,11 @@ def build(db, config: dict, at: datetime) -> Projection:
     # taking the counter from the next citizen of another field.
     tickets += [Ticket(gid, code, False, ghost_arrival + timedelta(microseconds=1), weight=0.0)
                 for gid, code in ghosts.items()]
-    sessions = periods(config["center"]["counter_hours"], at)
-    closing = bool(parse_hours(config["center"]["counter_hours"]))
+    sessions = periods(config.center.counter_hours, at)
+    closing = bool(config.center.counter_hours)
     if not closing:  # no hours set: counters call whenever someone waits, and there is no closing to warn of
         sessions = [(sessions[0][0], sessions[0][0] + timedelta(days=7))]
-    calls = play(at, counters, tickets, services, sessions, config["queue"])
+    calls = play(at, counters, tickets, services, sessions, config.queue)
     served_by = {code: sum(1 for c in served if code in c["services"]) for code in codes}
     return Projection(
         at=at,

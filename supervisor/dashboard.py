@@ -2,18 +2,18 @@
 from flask import jsonify
 
 from shared import dashboard, estimate, events, notify, printer_registry
-from shared.web import CHANGES, actor, get_db, now, request_json, settings
+from shared.web import CHANGES, actor, config, get_db, now, request_json
 
 from . import bp
 
 
 @bp.get("/api/dashboard")
 def dashboard_json():
-    cfg, db, at = settings()["reports"], get_db(), now()
-    notices = notify.summary(db) if settings()["notify"]["kind"] != "none" else None
-    crowded = estimate.crowded(db, settings(), at)
-    return jsonify(dashboard.build(db, at, printer_registry.health(db, settings()["printer"]["kind"]),
-                                   cfg["wait_alert_min"], cfg["pause_alert_min"], notices, crowded))
+    cfg, db, at = config().reports, get_db(), now()
+    notices = notify.summary(db) if config().notify.kind != "none" else None
+    crowded = estimate.crowded(db, config(), at)
+    return jsonify(dashboard.build(db, at, printer_registry.health(db, config().printer.kind),
+                                   cfg.wait_alert_min, cfg.pause_alert_min, notices, crowded))
 
 
 @bp.patch("/api/services/<code>")

@@ -9,14 +9,14 @@ from flask import jsonify, render_template
 from shared import auth
 from shared.enrolment import enrolment_url
 from shared.errors import QueueError
-from shared.web import absolute_url, error, get_db, now, request_json, settings, COUNTER
+from shared.web import COUNTER, absolute_url, config, error, get_db, now, request_json
 
 from . import bp
 
 
 @bp.get("/devices")
 def devices_page():
-    return render_template("devices.html", center=settings()["center"])
+    return render_template("devices.html", center=config().center)
 
 
 @bp.get("/api/devices")

@@ -5,6 +5,7 @@ hand-moved clock and keep their own account (`Truth`) of each ticket and
 counter; the expected figures are computed from that account, never from the
 database the dashboard reads.
 """
+import dataclasses
 import random
 from datetime import datetime, timedelta
 
@@ -12,11 +13,12 @@ import pytest
 from conftest import TZ
 
 from shared import audit, counters, dashboard, hall, notify, printer_registry, queue
-from shared.config import ConfigError, validate
+from shared.config import ConfigError, Queue, validate
+from shared.hours import parse_hours
 from shared.errors import Conflict, NotFound, QueueError
 from shared.web import get_db
 
-POLICY = {"priority_policy": "strict", "priority_every": 3}
+POLICY = Queue()
 OFFICERS = ["officer:3:Nguyễn Thị Lan", "officer:4:Lê Văn Bình", "supervisor:9:Trần Văn Hùng"]
 
 
@@ -202,7 +204,7 @@ def test_alert_for_notices_the_gateway_refused(db, clock, raw_config):
     config = validate(raw_config)
     assert dashboard.build(db, clock(), None, 30, 15, notify.summary(db))["alerts"] == []
     with db.conn:
-        notify.enqueue(db, config, clock(), "booked", None, "0912345678", "Mã ABC234")
+        notify.enqueue(db, config.notify, clock(), "booked", None, "0912345678", "Mã ABC234")
     notify.send_due(db, config, clock())  # nothing listens on port 9: failed for good after one attempt
     board = dashboard.build(db, clock(), None, 30, 15, notify.summary(db))
     assert [(a["kind"], a["failed"]) for a in board["alerts"]] == [("notices", 1)]
@@ -345,7 +347,9 @@ def test_closing_a_field_pushes_state(app, supervisor):
 
 def test_a_field_its_counters_cannot_serve_before_closing_is_flagged_before_the_kiosk_warns(
         app, client, clock, supervisor):
-    app.config["MOTCUA"]["center"]["counter_hours"] = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
+    hours = parse_hours({"mon-fri": ["07:30-11:30", "13:30-17:00"]})
+    motcua = app.config["MOTCUA"]
+    app.config["MOTCUA"] = dataclasses.replace(motcua, center=dataclasses.replace(motcua.center, counter_hours=hours))
     clock.at = clock.at.replace(hour=16, minute=0)
 
     def crowded():

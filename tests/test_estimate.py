@@ -1,16 +1,24 @@
 """The wait estimator on constructed queues: each case is one the old estimate
 (bench/wait_model.old_estimate, main before issue 23) got wrong, checked against the
 wait the real call order (queue.call_next) gives with fixed service times."""
+import dataclasses
 import heapq
 from datetime import timedelta
 
 import pytest
 
 from shared import audit, estimate, queue, reports
+from shared.config import Queue
+from shared.hours import parse_hours
 from wait_model import old_estimate
 
-POLICY = {"priority_policy": "strict", "priority_every": 3}
-HOURS = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
+POLICY = Queue()  # strict
+HOURS = parse_hours({"mon-fri": ["07:30-11:30", "13:30-17:00"]})
+
+
+def with_counter_hours(config):
+    """The test config with counters calling 07:30-11:30 and 13:30-17:00 on weekdays."""
+    return dataclasses.replace(config, center=dataclasses.replace(config.center, counter_hours=HOURS))
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +114,7 @@ def test_the_citizen_being_served_now_is_counted(db, clock, config):
 
 
 def test_a_booking_whose_slot_has_started_goes_ahead(db, clock, config):
-    config["booking"]["enabled"] = True
+    config = dataclasses.replace(config, booking=dataclasses.replace(config.booking, enabled=True))
     serve(db, clock, 4, "DD", 3, 10)          # Quầy 4 is free
     slot = clock.at.replace(second=0, microsecond=0) - timedelta(minutes=1)
     db.execute("INSERT INTO bookings (code, token, service, day, slot, name, phone, created_at)"
@@ -119,9 +127,8 @@ def test_a_booking_whose_slot_has_started_goes_ahead(db, clock, config):
     assert new["minutes"] == pytest.approx(10 * (1 + estimate.PAD_SHARE), abs=1)
 
 
-def one_counter_line(db, clock, config, start, ahead):
+def one_counter_line(db, clock, start, ahead):
     """Đất đai at Quầy 4 alone, 10 min a file, from `start` + 30 min: `ahead` waiting, then the target."""
-    config["center"]["counter_hours"] = HOURS
     clock.at = clock.at.replace(hour=int(start[:2]), minute=int(start[3:]))
     serve(db, clock, 4, "DD", 3, 10)
     for _ in range(ahead):
@@ -130,7 +137,8 @@ def one_counter_line(db, clock, config, start, ahead):
 
 
 def test_a_wait_that_crosses_the_lunch_break_says_after_1330(db, clock, config):
-    target = one_counter_line(db, clock, config, "10:00", 7)   # at 10:30, 8th at one counter: past 11:30
+    config = with_counter_hours(config)
+    target = one_counter_line(db, clock, "10:00", 7)   # at 10:30, 8th at one counter: past 11:30
     new = estimate.for_ticket(db, config, target, clock.at)
     old = old_estimate(db, "DD", target["ahead"], clock.at)
     wait = actual_wait(db, clock, target["id"], [4], {"DD": 10}, [("07:30", "11:30"), ("13:30", "17:00")])
@@ -142,7 +150,8 @@ def test_a_wait_that_crosses_the_lunch_break_says_after_1330(db, clock, config):
 def test_a_call_expected_just_before_the_break_is_told_after_it(db, clock, config):
     """Expected at 11:25 with 50 minutes of work ahead: one long file and it slips past 11:30, a
     two-hour difference. bench/wait_model.py measured these as the worst misses of the peak day."""
-    target = one_counter_line(db, clock, config, "10:05", 5)   # at 10:35, 6th: expected 11:25
+    config = with_counter_hours(config)
+    target = one_counter_line(db, clock, "10:05", 5)   # at 10:35, 6th: expected 11:25
     assert estimate.projection(db, config, clock.at).calls[target["id"]].strftime("%H:%M") == "11:25"
     new = estimate.for_ticket(db, config, target, clock.at)
     until = (clock.at.replace(hour=13, minute=30, second=0) - clock.at).total_seconds()
@@ -150,7 +159,8 @@ def test_a_call_expected_just_before_the_break_is_told_after_it(db, clock, confi
 
 
 def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config):
-    target = one_counter_line(db, clock, config, "15:50", 5)   # at 16:20, 6th: after 17:00
+    config = with_counter_hours(config)
+    target = one_counter_line(db, clock, "15:50", 5)   # at 16:20, 6th: after 17:00
     new = estimate.for_ticket(db, config, target, clock.at)
     old = old_estimate(db, "DD", target["ahead"], clock.at)
     fields = estimate.for_fields(db, config, clock.at)   # what the kiosk says before the next number

@@ -35,7 +35,7 @@ def test_counter_hours_are_checked_like_the_kiosks_and_default_to_them(raw_confi
     from shared.config import ConfigError, validate
 
     raw_config["center"]["hours"] = {"mon-fri": ["07:00-17:00"]}
-    assert validate(raw_config)["center"]["counter_hours"] == {"mon-fri": ["07:00-17:00"]}
+    assert validate(raw_config).center.counter_hours == parse_hours({"mon-fri": ["07:00-17:00"]})
     raw_config["center"]["counter_hours"] = {"mon": ["11:30-07:30"]}
     with pytest.raises(ConfigError, match=r"^center\.counter_hours\.mon: '11:30-07:30' must end after it starts"):
         validate(raw_config)
