@@ -149,7 +149,7 @@ def serve(args) -> None:
 
 
 class Server:
-    def __init__(self, workdir: Path, code: Path, clock: SimClock, speed: float):
+    def __init__(self, workdir: Path, code: Path, clock: SimClock | None, speed: float):
         import yaml
 
         raw = yaml.safe_load((code / "config.yaml").read_text(encoding="utf-8"))
@@ -427,8 +427,13 @@ def run_day(args) -> dict:
     sim0 = clock_of(args.start, tz)
     end = clock_of(args.until, tz) if args.until else clock_of("18:00", tz)
     with tempfile.TemporaryDirectory() as tmp:
-        clock = SimClock(sim0, args.speed, args.lead)
-        srv = Server(Path(tmp), code, clock, args.speed)
+        srv = Server(Path(tmp), code, None, args.speed)
+        if args.history:  # normal Mondays before the day, so the wait estimates have a history
+            from wait_model import play_history
+            from shared.config import read_raw, validate
+
+            play_history(validate(read_raw(srv.config)[0], srv.config.parent), args.history, args.seed).conn.close()
+        clock = srv.clock = SimClock(sim0, args.speed, args.lead)
         officer = {"Authorization": "Bearer " + srv.cli("token", "create", "--role", "officer").splitlines()[-1]}
         boss = {"Authorization": "Bearer " + srv.cli("token", "create", "--role", "supervisor").splitlines()[-1]}
         invites = srv.invite_kiosks()
@@ -701,6 +706,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=650)
     parser.add_argument("--start", default="06:55", help="simulated time the run starts")
     parser.add_argument("--until", help="stop the day at this time (a short run), e.g. 08:10")
+    parser.add_argument("--history", type=int, default=2,
+                        help="normal days played (model only, bench/wait_model.py) before the day; 0 for a checkout"
+                             " older than this bench's database schema")
     parser.add_argument("--lead", type=float, default=25.0,
                         help="real seconds given to starting the server and the browser before the day begins")
     parser.add_argument("--results", default=str(RESULTS), help="JSON file the runs are kept in")

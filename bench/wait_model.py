@@ -245,15 +245,22 @@ def config_for(path: Path, shape: str) -> dict:
     return validate(raw)
 
 
+def play_history(config, weeks: int, seed: int):
+    """The database of `config`, with `weeks` normal Mondays before DAY played into it (the
+    same weekday's history the estimator learns from); returns the open connection."""
+    db = connect(config["database"]["path"])
+    db.execute("PRAGMA synchronous = OFF")  # a model run: nothing to keep after a crash
+    init_database(db, config)
+    for week in range(weeks, 0, -1):
+        Day(db, config, DAY - timedelta(weeks=week), "normal", seed + 100 * week, measure=False).run()
+    return db
+
+
 def play_day(shape: str, seed: int, history: int) -> dict:
     """History days (normal Mondays, unmeasured), then the measured day: old and new figures."""
     with tempfile.TemporaryDirectory() as tmp:
         config = config_for(Path(tmp) / "model.db", shape)
-        db = connect(config["database"]["path"])
-        db.execute("PRAGMA synchronous = OFF")  # a model run: nothing to keep after a crash
-        init_database(db, config)
-        for weeks in range(history, 0, -1):
-            Day(db, config, DAY - timedelta(weeks=weeks), "normal", seed + 100 * weeks, measure=False).run()
+        db = play_history(config, history, seed)
         day = Day(db, config, DAY, shape, seed, measure=True)
         started = time.perf_counter()
         day.run()
@@ -322,12 +329,8 @@ def cost(waiting: int = 600, repeat: int = 30) -> dict:
     """Milliseconds of one projection (what each change of the queue costs the kiosk, the phones
     and the dashboard together) with `waiting` citizens in the queue at once and 14 counters."""
     with tempfile.TemporaryDirectory() as tmp:
+        db = play_history(config_for(Path(tmp) / "cost.db", "peak"), 2, 2026)
         config = config_for(Path(tmp) / "cost.db", "peak")
-        db = connect(config["database"]["path"])
-        db.execute("PRAGMA synchronous = OFF")
-        init_database(db, config)
-        for weeks in (2, 1):
-            Day(db, config, DAY - timedelta(weeks=weeks), "normal", 2026 + 100 * weeks, measure=False).run()
         at = at_clock(DAY, "07:00")
         for i, fields in enumerate(peak_day.EXTRA_COUNTERS, start=8):
             counters.add_counter(db, f"Quầy {i}", fields, at)
