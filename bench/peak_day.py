@@ -565,7 +565,7 @@ ACCURACY_ROWS = [("kept: within ±max(5 min, 25 %), or warned and not served (%)
                  ("no figure shown (%)", lambda a: a["no_figure_pct"]),
                  ("abs. error median / P90 (min)", lambda a: f"{a['error_median_min']} / {a['error_p90_min']}"),
                  ("warned \"có thể không kịp\" / of them served (%)",
-                  lambda a: f"{a['warned']} / {a['warned_served_pct']}"),
+                  lambda a: f"{a['warned']} / {'—' if a['warned_served_pct'] is None else a['warned_served_pct']}"),
                  ("not served / of them not warned", lambda a: f"{a['not_served']} / {a['not_served_unwarned']}")]
 # bench/wait_model.py --doc writes its table between two of these; write_doc keeps it.
 MODEL_MARK = "<!-- bench/wait_model.py -->"
@@ -652,7 +652,10 @@ The wait each citizen was promised at the kiosk against the wait that followed (
 call; docs/reports.md, "Accuracy of waits", defines every row). "old estimate" is main's
 estimate before issue 23 (`ahead x today's mean service / open counters`), computed by the bench
 at the same moment from the server's database; "its kiosk" is what the kiosk of the run showed
-(shared/estimate.py after issue 23), so both come from the same day:
+(shared/estimate.py after issue 23), so both come from the same day. Before the day the bench
+plays two normal Mondays into the server's database (`--history 2`, model only), so the
+estimator has the same weekday's history it would have in a center; a run with `--history 0`
+shows a fresh install, whose first promises of the morning rest on a default service time:
 
 {promises}
 

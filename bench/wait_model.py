@@ -353,9 +353,11 @@ def write_doc(results: dict, command: str) -> None:
     parts = doc.read_text("utf-8").split(peak_day.MODEL_MARK)
     if len(parts) != 3:
         raise SystemExit(f"{doc}: no {peak_day.MODEL_MARK} block (rerun bench/peak_day.py's write_doc)")
-    parts[1] = (f"\n    .venv/bin/python {command.replace(' --doc', '')}\n\n{table(results)}\n\n"
+    parts[1] = (f"\n    .venv/bin/python {command}\n\n{table(results)}\n\n"
                 "Each shape is played with seeds 2026, 2027, ... (the peak shape's seed 2026 is the day above,"
-                " with its own service times); before each day, two normal Mondays give the history.\n")
+                " with its own service times); before each day, two normal Mondays give the history. The costs"
+                " are per call on a shared 2-core machine (load 8-14 while measuring): the maxima are the"
+                " machine's stalls; `--cost` times one projection with 600 citizens waiting.\n")
     doc.write_text(peak_day.MODEL_MARK.join(parts), "utf-8")
     print(f"wrote {doc}")
 
@@ -390,7 +392,8 @@ def main() -> None:
                           "phone_ms": max(r["phone_ms"]["max"] for r in runs)}
     print(table(results))
     if args.doc:
-        write_doc(results, " ".join(["bench/wait_model.py"] + sys.argv[1:]))
+        write_doc(results, f"bench/wait_model.py --seeds {args.seeds} --history {args.history}"
+                  + "".join(f" --shape {s}" for s in args.shape or []))
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": results, "runs": every}, ensure_ascii=False, indent=1),
                                    "utf-8")
