@@ -109,7 +109,11 @@ def create_app(config: dict) -> Flask:
     # limit (shared/server.py) never closes a display that is only listening.
     # With server.message_queue, every process publishes its events to Redis and
     # delivers everyone's to its own clients: one center, any number of processes.
-    socketio.init_app(app, async_mode=config["server"]["async_mode"],
+    # Websocket only: every page (shared/static/live.js) and the printer agent connect
+    # that way, and a websocket session is one TCP connection, so the server's
+    # connection limits (shared/server.py) hold it. Long-polling would let one
+    # keep-alive connection open sessions by the thousand (docs/security.md).
+    socketio.init_app(app, async_mode=config["server"]["async_mode"], transports=["websocket"],
                       ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
                       message_queue=config["server"]["message_queue"] or None)
     app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room, rooms
 
 from . import printing, queue, voice
 from .auth import allowed, identify
@@ -54,7 +54,10 @@ def on_connect(auth=None):
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
-    printing.agent_left(get_db(), request.sid)
+    """Only a printer agent's leaving is written down: a display (or a phone, or a
+    script opening sessions by the thousand) leaves without taking the write lock."""
+    if any(room.startswith("printer:") for room in rooms()):
+        printing.agent_left(get_db(), request.sid)
 
 
 def printer_agent(sid: str) -> str | None:

@@ -211,3 +211,22 @@ def test_a_stalled_screen_stalls_nobody_under_eventlet(tmp_path):
     assert result["reader"] == list(range(40))
     assert result["stalled"] == list(range(40))
     assert result["intact"]
+
+
+def test_a_display_leaving_writes_nothing(app, config):
+    """Only a printer agent's disconnect touches the database: a display (or a session a
+    script opened) leaves even while another process holds the write lock, instead of
+    queueing behind it for the busy timeout (issue 24: 29,000 expiring sessions locked
+    out every kiosk and counter)."""
+    display = server_socketio.test_client(app)
+    assert display.is_connected()
+    holder = sqlite3.connect(config["database"]["path"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        display.disconnect()
+        took = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert took < 1, f"a display's disconnect waited {took:.1f} s for the write lock"
