@@ -85,11 +85,31 @@ def booking_slots():
                     "slots": booking.slots(get_db(), settings(), service, day, now())})
 
 
+def _link_base() -> str:
+    """Links in texts leave the building: only server.public_url, never the request's Host."""
+    return settings()["server"]["public_url"]
+
+
 @bp.post("/api/bookings")
 @booking_enabled
 def create_booking():
+    """A booking request. Where the center texts (booking.confirms_phone) it holds nothing
+    until its code, texted to the phone, comes back to /api/bookings/confirm (202);
+    otherwise the place is taken at once (201)."""
     body = only_keys(json_body(), "service", "day", "slot", "name", "phone", "id_number")
-    made = booking.book(get_db(), settings(), now(), body, request.remote_addr or "", absolute_url(""))
+    config, client = settings(), request.remote_addr or ""
+    if not booking.confirms_phone(config):
+        return jsonify(booking.book(get_db(), config, now(), body, client, _link_base())), 201
+    token, _code = booking.request_booking(get_db(), config, now(), body, client)  # the code goes by text only
+    return jsonify({"request": token, "phone": booking.mask(booking.normalize_phone(body["phone"])),
+                    "valid_s": int(booking.CONFIRM_VALID.total_seconds())}), 202
+
+
+@bp.post("/api/bookings/confirm")
+@booking_enabled
+def confirm_booking():
+    body = only_keys(json_body(), "request", "code")
+    made = booking.confirm(get_db(), settings(), now(), body.get("request"), body.get("code"), _link_base())
     return jsonify(made), 201
 
 

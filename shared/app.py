@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
@@ -117,6 +118,11 @@ def create_app(config: dict) -> Flask:
                       ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
                       message_queue=config["server"]["message_queue"] or None)
     app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
+    if config["server"]["trusted_proxies"]:
+        # Outermost, so that pages, the API and Socket.IO all see the client's own
+        # address: the limits count clients, not the proxy (docs/security.md).
+        hops = config["server"]["trusted_proxies"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -112,7 +112,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
 
     server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
                                       "max_connections", "max_connections_per_address", "idle_timeout_s",
-                                      "message_queue", "log_file"})
+                                      "message_queue", "log_file", "trusted_proxies"})
     kiosk = _section(raw, "kiosk", {"max_tickets_per_minute", "priority_age"})
     queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
 
@@ -137,6 +137,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
             "max_connections": _int(server.get("max_connections", 2000), "server.max_connections", 50, 100000),
             "max_connections_per_address": _int(server.get("max_connections_per_address", 40),
                                                 "server.max_connections_per_address", 0),
+            "trusted_proxies": _int(server.get("trusted_proxies", 0), "server.trusted_proxies", 0, 5),
             "idle_timeout_s": _int(server.get("idle_timeout_s", 60), "server.idle_timeout_s", 2, 3600),
             "message_queue": _message_queue(server.get("message_queue", "")),
             "log_file": _log_file(server.get("log_file", ""), base_dir),
@@ -297,12 +298,12 @@ BOOKING_DEFAULTS = {
     "checkin_before_min": 15,
     "checkin_after_min": 10,
     "keep_days": 30,
-    "max_per_hour": 300,
     "max_per_address_hour": 5,
+    "max_per_person_day": 3,
 }
 BOOKING_RANGES = {"days_ahead": (0, 60), "slot_min": (5, 240), "places": (0, 500), "checkin_before_min": (0, 240),
-                  "checkin_after_min": (0, 240), "keep_days": (1, 3650), "max_per_hour": (0, 100000),
-                  "max_per_address_hour": (0, 10000)}
+                  "checkin_after_min": (0, 240), "keep_days": (1, 3650),
+                  "max_per_address_hour": (0, 10000), "max_per_person_day": (1, 100)}
 
 
 def _booking(raw: dict, codes: set[str], hours) -> dict:

@@ -128,3 +128,27 @@ def online_booking(db):
     last_error    TEXT
 )""")
     db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")
+
+
+@STEPS(name="0007_booking_requests")
+def booking_requests(db):
+    """Booking confirmed by a code texted to the phone; limits per network, phone and ID (issue 24)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS booking_requests (
+    id         INTEGER PRIMARY KEY,
+    token      TEXT NOT NULL UNIQUE,
+    code_hash  TEXT NOT NULL,
+    tries      INTEGER NOT NULL DEFAULT 0,
+    service    TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    slot       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    id_number  TEXT NOT NULL DEFAULT '',
+    client     TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    booking_id INTEGER REFERENCES bookings(id)
+)""")
+    db.execute("CREATE INDEX IF NOT EXISTS booking_requests_client ON booking_requests (client, created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS booking_requests_phone ON booking_requests (phone, created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS booking_requests_id_number ON booking_requests (id_number, created_at)")
