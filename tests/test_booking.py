@@ -415,3 +415,19 @@ def test_a_confirmation_code_allows_five_tries_within_ten_minutes(app, config, c
     assert reply.get_json()["error"] == "confirm_expired"
     assert client.post("/api/bookings/confirm", json={"request": "nope", "code": "123456"}).status_code == 404
     assert client.post("/api/bookings/confirm", json={"request": late["request"], "code": 5}).status_code == 400
+
+
+def test_the_link_in_a_text_never_comes_from_the_host_header(app, config):
+    """Issue 24: with server.public_url empty, `Host: evil.example` put
+    "Xem hoặc huỷ: http://evil.example/b/<token>" in the victim's text."""
+    client = app.test_client()
+    made = api_book(client, config, headers={"Host": "evil.example"})
+    assert made.status_code == 201
+    with opened(config) as db:
+        texts = [r[0] for r in db.execute("SELECT message FROM outbox ORDER BY id")]
+    assert len(texts) == 2 and not any("evil.example" in t or "/b/" in t for t in texts)
+    app.config["MOTCUA"]["server"]["public_url"] = "https://hcc.example.gov.vn"
+    made = api_book(client, config, citizen(phone="0987654321"), headers={"Host": "evil.example"}).get_json()
+    with opened(config) as db:
+        text = db.execute("SELECT message FROM outbox WHERE kind = 'booked' ORDER BY id DESC").fetchone()[0]
+    assert text.endswith(f"Xem hoặc huỷ: https://hcc.example.gov.vn/b/{made['token']}")
