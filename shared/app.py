@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
-from . import health, printing
+from . import events, health, printing
 from .events import socketio
 from .queue import Conflict, NotFound, QueueError, TooFast
 from .web import SQLITE_INT, close_db, error, get_db, slow_down
@@ -114,9 +114,14 @@ def create_app(config: dict) -> Flask:
     # that way, and a websocket session is one TCP connection, so the server's
     # connection limits (shared/server.py) hold it. Long-polling would let one
     # keep-alive connection open sessions by the thousand (docs/security.md).
+    # Events are handled in their connection's own receive loop (async_handlers off): a
+    # client flooding messages waits on itself, instead of starting a task per message.
     socketio.init_app(app, async_mode=config["server"]["async_mode"], transports=["websocket"],
+                      async_handlers=False,
                       ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
                       message_queue=config["server"]["message_queue"] or None)
+    events.MessageGuard(socketio.server.eio, events.MESSAGES_PER_S, events.MESSAGES_BURST,
+                        config["server"]["max_connections"])
     app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
     if config["server"]["trusted_proxies"]:
         # Outermost, so that pages, the API and Socket.IO all see the client's own

@@ -10,11 +10,12 @@ process. Names and payloads are documented in docs/api.md.
 import logging
 import threading
 import time
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room, rooms
+from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room, rooms
 
 from . import printing, queue, voice
 from .auth import allowed, identify
@@ -22,6 +23,8 @@ from .web import get_db, now, settings
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
+MESSAGES_BURST = 30   # what one connection may send at once...
+MESSAGES_PER_S = 10   # ...and per second after that (a printer agent: one per ticket)
 
 
 def current_state() -> dict:
@@ -58,6 +61,74 @@ def on_disconnect(*_reason):
     script opening sessions by the thousand) leaves without taking the write lock."""
     if any(room.startswith("printer:") for room in rooms()):
         printing.agent_left(get_db(), request.sid)
+
+
+@socketio.on("*")
+def on_anything_else(event, *_data):
+    """Displays only receive: a client sending an event nobody handles is not one of ours."""
+    refuse(f"sent an unknown event {str(event)[:40]!r}")
+
+
+def refuse(why: str) -> None:
+    """Disconnect the client that asked for what its role may not do (and say so once)."""
+    log.warning("socket %s from %s disconnected: %s", request.sid, request.remote_addr, why)
+    disconnect()
+
+
+class MessageGuard:
+    """Every Socket.IO message of a connection passes here before it is decoded (it wraps
+    the Engine.IO `message` handler, which runs in the connection's own receive loop).
+
+    A display sends one message (joining the namespace) and a printer agent one per
+    ticket, so a connection may send `burst` messages and `per_s` a second after that; a
+    connection over it, or sending a frame that does not decode, is disconnected with one
+    log line. The audit's flood (257k frames in 5 s over one websocket) delayed every
+    screen's `called` by 10 s and logged a traceback per malformed frame."""
+
+    def __init__(self, eio, per_s: float, burst: int, max_connections: int):
+        self.eio, self.per_s, self.burst, self.most = eio, per_s, burst, 2 * max_connections
+        self.handle = eio.handlers["message"]
+        self._allowance: OrderedDict[str, tuple[float | None, float]] = OrderedDict()  # None: cut off
+        self._lock = threading.Lock()
+        eio.on("message", self)
+
+    def _admit(self, sid: str) -> bool | None:
+        """True: handle the message; False: cut this connection off now; None: already cut
+        (frames it had sent before the close still arrive, and are dropped unlogged)."""
+        moment = time.monotonic()
+        with self._lock:
+            tokens, last = self._allowance.pop(sid, (self.burst, moment))
+            if tokens is None:
+                self._allowance[sid] = (None, moment)
+                return None
+            tokens = min(self.burst, tokens + (moment - last) * self.per_s) - 1
+            self._allowance[sid] = (tokens if tokens >= 0 else None, moment)
+            while len(self._allowance) > self.most:  # closed connections are forgotten oldest first
+                self._allowance.popitem(last=False)
+        return tokens >= 0
+
+    def _cut(self, sid: str, why: str) -> None:
+        with self._lock:
+            self._allowance[sid] = (None, time.monotonic())
+        log.warning("socket %s disconnected: %s", sid, why)
+        self.eio.disconnect(sid)
+
+    def __call__(self, sid, data):
+        admitted = self._admit(sid)
+        if not admitted:
+            if admitted is False:
+                self._cut(sid, f"more than {self.burst} messages at once")
+            # Frames it sent before the close are still being read; under eventlet a
+            # reader with data waiting never yields, so give the loop (and the task
+            # closing this socket) its turn at each one.
+            self.eio.sleep(0.001)
+            return None
+        try:
+            return self.handle(sid, data)
+        except ValueError as exc:  # a frame that is no Socket.IO packet: one line, no traceback
+            self._cut(sid, f"malformed message ({str(exc)[:80]})")
+            self.eio.sleep(0.001)
+            return None
 
 
 def printer_agent(sid: str) -> str | None:
