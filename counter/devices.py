@@ -19,10 +19,10 @@ def _landing(enrolled: dict) -> str:
     return url_for("counter.rate_page", counter_id=enrolled["counter_id"])
 
 
-@bp.get("/enroll/<code>")
-def enrol_page(code):
+@bp.get("/enroll/<invite>")
+def enrol_page(invite):
     """The one-time link, opened on the kiosk or tablet itself."""
-    enrolled = auth.enrol_device(get_db(), code, now())
+    enrolled = auth.enrol_device(get_db(), invite, now())
     if enrolled is None:
         return render_template("enrol_failed.html", center=settings()["center"]), 404
     device, secret = enrolled
@@ -64,7 +64,7 @@ def invite():
         code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
     except ValueError as exc:
         raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
-    return jsonify({"link": absolute_url(url_for("counter.enrol_page", code=code))}), 201
+    return jsonify({"link": absolute_url(url_for("counter.enrol_page", invite=code))}), 201
 
 
 @bp.delete("/api/devices/<int:device_id>")

@@ -147,6 +147,24 @@ class _WithoutWebsocketCompression:
         return self.wsgi_app(environ, start_response)
 
 
+SECRET_PARTS = ("token", "invite")  # route arguments that open something: never logged
+
+
+def logged_path() -> str:
+    """The request's path as the log shows it: a ticket's or booking's token and an
+    enrolment code replaced by their names, so that reading the log opens nothing.
+    A path no route matched is logged by its first part only (it may be a guessed token)."""
+    rule = request.url_rule
+    if rule is None:
+        return "/" + request.path.lstrip("/").split("/", 1)[0] + ("/…" if request.path.count("/") > 1 else "")
+    path = request.path
+    for name in SECRET_PARTS:
+        value = (request.view_args or {}).get(name)
+        if isinstance(value, str) and value:
+            path = path.replace(value, f"<{name}>")
+    return path
+
+
 def _operations(app: Flask) -> None:
     """What the IT officer needs: an access line per request, a JSON 500 (its
     traceback goes to the log through Flask), and /healthz."""
@@ -160,7 +178,7 @@ def _operations(app: Flask) -> None:
     @app.after_request
     def access_line(response):
         took_ms = (time.perf_counter() - g.started) * 1000 if "started" in g else 0.0
-        access.info("%s %s %d %.1fms", request.method, request.path, response.status_code, took_ms)
+        access.info("%s %s %d %.1fms", request.method, logged_path(), response.status_code, took_ms)
         return response
 
     @app.errorhandler(InternalServerError)

@@ -149,6 +149,10 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
         class Handler(WSGIRequestHandler):
             timeout = cfg["idle_timeout_s"]  # a read that waits longer ends the connection
 
+            def log_request(self, code="-", size="-"):
+                """Not werkzeug's line: it holds the whole path, tokens included; the app
+                logs every request itself, without them (shared/app.py, logged_path)."""
+
             def handle_one_request(self):
                 """A finished websocket ends its connection: werkzeug would otherwise wait on
                 it for a next request, holding the thread while the screen waits 3 s for

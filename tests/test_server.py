@@ -296,3 +296,25 @@ def test_a_closed_websocket_ends_its_connection(make_server, mode):
         sock.settimeout(2)  # far below the idle timeout, far above a prompt close
         while sock.recv(4096):  # the server's close frame, then the end of the stream
             pass                # (socket.timeout if the server holds the connection)
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+def test_no_secret_from_a_path_reaches_the_log(make_server, mode):
+    """Issue 24, medium 7: `GET /b/<token>`, `/t/<token>` and `/enroll/<code>` were logged
+    whole, so whoever read the log could open and cancel a booking or enrol a kiosk."""
+    srv = make_server(mode, {"center": {"hours": {"mon-sun": ["00:00-24:00"]}}, "booking": {"enabled": True}}).start()
+    ticket = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
+    day = requests.get(srv.url + "/api/booking", timeout=5).json()["days"][1]
+    made = requests.post(srv.url + "/api/bookings", timeout=5, json={
+        "service": "HT", "day": day, "slot": "08:00", "name": "Lê Văn Cường", "phone": "0912345678"}).json()
+    link = srv.enrol_link("kiosk", "Sảnh 2")
+    secrets = [ticket["token"], made["token"], link.rsplit("/", 1)[1]]
+    for path in (f"/t/{ticket['token']}", f"/api/t/{ticket['token']}", f"/b/{made['token']}",
+                 f"/b/{made['token']}/booking.ics", f"/api/bookings/{made['token']}"):
+        assert requests.get(srv.url + path, timeout=5).status_code == 200, path
+    assert requests.get(link, timeout=5, allow_redirects=False).status_code in (200, 302)
+    assert requests.get(srv.url + "/t/not-a-token", timeout=5).status_code == 404
+    time.sleep(0.3)
+    log = srv.log.read_text(encoding="utf-8")
+    assert "GET /b/" in log and "GET /t/" in log  # the requests are logged...
+    assert not [s for s in secrets + ["not-a-token"] if s in log]  # ...without their secrets
