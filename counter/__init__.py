@@ -1,12 +1,9 @@
 """Counter officers call and serve citizens; supervisors open, close and assign counters."""
-import logging
-
-from flask import Blueprint, current_app, jsonify, render_template, request, session
+from flask import Blueprint, jsonify, render_template, session
 
 from shared import auth, events, queue
-from shared.limits import FailureLimit
 from shared.queue import QueueError
-from shared.web import actor, error, get_db, json_body, now, only_keys, require, settings, slow_down, who
+from shared.web import actor, error, get_db, guessed_wrong, json_body, now, only_keys, require, settings, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -22,27 +19,14 @@ def supervisor_page():
     return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
 
 
-log = logging.getLogger("motcua.security")
-# Tokens are 144 random bits, so guessing is hopeless; the limit keeps a script
-# from trying anyway (and filling the log) and makes every failure visible.
-bp.record_once(lambda setup: setup.app.extensions.setdefault(
-    "motcua.failed_logins", FailureLimit(limit=10, window_s=300)))
-
-
 @bp.post("/api/login")
 def login():
-    """Exchange a token for a server-side session, so a counter PC logs in once."""
-    address = request.remote_addr or ""
-    failures = current_app.extensions["motcua.failed_logins"]
-    wait = failures.blocked_for(address)
-    if wait:
-        return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
+    """Exchange a token for a server-side session, so a counter PC logs in once.
+    Wrong tokens count in the one limit of token guesses (shared/app.py)."""
     token = only_keys(json_body(), "token").get("token")
     caller = auth.identify(get_db(), token if isinstance(token, str) else None)
     if caller is None:
-        failures.failed(address)
-        log.warning("failed login from %s", address)
-        queue.log_event(get_db(), now(), "login_failed", address=address)
+        guessed_wrong("login token")
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
     session.pop("staff", None)
     session["staff"] = auth.open_session(get_db(), caller["id"], now())

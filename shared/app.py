@@ -14,7 +14,8 @@ from .db import Pool, connect, init_database, secret_key
 from . import events, health, printing
 from .events import socketio
 from .queue import Conflict, NotFound, QueueError, TooFast
-from .web import SQLITE_INT, close_db, error, get_db, slow_down
+from .limits import FailureLimit
+from .web import SQLITE_INT, close_db, error, get_db, guesses_blocked_for, slow_down
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
@@ -56,6 +57,9 @@ def create_app(config: dict) -> Flask:
     app.secret_key = secret_key(config["database"]["path"])
 
     app.extensions["motcua.pool"] = Pool(config["database"]["path"])
+    # Tokens are 144 random bits, so guessing is hopeless; the limit keeps a script from
+    # trying anyway (and filling the log), and makes every failure visible.
+    app.extensions["motcua.token_guesses"] = FailureLimit(limit=10, window_s=300)
 
     from counter import bp as counter_bp
     from display import bp as display_bp
@@ -81,6 +85,17 @@ def create_app(config: dict) -> Flask:
         origin = request.headers.get("Origin")
         if origin is not None and urlsplit(origin).netloc not in own_hosts | {request.host}:
             return error(403, "cross_origin", "Yêu cầu đến từ trang khác bị từ chối.")
+        return None
+
+    @app.before_request
+    def limit_guesses():
+        """A client that sent 10 wrong secrets in 5 minutes gets no secret checked:
+        not at login, not as a Bearer token or device credential."""
+        if request.path != "/api/login" and not request.headers.get("Authorization"):
+            return None
+        wait = guesses_blocked_for()
+        if wait:
+            return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
         return None
 
     @app.errorhandler(QueueError)

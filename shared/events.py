@@ -19,7 +19,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, j
 
 from . import printing, queue, voice
 from .auth import allowed, identify
-from .web import get_db, now, settings
+from .web import get_db, guessed_wrong, guesses_blocked_for, now, settings
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
@@ -43,7 +43,12 @@ def on_connect(auth=None):
     puts it in that kiosk's printer room; a bad one is refused.
     """
     if isinstance(auth, dict) and "kiosk" in auth:
-        kiosk, caller = auth["kiosk"], identify(get_db(), auth.get("token"))
+        if guesses_blocked_for():
+            raise ConnectionRefusedError("too_many_logins")
+        token = auth.get("token")
+        kiosk, caller = auth["kiosk"], identify(get_db(), token if isinstance(token, str) else None)
+        if caller is None:
+            guessed_wrong("printer agent token")
         if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
             raise ConnectionRefusedError("unauthorized")
         join_room(f"printer:{kiosk}")

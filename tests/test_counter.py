@@ -1,7 +1,10 @@
 """Counter and supervisor API: every action, its auth and its bad input."""
+import json
+
 import pytest
 
-from conftest import _token
+from conftest import _token, bearer
+from shared.config import validate
 
 ACTIONS = ["call-next", "recall", "finish", "no-show", "pause", "resume", "transfer", "call"]
 
@@ -205,3 +208,46 @@ def test_failed_logins_are_limited_and_logged(app, config, db):
     assert blocked.status_code == 429 and blocked.get_json()["error"] == "too_many_logins"
     assert 1 <= blocked.get_json()["retry_after"] <= 300 and blocked.headers["Retry-After"]
     assert db.execute("SELECT count(*) FROM events WHERE kind = 'login_failed'").fetchone()[0] == 10
+
+
+def test_one_limit_for_every_token_guess_bearer_and_socket_included(app, config, db):
+    """Issue 24, medium 6: Bearer guesses on /api/me and at Socket.IO connect were neither
+    limited nor logged. Now every wrong secret counts in one limit per client address."""
+    from shared.events import socketio
+
+    guesser = app.test_client()
+    for _ in range(4):
+        assert guesser.get("/api/me", headers=bearer("guess")).status_code == 401
+    for _ in range(3):
+        agent = socketio.test_client(app, auth={"token": "guess", "kiosk": "Sảnh"}, flask_test_client=guesser)
+        assert not agent.is_connected()
+    for _ in range(3):
+        assert guesser.post("/api/login", json={"token": "guess"}).status_code == 401
+    good = bearer(_token(config, "officer"))
+    for blocked in (guesser.get("/api/me", headers=good),
+                    guesser.post("/api/login", json={"token": good["Authorization"][7:]})):
+        assert blocked.status_code == 429 and blocked.get_json()["error"] == "too_many_logins"
+    assert not socketio.test_client(app, auth={"token": good["Authorization"][7:], "kiosk": "Sảnh"},
+                                    flask_test_client=guesser).is_connected()
+    whats = [json.loads(r[0])["what"] for r in db.execute("SELECT data FROM events WHERE kind = 'login_failed'")]
+    assert sorted(set(whats)) == ["login token", "printer agent token", "staff token"] and len(whats) == 10
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_behind_a_trusted_proxy_one_guesser_locks_out_only_itself(raw_config, config, trusted):
+    """Issue 24, medium 6: behind nginx every login came from the proxy's address, so ten
+    wrong ones locked out all staff. With server.trusted_proxies: 1 the limit counts the
+    client nginx names in X-Forwarded-For; without it that header is ignored (anyone
+    could write it)."""
+    from shared.app import create_app
+
+    raw_config["server"]["trusted_proxies"] = trusted
+    app = create_app(validate(raw_config))
+    proxy = app.test_client()
+    for _ in range(10):
+        proxy.post("/api/login", json={"token": "guess"}, headers={"X-Forwarded-For": "203.0.113.5"})
+    officer = proxy.post("/api/login", json={"token": _token(config, "officer")},
+                         headers={"X-Forwarded-For": "203.0.113.6"})
+    assert officer.status_code == (200 if trusted else 429)
+    again = proxy.post("/api/login", json={"token": "guess"}, headers={"X-Forwarded-For": "203.0.113.5"})
+    assert again.status_code == 429
