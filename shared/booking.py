@@ -18,6 +18,7 @@ import hmac
 import ipaddress
 import re
 import secrets
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from . import notify
@@ -479,13 +480,25 @@ def day_listing(db, config: dict, day: str, at: datetime) -> dict:
     return {"day": day, "slots": list(slots_seen.values()), "bookings": bookings, "closures": closures}
 
 
-def _find_today(db, at: datetime, code: str | None, id_number: str | None):
+def _same_name(a: str, b: str) -> bool:
+    """Names compared as a person would read them: case, spacing and Unicode form aside."""
+    def folded(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    return bool(folded(a)) and folded(a) == folded(b)
+
+
+def _find_today(db, at: datetime, code: str | None, card: str | None):
+    """Today's booking by its code, or by a card's QR text: its ID number and the
+    holder's name must both match the booking (a QR is plain text anyone can type,
+    so the number alone, which is no secret, finds nothing)."""
     day = day_of(at)
     if code is not None:
         return db.execute(BOOKING_SELECT + " WHERE b.code = ? AND b.day = ? AND b.status IN ('booked', 'checked_in')",
                           (code, day)).fetchone()
-    rows = db.execute(BOOKING_SELECT + " WHERE b.id_number = ? AND b.day = ? AND b.status IN ('booked', 'checked_in')"
-                      " ORDER BY b.slot", (id_number, day)).fetchall()
+    name = card.split("|")[2]
+    rows = [row for row in db.execute(
+        BOOKING_SELECT + " WHERE b.id_number = ? AND b.day = ? AND b.status IN ('booked', 'checked_in')"
+        " ORDER BY b.slot", (id_number_from_card(card), day)).fetchall() if _same_name(row["name"], name)]
     # The booking whose check-in window is open now, else the next one today.
     for row in rows:
         if row["status"] == "booked" and at <= slot_start(at, day, row["slot"]) + timedelta(minutes=30):
@@ -501,15 +514,16 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
     checkin_after_min after) it issues a ticket whose place in the queue is the
     slot's start. A booking already checked in gives its ticket again (a second
     scan), too early says when to come, too late says to take an ordinary number.
-    With kiosk.priority_age, a card whose holder is that old gives a priority ticket;
-    the birth date is read for that and kept nowhere."""
+    With kiosk.priority_age, a card whose holder is that old gives a priority ticket:
+    a claim, like the kiosk's priority button, which the officer checks on the card at
+    the counter (the QR is unsigned); the birth date is read for that and kept nowhere."""
     if not isinstance(scanned, str) or not scanned.strip() or len(scanned) > 500:
         raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_booking_code")
     id_number = id_number_from_card(scanned)
     code = None if id_number else re.sub(r"[\s\-]", "", scanned).upper()
     rules = config["booking"]
     with immediate(db):
-        row = _find_today(db, at, code, id_number)
+        row = _find_today(db, at, code, scanned if id_number else None)
         if row is None:
             raise NotFound("Không tìm thấy lịch hẹn hôm nay với mã này.", "booking_not_found")
         if row["status"] == "checked_in":

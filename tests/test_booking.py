@@ -174,7 +174,7 @@ def test_one_id_number_holds_one_place_per_field_and_day(db, config):
 
 
 def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
-    made = make(db, config, id_number="001090012345")
+    made = make(db, config, id_number="001090012345", name="nguyễn  văn an")  # as typed on a phone
     walk_in_early = queue.issue_ticket(db, "CT", False, MONDAY.replace(hour=7, minute=50))
     with pytest.raises(queue.Conflict) as err:
         booking.check_in(db, config, MONDAY.replace(hour=7, minute=40), made["code"])
@@ -195,8 +195,8 @@ def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
 def test_a_scanned_card_of_an_elder_gives_a_priority_ticket(db, raw_config):
     raw_config["kiosk"]["priority_age"] = 75
     config = validate(raw_config)
-    elder = make(db, config, id_number="001090012345")                      # born 01/02/1950: 76
-    young = make(db, config, id_number="001099000111", phone="0987654321")
+    elder = make(db, config, id_number="001090012345", name="Nguyễn Văn An")  # born 01/02/1950: 76
+    young = make(db, config, id_number="001099000111", phone="0987654321", name="Nguyễn Văn An")
     young_card = CARD.replace("001090012345", "001099000111").replace("01021950", "24111951")  # 75 tomorrow
     at = MONDAY.replace(hour=7, minute=50)
     assert booking.check_in(db, config, at, CARD)["priority"] is True
@@ -205,6 +205,23 @@ def test_a_scanned_card_of_an_elder_gives_a_priority_ticket(db, raw_config):
     assert booking.age_on_card("0|1|x|31021950|Nam", MONDAY.date()) is None
     assert booking.age_on_card("0|1|x|01012030|Nam", MONDAY.date()) is None
     assert [booking.booking_by_token(db, config, b["token"], at)["status"] for b in (elder, young)] == ["checked_in"] * 2
+
+
+def test_a_typed_card_text_finds_no_booking_without_the_holders_name(db, raw_config):
+    """Issue 24, medium 5: `079199000111|||||` typed at the kiosk found another person's
+    booking, and a made-up birth date then gave a priority ticket. The QR is plain text:
+    the ID number (no secret) finds a booking only with the holder's name as booked."""
+    raw_config["kiosk"]["priority_age"] = 75
+    config = validate(raw_config)
+    make(db, config, id_number="079199000111", name="Lê Thị Hoa")
+    at = MONDAY.replace(hour=7, minute=50)
+    for forged in ("079199000111|||||", "079199000111||Nguyễn Văn An|01011940|Nam||",
+                   "079199000111||Lê Thị|01011940|Nữ||"):
+        with pytest.raises(queue.NotFound):
+            booking.check_in(db, config, at, forged)
+    real = "079199000111|123456789|LÊ THỊ HOA|05061999|Nữ|Hòa Cường, Đà Nẵng|15082021"
+    ticket = booking.check_in(db, config, at, real)
+    assert ticket["booked"] and ticket["priority"] is False
 
 
 def test_check_in_too_late_or_unknown(db, config):
