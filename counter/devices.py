@@ -6,7 +6,7 @@ kiosk software, through the API). Revoking stops the device at once.
 """
 from flask import jsonify, redirect, render_template, session, url_for
 
-from shared import auth
+from shared import auth, events
 from shared.queue import QueueError
 from shared.web import absolute_url, error, get_db, json_body, now, only_keys, require, settings
 
@@ -72,4 +72,5 @@ def invite():
 def revoke(device_id):
     if not auth.revoke_device(get_db(), device_id, now()):
         return error(404, "device_not_found", "Không tìm thấy thiết bị này.")
+    events.drop_revoked_agents()  # at once here; `motcua device revoke` within AGENT_CHECK_S
     return jsonify({"ok": True})

@@ -18,7 +18,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room, rooms
 
 from . import printing, queue, voice
-from .auth import allowed, identify
+from .auth import identify_device
 from .web import get_db, guessed_wrong, guesses_blocked_for, now, settings
 
 log = logging.getLogger("motcua.events")
@@ -39,20 +39,21 @@ def current_state() -> dict:
 def on_connect(auth=None):
     """A display (re)connects: give it the whole picture so it never shows stale numbers.
 
-    A printer agent connects with auth {"token", "kiosk"}: a valid officer token
-    puts it in that kiosk's printer room; a bad one is refused.
+    A printer agent connects with auth {"device": <its kiosk's device credential>}: it
+    prints that kiosk's tickets, and only those (the kiosk is the credential's, never
+    named by the agent); revoking the kiosk disconnects it (`drop_revoked_agents`).
+    Anything else in `auth` is refused.
     """
-    if isinstance(auth, dict) and "kiosk" in auth:
+    if auth:
         if guesses_blocked_for():
             raise ConnectionRefusedError("too_many_logins")
-        token = auth.get("token")
-        kiosk, caller = auth["kiosk"], identify(get_db(), token if isinstance(token, str) else None)
-        if caller is None:
-            guessed_wrong("printer agent token")
-        if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
+        secret = auth.get("device") if isinstance(auth, dict) else None
+        kiosk = identify_device(get_db(), secret if isinstance(secret, str) else None)
+        if kiosk is None or kiosk["kind"] != "kiosk":
+            guessed_wrong("printer agent credential")
             raise ConnectionRefusedError("unauthorized")
-        join_room(f"printer:{kiosk}")
-        printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
+        join_room(f"printer:{kiosk['name']}")
+        printing.agent_joined(get_db(), request.sid, kiosk["name"], kiosk["id"], queue.stamp(now()))
         return
     # To this one client, which is connected to this process: not through the message
     # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish
@@ -134,6 +135,28 @@ class MessageGuard:
             self._cut(sid, f"malformed message ({str(exc)[:80]})")
             self.eio.sleep(0.001)
             return None
+
+
+AGENT_CHECK_S = 5
+
+
+def drop_revoked_agents() -> None:
+    """Disconnect this process's printer agents whose kiosk was revoked (on /devices here,
+    or by `motcua device revoke` in another process)."""
+    for sid in printing.revoked_agents(get_db()):
+        log.warning("printer agent %s disconnected: its kiosk was revoked", sid)
+        socketio.server.disconnect(sid)
+
+
+def watch_agents(app, every_s: float = AGENT_CHECK_S) -> None:
+    """Forever: revoked kiosks lose their printer agents within `every_s` seconds."""
+    while True:
+        socketio.sleep(every_s)
+        try:
+            with app.app_context():
+                drop_revoked_agents()
+        except Exception:  # noqa: BLE001 - the watch must outlive a locked database
+            log.exception("checking printer agents failed; trying again")
 
 
 def printer_agent(sid: str) -> str | None:

@@ -152,3 +152,10 @@ def booking_requests(db):
     db.execute("CREATE INDEX IF NOT EXISTS booking_requests_client ON booking_requests (client, created_at)")
     db.execute("CREATE INDEX IF NOT EXISTS booking_requests_phone ON booking_requests (phone, created_at)")
     db.execute("CREATE INDEX IF NOT EXISTS booking_requests_id_number ON booking_requests (id_number, created_at)")
+
+
+@STEPS(name="0008_printer_agent_devices")
+def printer_agent_devices(db):
+    """A printer agent connects with its kiosk's device credential, not an officer token (issue 24)."""
+    if "device_id" not in db["printer_agents"].columns_dict:
+        db["printer_agents"].add_column("device_id", int, fk="devices", fk_col="id")

@@ -171,7 +171,8 @@ CREATE TABLE IF NOT EXISTS printer_agents (
     sid          TEXT PRIMARY KEY,
     kiosk        TEXT NOT NULL,
     pid          INTEGER NOT NULL,
-    connected_at TEXT NOT NULL
+    connected_at TEXT NOT NULL,
+    device_id    INTEGER REFERENCES devices(id)  -- the kiosk credential it connected with
 );
 
 -- Online bookings of a time slot (docs/booking.md). `phone`, `id_number` and

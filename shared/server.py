@@ -129,6 +129,7 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
         queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
         printing.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
     events.socketio.start_background_task(events.day_rollover, app)
+    events.socketio.start_background_task(events.watch_agents, app)
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.
     events.socketio.start_background_task(notify.work_forever, config, events.socketio.sleep)
