@@ -1,8 +1,8 @@
 """Counter officers call and serve citizens; supervisors open, close and assign counters."""
 from flask import Blueprint, jsonify, render_template, session
 
-from shared import auth, events, queue
-from shared.queue import QueueError
+from shared import audit, auth, counters, events, hall, queue
+from shared.errors import QueueError
 from shared.web import actor, error, get_db, guessed_wrong, json_body, now, only_keys, require, settings, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
@@ -50,7 +50,7 @@ def me():
 
 
 def _counter_reply(counter_id):
-    return jsonify(queue.counter(get_db(), counter_id))
+    return jsonify(hall.counter(get_db(), counter_id))
 
 
 @bp.post("/api/counters/<int:counter_id>/call-next")
@@ -133,14 +133,14 @@ def resume(counter_id):
 
 @bp.get("/api/counters")
 def list_counters():
-    return jsonify(queue.counters(get_db()))
+    return jsonify(hall.counters(get_db()))
 
 
 @bp.post("/api/counters")
 @require("supervisor")
 def add_counter():
     body = json_body()
-    counter_id = queue.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
+    counter_id = counters.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
     events.changed()
     return _counter_reply(counter_id), 201
 
@@ -148,7 +148,7 @@ def add_counter():
 @bp.patch("/api/counters/<int:counter_id>")
 @require("supervisor")
 def update_counter(counter_id):
-    queue.update_counter(get_db(), counter_id, json_body(), now(), actor())
+    counters.update_counter(get_db(), counter_id, json_body(), now(), actor())
     events.changed()
     return _counter_reply(counter_id)
 

@@ -7,7 +7,8 @@ kiosk software, through the API). Revoking stops the device at once.
 from flask import jsonify, redirect, render_template, session, url_for
 
 from shared import auth, events
-from shared.queue import QueueError
+from shared.enrolment import enrolment_url
+from shared.errors import QueueError
 from shared.web import absolute_url, error, get_db, json_body, now, only_keys, require, settings
 
 from . import bp
@@ -64,7 +65,7 @@ def invite():
         code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
     except ValueError as exc:
         raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
-    return jsonify({"link": absolute_url(url_for("counter.enrol_page", invite=code))}), 201
+    return jsonify({"link": enrolment_url(absolute_url(""), code)}), 201
 
 
 @bp.delete("/api/devices/<int:device_id>")

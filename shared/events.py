@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room, rooms
 
-from . import printing, queue, voice
+from . import audit, hall, printer_registry, queue, voice
 from .auth import identify_device
 from .web import get_db, guessed_wrong, guesses_blocked_for, now, settings
 
@@ -29,9 +29,9 @@ MESSAGES_PER_S = 10   # ...and per second after that (a printer agent: one per t
 
 def current_state() -> dict:
     db = get_db()
-    state = queue.state(db, now(), settings()["queue"]["recent_calls"])
-    state["notice"] = queue.notice(db)
-    state["printer"] = printing.health(db, settings()["printer"]["kind"])
+    state = hall.state(db, now(), settings()["queue"]["recent_calls"])
+    state["notice"] = hall.notice(db)
+    state["printer"] = printer_registry.health(db, settings()["printer"]["kind"])
     return state
 
 
@@ -53,7 +53,7 @@ def on_connect(auth=None):
             guessed_wrong("printer agent credential")
             raise ConnectionRefusedError("unauthorized")
         join_room(f"printer:{kiosk['name']}")
-        printing.agent_joined(get_db(), request.sid, kiosk["name"], kiosk["id"], queue.stamp(now()))
+        printer_registry.agent_joined(get_db(), request.sid, kiosk["name"], kiosk["id"], audit.stamp(now()))
         return
     # To this one client, which is connected to this process: not through the message
     # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish
@@ -66,7 +66,7 @@ def on_disconnect(*_reason):
     """Only a printer agent's leaving is written down: a display (or a phone, or a
     script opening sessions by the thousand) leaves without taking the write lock."""
     if any(room.startswith("printer:") for room in rooms()):
-        printing.agent_left(get_db(), request.sid)
+        printer_registry.agent_left(get_db(), request.sid)
 
 
 @socketio.on("*")
@@ -143,7 +143,7 @@ AGENT_CHECK_S = 5
 def drop_revoked_agents() -> None:
     """Disconnect this process's printer agents whose kiosk was revoked (on /devices here,
     or by `motcua device revoke` in another process)."""
-    for sid in printing.revoked_agents(get_db()):
+    for sid in printer_registry.revoked_agents(get_db()):
         log.warning("printer agent %s disconnected: its kiosk was revoked", sid)
         socketio.server.disconnect(sid)
 
@@ -161,13 +161,13 @@ def watch_agents(app, every_s: float = AGENT_CHECK_S) -> None:
 
 def printer_agent(sid: str) -> str | None:
     """The kiosk a printer agent connected to this process prints for, or None for any other client."""
-    return printing.agent_kiosk(get_db(), sid)
+    return printer_registry.agent_kiosk(get_db(), sid)
 
 
 def send_to_printer(kiosk: str, slip: dict) -> bool:
     """Send a ticket to the printer agent of `kiosk` (connected to any server process);
     False when none is connected."""
-    if not printing.has_agent(get_db(), kiosk):
+    if not printer_registry.has_agent(get_db(), kiosk):
         return False
     socketio.emit("print", {"slip": slip}, to=f"printer:{kiosk}")
     return True

@@ -130,7 +130,18 @@ def online_booking(db):
     db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")
 
 
-@STEPS(name="0007_booking_requests")
+@STEPS(name="0007_audit_table")
+def audit_table(db):
+    """The audit log's table is `audit`: `events` is the module that pushes Socket.IO events."""
+    if "audit" not in db.table_names():  # a development build may have made it already
+        db.execute("ALTER TABLE events RENAME TO audit")
+    db.execute("DROP INDEX IF EXISTS events_at")
+    db.execute("DROP INDEX IF EXISTS events_counter_kind")
+    db.execute("CREATE INDEX IF NOT EXISTS audit_at ON audit (at)")
+    db.execute("CREATE INDEX IF NOT EXISTS audit_counter_kind ON audit (counter_id, kind)")
+
+
+@STEPS(name="0008_booking_requests")
 def booking_requests(db):
     """Booking confirmed by a code texted to the phone; limits per network, phone and ID (issue 24)."""
     db.execute("""CREATE TABLE IF NOT EXISTS booking_requests (
@@ -154,7 +165,7 @@ def booking_requests(db):
     db.execute("CREATE INDEX IF NOT EXISTS booking_requests_id_number ON booking_requests (id_number, created_at)")
 
 
-@STEPS(name="0008_printer_agent_devices")
+@STEPS(name="0009_printer_agent_devices")
 def printer_agent_devices(db):
     """A printer agent connects with its kiosk's device credential, not an officer token (issue 24)."""
     if "device_id" not in db["printer_agents"].columns_dict:

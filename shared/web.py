@@ -14,8 +14,8 @@ import qrcode
 import qrcode.image.svg
 from flask import Response, abort, current_app, g, jsonify, request, session
 
-from . import auth, queue
-from .queue import QueueError
+from . import audit, auth
+from .errors import QueueError
 
 security_log = logging.getLogger("motcua.security")
 
@@ -147,7 +147,7 @@ def guessed_wrong(what: str) -> None:
     address = request.remote_addr or ""
     current_app.extensions["motcua.token_guesses"].failed(address)
     security_log.warning("wrong %s from %s", what, address)
-    queue.log_event(get_db(), now(), "login_failed", address=address, what=what)
+    audit.log_event(get_db(), now(), "login_failed", address=address, what=what)
 
 
 def who() -> dict | None:
