@@ -8,6 +8,7 @@ import requests
 from playwright import sync_api
 
 from conftest import TZ, opened
+from test_browser_pages import CSP_BYPASS
 from shared import booking
 from shared.config import load_config
 
@@ -32,7 +33,8 @@ def texted_code(srv, phone: str) -> str:
 
 
 def context(browser, width, height, timezone_id=None):
-    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN", timezone_id=timezone_id)
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN", timezone_id=timezone_id,
+                              **CSP_BYPASS)
     ctx.set_default_timeout(5000)
     return ctx
 
