@@ -27,6 +27,7 @@ from .db import immediate
 from .errors import Conflict, NotFound, QueueError, TooFast
 from .hours import WEEKDAYS_VI, parse_hours
 from .queue import allocate_ticket, get_ticket
+from .text import plain
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I: read aloud, typed on a keypad
 CODE_LENGTH = 6
@@ -233,15 +234,15 @@ def _when_text(day: str, slot: str) -> str:
 def _wanted(db, body: dict) -> dict:
     """A booking request's fields, checked: {"service", "day", "slot", "name", "phone", "id_number"}."""
     service = _service(db, body.get("service"))
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
-        raise QueueError(f"Họ tên phải có, tối đa {NAME_MAX} ký tự.", "invalid_name")
+    name = plain(body.get("name"), NAME_MAX)
+    if name is None:
+        raise QueueError(f"Họ tên phải có, tối đa {NAME_MAX} ký tự, không có ký tự ẩn.", "invalid_name")
     phone = normalize_phone(body.get("phone"))
     id_number = body.get("id_number") or ""
     if not isinstance(id_number, str) or (id_number and not ID_NUMBER.match(id_number.strip())):
         raise QueueError("Số CCCD gồm 12 chữ số.", "invalid_id_number")
     return {"service": service["code"], "service_name": service["name"], "day": body.get("day"),
-            "slot": body.get("slot"), "name": " ".join(name.split()), "phone": phone, "id_number": id_number.strip()}
+            "slot": body.get("slot"), "name": name, "phone": phone, "id_number": id_number.strip()}
 
 
 def _check_place(db, config: dict, wanted: dict, at: datetime) -> None:

@@ -330,6 +330,8 @@ def test_api_refuses_unknown_keys_and_bad_bodies(app):
     assert client.post("/api/bookings", json={**citizen(), "kiosk": "x"}).get_json()["error"] == "unknown_field"
     assert client.post("/api/bookings", data="{}", content_type="text/plain").status_code == 415
     assert client.post("/api/bookings", json={**citizen(), "phone": 5}).get_json()["error"] == "invalid_phone"
+    for name in ("\x00", "Trần\u202eBình", "\u200b"):
+        assert client.post("/api/bookings", json={**citizen(), "name": name}).get_json()["error"] == "invalid_name"
     for key in ("service", "day", "slot", "name", "id_number"):
         reply = client.post("/api/bookings", json={**citizen(), key: ["08:00"]})
         assert reply.status_code == 400, key

@@ -136,6 +136,23 @@ def test_a_duplicate_counter_name_is_refused(client, supervisor):
     assert len(client.get("/api/counters").get_json()) == 7
 
 
+@pytest.mark.parametrize("name", ["\x00", "Quầy\x079", "Quầy \u202e9", "\u200b", "Quầy 1\u200b", "Quầy\u200d9"])
+def test_names_with_control_or_invisible_characters_are_refused(client, supervisor, name):
+    """Issue 24, low 14: NUL, BEL, U+202E and a lone zero-width space were accepted, and
+    "Quầy 1" with a zero-width space passed the duplicate check."""
+    made = client.post("/api/counters", headers=supervisor, json={"name": name, "services": ["HT"]})
+    assert made.status_code == 400 and made.get_json()["error"] == "invalid_name", name
+    renamed = client.patch("/api/counters/4", headers=supervisor, json={"name": name})
+    assert renamed.status_code == 400, name
+    invited = client.post("/api/devices", headers=supervisor, json={"kind": "kiosk", "name": name})
+    assert invited.status_code == 400, name
+    notice = client.put("/api/notice", headers=supervisor, json={"text": f"Thông báo {name}"})
+    assert notice.status_code == 400, name
+    assert len(client.get("/api/counters").get_json()) == 7
+    assert client.post("/api/counters", headers=supervisor,
+                       json={"name": "Quầy  Một\tCửa", "services": ["HT"]}).get_json()["name"] == "Quầy Một Cửa"
+
+
 def test_patch_unknown_counter_and_bad_fields(client, supervisor):
     assert client.patch("/api/counters/99", headers=supervisor, json={"open": True}).status_code == 404
     response = client.patch("/api/counters/1", headers=supervisor, json={"open": 1})
