@@ -227,3 +227,62 @@ def test_body_template_replaces_only_its_placeholders():
     body = notify.render({"to": "{phone}", "sms": {"text": "{message}", "ref": "n{id}"}, "tags": ["{kind}"], "n": 1},
                          notice)
     assert body == {"to": "0912345678", "sms": {"text": "Mã {code} {id}", "ref": "n7"}, "tags": ["booked"], "n": 1}
+
+
+def test_a_redirecting_or_non_http_gateway_is_a_failed_send(db, raw_config):
+    """Issue 24, low 9: the worker followed a redirect and sent the gateway's key to the
+    new address (the message marked sent, never delivered); a reply that is no HTTP
+    (BadStatusLine) left the message 'sending' with no last_error, retried past
+    max_attempts."""
+    import socket
+
+    landed = []  # what reached the address the gateway redirected to
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            landed.append(self.headers.get("X-Api-Key"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    redirecting = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=redirecting.serve_forever, daemon=True).start()
+    garbage = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        for _ in range(2):
+            conn, _ = garbage.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"SSH-2.0-OpenSSH\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    at = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
+    try:
+        for url in (f"http://127.0.0.1:{redirecting.server_address[1]}/send",
+                    f"http://127.0.0.1:{garbage.getsockname()[1]}/send"):
+            raw_config["notify"] = {"kind": "webhook", "url": url, "max_attempts": 2, "timeout_s": 2,
+                                    "key_header": "X-Api-Key", "key": "k3y"}
+            config = validate(raw_config)
+            db.execute("DELETE FROM outbox")
+            with db.conn:
+                notify.enqueue(db, config, at, "booked", None, "0912345678", "xin chào")
+            assert notify.send_due(db, config, at) == 0
+            row = db.execute("SELECT status, attempts, last_error FROM outbox").fetchone()
+            assert (row["status"], row["attempts"]) == ("pending", 1) and row["last_error"], url
+            notify.send_due(db, config, at + timedelta(seconds=5))
+            assert db.execute("SELECT status FROM outbox").fetchone()[0] == "failed", url
+        assert landed == []  # the key never went elsewhere
+    finally:
+        redirecting.shutdown()
+        garbage.close()
