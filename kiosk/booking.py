@@ -134,6 +134,8 @@ def check_in_booking():
     kiosk = device()
     ticket = booking.check_in(get_db(), settings(), now(), code, kiosk["id"],
                               settings()["kiosk"]["max_tickets_per_minute"])
+    if ticket["again"]:  # a second scan shows the ticket; paper again only through the limited reprint
+        return jsonify(ticket), 200
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

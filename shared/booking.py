@@ -548,6 +548,7 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
     ticket = get_ticket(db, ticket_id)
     ticket["token"] = token
     ticket["booking"] = {"code": row["code"], "slot": row["slot"], "name": row["name"]}
+    ticket["again"] = row["status"] == "checked_in"  # shown again, not issued: nothing to print
     return ticket
 
 

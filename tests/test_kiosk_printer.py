@@ -6,7 +6,7 @@ import pytest
 import requests
 import socketio
 
-from conftest import enrolled_client
+from conftest import enrolled_client, opened
 from escpos_fakes import FakeNetworkPrinter, assert_same_pixels, decode_ticket
 from shared.printer_agent import PrinterAgent
 from shared.ticket_image import TicketSlip, render_ticket
@@ -183,3 +183,31 @@ def test_in_lai_prints_the_kiosks_own_recent_ticket_again_a_bounded_number_of_ti
     late = client.post("/api/tickets", json={"service": "CT"}).get_json()
     clock.tick(301)
     assert client.post(f"/api/tickets/{late['id']}/reprint", json={}).get_json()["error"] == "reprint_expired"
+
+
+def test_checking_a_booking_in_again_shows_its_ticket_without_printing_it_again(raw_config, clock, fake_printer):
+    """Issue 24, low 12: each repeated check-in of one booking code printed again, around
+    the reprint limit. A second scan shows the same ticket (200, `again`); paper again
+    only through "In lại", which is limited."""
+    from shared import booking
+    from shared.config import validate
+
+    raw_config["center"]["hours"] = {"mon-sun": ["07:00-17:00"]}
+    raw_config["booking"] = {"enabled": True}
+    app, client = printer_app(raw_config, clock, {"kind": "network", "host": "127.0.0.1", "port": fake_printer.port,
+                                                  "width_px": WIDTH, "timeout_s": 2})
+    config = validate(raw_config)
+    with opened(config) as db:
+        made = booking.book(db, config, clock.at.replace(hour=7, minute=0), {
+            "service": "HT", "day": clock.at.date().isoformat(), "slot": "08:00", "name": "Võ Văn Em",
+            "phone": "0977000111"}, "127.0.0.1", "")
+    clock.at = clock.at.replace(hour=7, minute=50)
+    first = client.post("/api/bookings/check-in", json={"code": made["code"]})
+    assert first.status_code == 201 and first.get_json()["again"] is False
+    for _ in range(4):
+        again = client.post("/api/bookings/check-in", json={"code": made["code"]})
+        assert again.status_code == 200 and again.get_json()["again"] is True
+        assert again.get_json()["number"] == first.get_json()["number"]
+    fake_printer.wait_jobs(1)
+    time.sleep(1)  # a print of a repeated check-in would have arrived by now
+    assert len(fake_printer.jobs) == 1
