@@ -91,7 +91,8 @@ def create_app(config: dict) -> Flask:
     def limit_guesses():
         """A client that sent 10 wrong secrets in 5 minutes gets no secret checked:
         not at login, not as a Bearer token or device credential."""
-        if request.path != "/api/login" and not request.headers.get("Authorization"):
+        if request.path not in GUARDED_PATHS and not request.path.startswith("/enroll/") and \
+                not request.headers.get("Authorization"):
             return None
         wait = guesses_blocked_for()
         if wait:
@@ -170,7 +171,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-SECRET_PARTS = ("token", "invite")  # route arguments that open something: never logged
+SECRET_PARTS = ("token", "invite")
+GUARDED_PATHS = ("/api/login", "/api/devices/enrol")  # and /enroll/<code>: each checks a secret  # route arguments that open something: never logged
 
 
 def logged_path() -> str:

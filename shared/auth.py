@@ -147,6 +147,16 @@ def invite_device(db, kind: str, name: str, counter_id: int | None, at: datetime
     return code
 
 
+def invitation(db, code, at: datetime) -> dict | None:
+    """What an unused, unexpired enrolment code would enrol ({"kind", "name", "counter_id"}),
+    without using it: the page a link opens asks first."""
+    if not isinstance(code, str) or not code:
+        return None
+    row = db.execute("SELECT kind, name, counter_id FROM devices WHERE invite_hash = ? AND invite_until >= ?"
+                     " AND revoked_at IS NULL", (_hash(code), _stamp(at))).fetchone()
+    return dict(row) if row else None
+
+
 def enrol_device(db, code: str, at: datetime) -> tuple[dict, str] | None:
     """Use an enrolment code (once): returns the device and its new secret, or None."""
     if not isinstance(code, str) or not code:

@@ -8,7 +8,7 @@ import requests
 from playwright import sync_api
 
 from conftest import TZ, opened
-from test_browser_pages import CSP_BYPASS
+from test_browser_pages import CSP_BYPASS, enrol
 from shared import booking
 from shared.config import load_config
 
@@ -88,7 +88,7 @@ def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
     walk_in = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
 
     kiosk = context(browser, 1080, 1920).new_page()
-    kiosk.goto(srv.enrol_link("kiosk", "Sảnh"))
+    enrol(kiosk, srv.enrol_link("kiosk", "Sảnh"))
     # Typed on the on-screen keypad.
     kiosk.click("#checkin-open")
     for key in later_code:

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from conftest import _token, bearer
+from conftest import _token, bearer, invite
+from shared import auth
 from shared.config import validate
 
 ACTIONS = ["call-next", "recall", "finish", "no-show", "pause", "resume", "transfer", "call"]
@@ -268,3 +269,27 @@ def test_behind_a_trusted_proxy_one_guesser_locks_out_only_itself(raw_config, co
     assert officer.status_code == (200 if trusted else 429)
     again = proxy.post("/api/login", json={"token": "guess"}, headers={"X-Forwarded-For": "203.0.113.5"})
     assert again.status_code == 429
+
+
+def test_opening_an_enrolment_link_asks_first_and_wrong_codes_are_limited(app, config, db):
+    """Issue 24, low 15: a plain GET of /enroll/<code> used the code up, so a chat app
+    fetching the link for a preview enrolled itself; wrong codes were neither limited nor
+    logged. The link's page asks; its button (a JSON POST) uses the code."""
+    preview = app.test_client()
+    code = invite(config, "kiosk", "Sảnh")
+    for _ in range(3):  # a chat app's preview, then a person opening it
+        page = preview.get(f"/enroll/{code}")
+        assert page.status_code == 200 and "Sảnh" in page.get_data(as_text=True)
+    assert not auth.any_enrolled(db, "kiosk")
+    device = app.test_client()
+    made = device.post("/api/devices/enrol", json={"code": code, "browser": True})
+    assert made.status_code == 201 and made.get_json()["landing"] == "/kiosk" and "secret" not in made.get_json()
+    assert device.post("/api/tickets", json={"service": "HT"}).status_code == 201  # its cookie is set
+    assert preview.get(f"/enroll/{code}").status_code == 404  # used
+    guesser = app.test_client()  # the same address: the used code above was its first wrong one
+    for i in range(8):
+        assert guesser.get(f"/enroll/guess{i}").status_code == 404
+    assert guesser.post("/api/devices/enrol", json={"code": "guess"}).status_code == 404
+    blocked = guesser.get(f"/enroll/{invite(config, 'kiosk', 'Sảnh 2')}")
+    assert blocked.status_code == 429
+    assert db.execute("SELECT count(*) FROM audit WHERE kind = 'login_failed'").fetchone()[0] >= 10
