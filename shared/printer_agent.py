@@ -14,6 +14,7 @@ import threading
 import requests
 import socketio
 
+from .config import Printer
 from .print_queue import PrintQueue
 from .ticket_image import TicketSlip
 
@@ -29,7 +30,7 @@ def enrol(server_url: str, code: str) -> dict:
 
 
 class PrinterAgent:
-    def __init__(self, server_url: str, secret: str, printer_cfg: dict):
+    def __init__(self, server_url: str, secret: str, printer_cfg: Printer):
         self.server_url = server_url.rstrip("/")
         self.secret = secret
         self.client = socketio.Client(reconnection=True, reconnection_delay_max=5)

@@ -1,4 +1,5 @@
 """Online booking on a bare database: slots, places, limits, check-in, closures, erasure; and its API."""
+import dataclasses
 import re
 import threading
 from datetime import date, datetime, timedelta
@@ -398,7 +399,8 @@ def test_an_attack_with_random_numbers_from_many_addresses_leaves_booking_open(a
     and a citizen books as usual."""
     import random
 
-    app.config["MOTCUA"]["booking"]["max_per_address_hour"] = 5  # the default
+    live = app.config["MOTCUA"]
+    app.config["MOTCUA"] = dataclasses.replace(live, booking=dataclasses.replace(live.booking, max_per_address_hour=5))
     client = app.test_client()
     rng = random.Random(24)
     before = client.get("/api/booking/slots?service=CT&day=2026-11-24").get_json()["slots"]
@@ -445,7 +447,9 @@ def test_the_link_in_a_text_never_comes_from_the_host_header(app, config):
     with opened(config) as db:
         texts = [r[0] for r in db.execute("SELECT message FROM outbox ORDER BY id")]
     assert len(texts) == 2 and not any("evil.example" in t or "/b/" in t for t in texts)
-    app.config["MOTCUA"]["server"]["public_url"] = "https://hcc.example.gov.vn"
+    live = app.config["MOTCUA"]
+    app.config["MOTCUA"] = dataclasses.replace(live, server=dataclasses.replace(live.server,
+                                                                              public_url="https://hcc.example.gov.vn"))
     made = api_book(client, config, citizen(phone="0987654321"), headers={"Host": "evil.example"}).get_json()
     with opened(config) as db:
         text = db.execute("SELECT message FROM outbox WHERE kind = 'booked' ORDER BY id DESC").fetchone()[0]
