@@ -1,10 +1,11 @@
 """Counter officers call and serve citizens at their desk; staff log in here; devices enrol here.
 
 The supervisors' administration of counters is in supervisor/."""
-from flask import Blueprint, jsonify, render_template, session
+from flask import Blueprint, jsonify, render_template, request, session
 
 from shared import audit, auth, errors, events, hall, queue, ratings
-from shared.web import AFTER, CALL_NOW, SERVICE, actor, config, error, get_db, guessed_wrong, now, request_json, require, who
+from shared.web import (AFTER, CALL_NOW, SERVICE, actor, config, error, get_db, guessed_wrong, now, request_json, require,
+                        security_log, staff_secrets_in_clear, who)
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -24,6 +25,9 @@ def login():
     if caller is None:
         guessed_wrong("login token")
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
+    if staff_secrets_in_clear():
+        security_log.warning("staff login of %s over plain http from %s: token and cookie crossed the network"
+                             " in clear; set up TLS (docs/deploy.md)", caller["name"] or caller["role"], request.remote_addr)
     session.pop("staff", None)
     session["staff"] = auth.open_session(get_db(), caller["id"], now())
     session.permanent = True

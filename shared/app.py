@@ -16,7 +16,7 @@ from . import events, health, printer_registry
 from .errors import Conflict, NotFound, QueueError, TooFast
 from .events import socketio
 from .limits import FailureLimit
-from .web import SQLITE_INT, close_db, error, get_db, guesses_blocked_for, slow_down
+from .web import SQLITE_INT, close_db, error, get_db, guesses_blocked_for, slow_down, staff_secrets_in_clear
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
@@ -58,6 +58,7 @@ def create_app(config: Config) -> Flask:
     app.secret_key = secret_key(config.database.path)
 
     app.extensions["motcua.pool"] = Pool(config.database.path)
+    app.jinja_env.globals["staff_secrets_in_clear"] = staff_secrets_in_clear  # the login box warns
     # Tokens are 144 random bits, so guessing is hopeless; the limit keeps a script from
     # trying anyway (and filling the log), and makes every failure visible.
     app.extensions["motcua.token_guesses"] = FailureLimit(limit=10, window_s=300)

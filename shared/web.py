@@ -4,6 +4,7 @@ Blueprints stay thin by leaning on these: parse with `request_json`, check the
 caller with `require` (or once per blueprint), call the domain, return JSON.
 """
 import functools
+import ipaddress
 import logging
 import io
 import json
@@ -159,6 +160,16 @@ def request_json(*names, required: bool = True, **checked: Check) -> dict:
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def staff_secrets_in_clear() -> bool:
+    """Whether this request came over plain http from another machine: a staff token typed
+    here, and the session cookie, then cross the hall's network readable by anyone on it."""
+    try:
+        near = ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        near = False
+    return request.scheme == "http" and not near
 
 
 def guesses_blocked_for() -> int:

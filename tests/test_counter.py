@@ -293,3 +293,18 @@ def test_opening_an_enrolment_link_asks_first_and_wrong_codes_are_limited(app, c
     blocked = guesser.get(f"/enroll/{invite(config, 'kiosk', 'Sảnh 2')}")
     assert blocked.status_code == 429
     assert db.execute("SELECT count(*) FROM audit WHERE kind = 'login_failed'").fetchone()[0] >= 10
+
+
+def test_a_staff_login_over_plain_http_from_another_machine_is_warned_loudly(app, config, caplog):
+    """Issue 24, low 17: staff tokens and cookies crossed the hall network in clear, silently."""
+    afar = app.test_client()
+    afar.environ_base["REMOTE_ADDR"] = "192.168.1.23"
+    assert 'id="login-insecure"' in afar.get("/counter").get_data(as_text=True)
+    with caplog.at_level("WARNING", logger="motcua.security"):
+        assert afar.post("/api/login", json={"token": _token(config, "officer")}).status_code == 200
+    assert "over plain http from 192.168.1.23" in caplog.text
+    here = app.test_client()  # the server's own screen
+    assert 'id="login-insecure"' not in here.get("/counter").get_data(as_text=True)
+    secure = app.test_client()
+    secure.environ_base["REMOTE_ADDR"] = "192.168.1.24"
+    assert 'id="login-insecure"' not in secure.get("/counter", base_url="https://localhost").get_data(as_text=True)
