@@ -318,3 +318,31 @@ def test_no_secret_from_a_path_reaches_the_log(make_server, mode):
     log = srv.log.read_text(encoding="utf-8")
     assert "GET /b/" in log and "GET /t/" in log  # the requests are logged...
     assert not [s for s in secrets + ["not-a-token"] if s in log]  # ...without their secrets
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+def test_a_request_trickling_its_headers_is_cut_off_at_the_idle_timeout(make_server, mode):
+    """Issue 24, low 10: one byte every 3 s kept an unfinished request open past
+    idle_timeout_s (the socket timeout restarts at every byte). Now its line and headers
+    must all arrive within idle_timeout_s. Bounded: about 5 s."""
+    srv = make_server(mode, {"server": {"idle_timeout_s": 3}}).start()
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    sock.settimeout(None)  # blocking: _still_open peeks without waiting
+    try:
+        sock.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        closed_after = None
+        while time.monotonic() - started < 8:
+            time.sleep(0.5)
+            try:
+                sock.sendall(b"X")  # a header that never ends, a byte at a time
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+            if not _still_open(sock):
+                closed_after = time.monotonic() - started
+                break
+        assert closed_after is not None and closed_after < 5, closed_after
+    finally:
+        sock.close()
+    assert requests.get(srv.url + "/api/state", timeout=5).ok  # a whole request is served as ever
