@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from . import notify
 from .audit import day_of, log_event, stamp
 from .config import Config
-from .db import immediate
+from .db import immediate, secret_key
 from .errors import Conflict, NotFound, QueueError, TooFast
 from .hours import WEEKDAYS_VI
 from .queue import allocate_ticket, get_ticket
@@ -87,6 +87,34 @@ def normalize_phone(raw) -> str:
 def mask(value: str) -> str:
     """All but the last three characters hidden: enough for a citizen to recognise their own."""
     return "" if not value else "*" * max(0, len(value) - 3) + value[-3:]
+
+
+_ID_KEYS: dict[str, bytes] = {}
+
+
+def id_digest(config: Config, number: str) -> str:
+    """A CCCD number as stored: a keyed hash (HMAC-SHA-256 with the key beside the
+    database, not in it), so a copy of the database or a backup holds no ID numbers.
+    Only equality is ever needed: the same number gives the same digest. "" stays ""."""
+    if not number:
+        return ""
+    path = config.database.path
+    if path not in _ID_KEYS:
+        _ID_KEYS[path] = secret_key(path).encode()
+    return "id:" + hmac.new(_ID_KEYS[path], number.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_clear_id_numbers(db, config: Config) -> int:
+    """Bookings and requests stored by an earlier release hold CCCD numbers in clear:
+    replace each with its digest (at start; idempotent)."""
+    changed = 0
+    with immediate(db):
+        for table in ("bookings", "booking_requests"):
+            rows = db.execute(f"SELECT id, id_number FROM {table} WHERE id_number GLOB '[0-9]*'").fetchall()
+            db.conn.executemany(f"UPDATE {table} SET id_number = ? WHERE id = ?",
+                                [(id_digest(config, row["id_number"]), row["id"]) for row in rows])
+            changed += len(rows)
+    return changed
 
 
 def id_number_from_card(text) -> str | None:
@@ -225,7 +253,7 @@ def _when_text(day: str, slot: str) -> str:
     return f"{slot} {WEEKDAYS_VI[moment.weekday()]} {moment:%d/%m/%Y}"
 
 
-def _wanted(db, body: dict) -> dict:
+def _wanted(db, config: Config, body: dict) -> dict:
     """A booking request's fields, checked: {"service", "day", "slot", "name", "phone", "id_number"}."""
     service = _service(db, body.get("service"))
     name = plain(body.get("name"), NAME_MAX)
@@ -236,7 +264,7 @@ def _wanted(db, body: dict) -> dict:
     if not isinstance(id_number, str) or (id_number and not ID_NUMBER.match(id_number.strip())):
         raise QueueError("Số CCCD gồm 12 chữ số.", "invalid_id_number")
     return {"service": service["code"], "service_name": service["name"], "day": body.get("day"),
-            "slot": body.get("slot"), "name": name, "phone": phone, "id_number": id_number.strip()}
+            "slot": body.get("slot"), "name": name, "phone": phone, "id_number": id_digest(config, id_number.strip())}
 
 
 def _check_place(db, config: Config, wanted: dict, at: datetime) -> None:
@@ -266,7 +294,7 @@ def request_booking(db, config: Config, at: datetime, body: dict, client: str) -
     its code, which is texted to the phone when the center confirms phones
     (`confirms_phone`): the text holds only the center's name and the code, nothing
     a caller chose. `client` is the caller's address (limits per network)."""
-    wanted = _wanted(db, body)
+    wanted = _wanted(db, config, body)
     token = secrets.token_urlsafe(18)
     code = f"{secrets.randbelow(10 ** CONFIRM_DIGITS):0{CONFIRM_DIGITS}d}"
     with immediate(db):
@@ -351,7 +379,7 @@ def _public(row, config: Config, at: datetime) -> dict:
     return {
         "id": row["id"], "code": row["code"], "service": row["service"], "service_name": row["service_name"],
         "day": row["day"], "slot": row["slot"], "status": status,
-        "name": row["name"], "phone": mask(row["phone"]), "id_number": mask(row["id_number"]),
+        "name": row["name"], "phone": mask(row["phone"]), "id_number": "*" * 12 if row["id_number"] else "",
         "checkin_from": stamp(start - timedelta(minutes=rules.checkin_before_min)),
         "checkin_until": stamp(start + timedelta(minutes=rules.checkin_after_min)),
         "cancel_reason": row["cancel_reason"], "ticket_id": row["ticket_id"],
@@ -484,7 +512,7 @@ def _same_name(a: str, b: str) -> bool:
     return bool(folded(a)) and folded(a) == folded(b)
 
 
-def _find_today(db, at: datetime, code: str | None, card: str | None):
+def _find_today(db, config: Config, at: datetime, code: str | None, card: str | None):
     """Today's booking by its code, or by a card's QR text: its ID number and the
     holder's name must both match the booking (a QR is plain text anyone can type,
     so the number alone, which is no secret, finds nothing)."""
@@ -495,7 +523,8 @@ def _find_today(db, at: datetime, code: str | None, card: str | None):
     name = card.split("|")[2]
     rows = [row for row in db.execute(
         BOOKING_SELECT + " WHERE b.id_number = ? AND b.day = ? AND b.status IN ('booked', 'checked_in')"
-        " ORDER BY b.slot", (id_number_from_card(card), day)).fetchall() if _same_name(row["name"], name)]
+        " ORDER BY b.slot", (id_digest(config, id_number_from_card(card)), day)).fetchall()
+        if _same_name(row["name"], name)]
     # The booking whose check-in window is open now, else the next one today.
     for row in rows:
         if row["status"] == "booked" and at <= slot_start(at, day, row["slot"]) + timedelta(minutes=30):
@@ -520,7 +549,7 @@ def check_in(db, config: Config, at: datetime, scanned, device_id: int | None = 
     code = None if id_number else re.sub(r"[\s\-]", "", scanned).upper()
     rules = config.booking
     with immediate(db):
-        row = _find_today(db, at, code, scanned if id_number else None)
+        row = _find_today(db, config, at, code, scanned if id_number else None)
         if row is None:
             raise NotFound("Không tìm thấy lịch hẹn hôm nay với mã này.", "booking_not_found")
         if row["status"] == "checked_in":

@@ -146,6 +146,20 @@ def test_limits_per_network_per_phone_and_per_id_count_every_request(db, raw_con
     make(db, config, at=MONDAY + timedelta(hours=1, minutes=1), phone="0966666666", slot="09:30")
 
 
+def test_cccd_numbers_are_kept_only_as_a_keyed_hash(db, config):
+    """Issue 24, low 11: CCCD numbers were stored in clear though only equality is needed.
+    Neither a booking nor a request holds the number; a card still finds its booking,
+    and rows an earlier release wrote in clear are hashed at start."""
+    make(db, config, id_number="001090012345", name="Nguyễn Văn An")
+    dump = "\n".join(db.conn.iterdump())
+    assert "001090012345" not in dump
+    assert booking.check_in(db, config, MONDAY.replace(hour=7, minute=50), CARD)["booked"]
+    db.execute("UPDATE bookings SET id_number = '079199000111'")  # as an earlier release kept it
+    assert booking.hash_clear_id_numbers(db, config) == 1
+    assert booking.hash_clear_id_numbers(db, config) == 0
+    assert db.execute("SELECT id_number FROM bookings").fetchone()[0] == booking.id_digest(config, "079199000111")
+
+
 def test_booking_and_cancelling_in_a_loop_texts_a_phone_three_times_a_day(db, config):
     """Issue 24: book and cancel 8 times sent 8 texts to one number. Requests count,
     whatever became of them: three a day per phone (and per ID number)."""
@@ -240,7 +254,7 @@ def test_check_in_too_late_or_unknown(db, config):
 
 def test_personal_data_is_masked_and_erased_after_keep_days(db, config):
     made = make(db, config, id_number="001090012345")
-    assert made["phone"] == "*******678" and made["id_number"] == "*********345"
+    assert made["phone"] == "*******678" and made["id_number"] == "************"
     listing = booking.day_listing(db, config, "2026-11-23", MONDAY)
     assert "0912345678" not in str(listing) and "001090012345" not in str(listing)
     assert booking.erase_expired(db, config, MONDAY + timedelta(days=30)) == 0
