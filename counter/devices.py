@@ -4,10 +4,10 @@ and revoke devices in supervisor/devices.py.
 The link is opened once, on that device, which gets a long-lived cookie (browsers)
 or a secret for Bearer use (other kiosk software, through the API).
 """
-from flask import jsonify, redirect, render_template, session, url_for
+from flask import jsonify, render_template, session, url_for
 
 from shared import auth
-from shared.web import config, error, get_db, now, request_json
+from shared.web import config, error, get_db, guessed_wrong, now, request_json
 
 from . import bp
 
@@ -18,23 +18,30 @@ def _landing(enrolled: dict) -> str:
     return url_for("counter.rate_page", counter_id=enrolled["counter_id"])
 
 
-@bp.get("/enroll/<code>")
-def enrol_page(code):
-    """The one-time link, opened on the kiosk or tablet itself."""
-    enrolled = auth.enrol_device(get_db(), code, now())
-    if enrolled is None:
+@bp.get("/enroll/<invite>")
+def enrol_page(invite):
+    """The one-time link, opened on the kiosk or tablet itself: it asks first, and only
+    the button uses the code, so a chat app fetching the link for a preview enrols nothing."""
+    offered = auth.invitation(get_db(), invite, now())
+    if offered is None:
+        guessed_wrong("enrolment code")
         return render_template("enrol_failed.html", center=config().center), 404
-    device, secret = enrolled
-    session["device"] = secret
-    session.permanent = True
-    return redirect(_landing(device))
+    return render_template("enrol.html", center=config().center, device=offered)
 
 
 @bp.post("/api/devices/enrol")
 def enrol_api():
-    """Body {"code"}: the same enrolment for kiosk software that is not a browser."""
-    enrolled = auth.enrol_device(get_db(), request_json("code").get("code"), now())
+    """Body {"code", "browser"?}: use the code. Kiosk software gets the credential as
+    `secret` (for Bearer); a browser (`browser: true`, the enrolment page's button)
+    gets it as its HttpOnly cookie instead, and where to go next."""
+    body = request_json("code", "browser")
+    enrolled = auth.enrol_device(get_db(), body.get("code"), now())
     if enrolled is None:
+        guessed_wrong("enrolment code")
         return error(404, "invalid_code", "Mã đăng ký không đúng, đã dùng hoặc đã hết hạn.")
     device, secret = enrolled
+    if body.get("browser") is True:
+        session["device"] = secret
+        session.permanent = True
+        return jsonify({"device": device, "landing": _landing(device)}), 201
     return jsonify({"device": device, "secret": secret}), 201

@@ -131,9 +131,12 @@ def shoot(out: Path):
 
                 def page(width, height, path, scale=1):
                     ctx = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
-                                              device_scale_factor=scale)
+                                              device_scale_factor=scale, bypass_csp=True)  # wait_for_function evals
                     pg = ctx.new_page()
                     pg.goto(srv.url + path)
+                    if path.startswith("/enroll/"):  # the enrolment page asks first
+                        pg.click("#enrol")
+                        pg.wait_for_url(lambda url: "/enroll/" not in url)
                     pg.wait_for_load_state("networkidle")
                     pg.wait_for_function("document.fonts.status === 'loaded'")
                     return pg

@@ -6,7 +6,7 @@ Revoking stops the device at once.
 """
 from flask import jsonify, render_template
 
-from shared import auth
+from shared import auth, events
 from shared.enrolment import enrolment_url
 from shared.errors import QueueError
 from shared.web import COUNTER, absolute_url, config, error, get_db, now, request_json
@@ -40,4 +40,5 @@ def invite():
 def revoke(device_id):
     if not auth.revoke_device(get_db(), device_id, now()):
         return error(404, "device_not_found", "Không tìm thấy thiết bị này.")
+    events.drop_revoked_agents()  # at once here; `motcua device revoke` within AGENT_CHECK_S
     return jsonify({"ok": True})

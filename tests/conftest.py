@@ -125,7 +125,8 @@ def invite(config, kind: str, name: str, counter_id=None) -> str:
 def enrolled_client(app, config, kind="kiosk", name="Sảnh", counter_id=None):
     """A test client that opened its enrolment link, as a kiosk's or tablet's browser does."""
     test_client = app.test_client()
-    assert test_client.get(f"/enroll/{invite(config, kind, name, counter_id)}").status_code == 302
+    enrolled = test_client.post("/api/devices/enrol", json={"code": invite(config, kind, name, counter_id), "browser": True})
+    assert enrolled.status_code == 201
     return test_client
 
 

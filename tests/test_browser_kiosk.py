@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import TZ
-from test_browser_pages import issue, sync_api
+from test_browser_pages import enrol, issue, sync_api
 
 expect = sync_api.expect
 
@@ -20,7 +20,7 @@ def kiosk_page(browser, srv, width=1280, height=1024):
     context.set_default_timeout(5000)
     page = context.new_page()
     page.clock.install()
-    page.goto(srv.enrol_link("kiosk", "Sảnh"))   # an enrolled kiosk: the link sets its cookie, then /kiosk
+    enrol(page, srv.enrol_link("kiosk", "Sảnh"))   # an enrolled kiosk: the link sets its cookie, then /kiosk
     page.locator('#services button[data-service="HT"]').wait_for()
     return page
 
