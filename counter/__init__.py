@@ -85,13 +85,26 @@ def call_next(counter_id):
     return jsonify({"ticket": ticket, "called": moved and ticket is not None})
 
 
-@bp.post("/api/counters/<int:counter_id>/call")
-@require("officer")
-def call_ticket(counter_id):
+def _ticket_id() -> int:
     ticket_id = json_body().get("ticket")
     if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
         raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
-    ticket = queue.call_ticket(get_db(), counter_id, ticket_id, now(), actor())
+    return ticket_id
+
+
+@bp.post("/api/counters/<int:counter_id>/call")
+@require("officer")
+def call_ticket(counter_id):
+    ticket = queue.call_ticket(get_db(), counter_id, _ticket_id(), now(), actor())
+    events.called(ticket, recall=False)
+    return jsonify({"ticket": ticket})
+
+
+@bp.post("/api/counters/<int:counter_id>/undo-transfer")
+@require("officer")
+def undo_transfer(counter_id):
+    """The officer's "Hoàn tác" after a transfer: back to the former field, and to this desk."""
+    ticket = queue.undo_transfer(get_db(), counter_id, _ticket_id(), now(), actor())
     events.called(ticket, recall=False)
     return jsonify({"ticket": ticket})
 
@@ -145,6 +158,12 @@ def resume(counter_id):
     queue.set_paused(get_db(), counter_id, False, now(), actor())
     events.changed()
     return _counter_reply(counter_id)
+
+
+@bp.get("/api/counters/<int:counter_id>/next")
+def next_number(counter_id):
+    """What "Gọi tiếp" would call now: the officer sees the next number, not only counts."""
+    return jsonify({"number": queue.next_number(get_db(), counter_id, now(), settings()["queue"])})
 
 
 @bp.get("/api/counters")

@@ -403,6 +403,9 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
         raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_booking_code")
     id_number = id_number_from_card(scanned)
     code = None if id_number else re.sub(r"[\s\-]", "", scanned).upper()
+    if code is not None and len(code) != CODE_LENGTH:
+        raise QueueError(f"Mã đặt lịch có {CODE_LENGTH} ký tự (đã nhập {len(code)}): xin kiểm tra lại.",
+                         "invalid_booking_code")
     rules = config["booking"]
     with immediate(db):
         row = _find_today(db, at, code, id_number)

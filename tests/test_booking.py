@@ -168,6 +168,9 @@ def test_check_in_too_late_or_unknown(db, config):
         booking.check_in(db, config, MONDAY.replace(hour=8), CARD)
     assert booking.id_number_from_card(CARD) == "001090012345"
     assert booking.id_number_from_card("not|a|card") is None
+    with pytest.raises(queue.QueueError) as short:  # one key missed: say how long a code is
+        booking.check_in(db, config, MONDAY.replace(hour=8), made["code"][:5])
+    assert short.value.code == "invalid_booking_code" and "6 ký tự" in short.value.message
 
 
 def test_personal_data_is_masked_and_erased_after_keep_days(db, config):

@@ -3,14 +3,20 @@
    It reconnects by itself with backoff and reports its status, so a hall TV
    can show a discreet "reconnecting" mark instead of stale numbers.
 
-   Live.connect({state: fn, called: fn, status: fn("online"|"offline")}) */
+   Live.connect({state: fn, called: fn, status: fn("online"|"offline")})
+   The page's <body data-live> follows the status too, so a page's CSS can dim its buttons and
+   show its large offline banner (.offline-banner) for as long as the server is out of reach;
+   a page clears its stale errors in its status handler when "online" comes back. */
 (function () {
   "use strict";
 
   function connect(handlers) {
     var ws = null, delay = 500, pingTimer = null, closed = false;
 
-    function setStatus(s) { if (handlers.status) handlers.status(s); }
+    function setStatus(s) {
+      document.body.dataset.live = s;
+      if (handlers.status) handlers.status(s);
+    }
 
     function watchdog(ms) {
       clearTimeout(pingTimer);
