@@ -42,11 +42,15 @@ def staff_cancel_booking(booking_id):
 @booking_enabled
 @require("supervisor")
 def close_booking():
-    """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}."""
-    body = only_keys(json_body(), "day", "service", "slot", "reason")
-    cancelled = booking.close(get_db(), settings(), body.get("day"), body.get("service"), body.get("slot"),
-                              body.get("reason"), now(), actor())
-    return jsonify({"cancelled": cancelled}), 201
+    """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}; with
+    "dry_run": true, only say how many bookings it would cancel and citizens it would message."""
+    body = only_keys(json_body(), "day", "service", "slot", "reason", "dry_run")
+    if body.get("dry_run") is True:
+        return jsonify(booking.closing_effect(get_db(), settings(), body.get("day"), body.get("service"),
+                                              body.get("slot"), now()))
+    done = booking.close(get_db(), settings(), body.get("day"), body.get("service"), body.get("slot"),
+                         body.get("reason"), now(), actor())
+    return jsonify(done), 201
 
 
 @bp.delete("/api/booking/closures")

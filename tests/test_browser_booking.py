@@ -127,9 +127,43 @@ def test_supervisor_sees_masked_bookings_and_cancels_one_with_a_reason(srv, brow
     sync_api.expect(row).to_contain_text("*******456")
     sync_api.expect(row).not_to_contain_text("0905123456")
     sync_api.expect(page.locator("#slots tr", has_text=slot)).to_contain_text("Hộ tịch")
+    sync_api.expect(row).to_contain_text("Chờ đến")          # booked, not yet here ("Đã đặt" is the reports' total)
+    sync_api.expect(page.locator("table thead").first).to_contain_text("Chờ đến")
     page.once("dialog", lambda dialog: dialog.accept("Cán bộ đi tập huấn"))
     row.locator("button").click()
     sync_api.expect(row).to_contain_text("Đã huỷ")
+
+    # Closing the day states what it cancels and asks; "no" changes nothing.
+    other = booking_already_started(srv)
+    page.click("#pick button[type=submit]")
+    pending = page.locator("#list tr", has_text=other)
+    sync_api.expect(pending).to_contain_text("Chờ đến")
+    asked = []
+
+    def answer(accept):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        page.once("dialog", handle)
+
+    page.fill("#close-reason", "Mất điện")
+    answer(False)
+    page.click("#close button[type=submit]")
+    for _ in range(50):                                   # the dry run's answer, then the question
+        if asked:
+            break
+        page.wait_for_timeout(100)
+    sync_api.expect(pending).to_contain_text("Chờ đến")
+    assert asked and "huỷ 1 lịch hẹn" in asked[0] and "nhắn tin cho 0 công dân" in asked[0], asked
+    assert "mọi lĩnh vực, cả ngày" in asked[0]
+    answer(True)
+    page.click("#close button[type=submit]")
+    sync_api.expect(page.locator("#result")).to_contain_text("huỷ 1 lịch hẹn")
+    sync_api.expect(pending).to_contain_text("Đã huỷ")
+    answer(True)                                          # reopening says the cancelled stay cancelled
+    page.locator("#closures button").click()
+    sync_api.expect(page.locator("#result")).to_contain_text("lịch đã huỷ vẫn huỷ")
+    assert "vẫn bị huỷ" in asked[-1]
     page.context.close()
 
 
