@@ -19,7 +19,13 @@ def page():
 
 @bp.get("/supervisor")
 def supervisor_page():
-    return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
+    return render_template("supervisor.html", center=settings()["center"])
+
+
+@bp.context_processor
+def staff_pages():
+    """What the staff navigation needs on every page of this blueprint."""
+    return {"booking_enabled": settings()["booking"]["enabled"]}
 
 
 log = logging.getLogger("motcua.security")

@@ -144,6 +144,7 @@ def shoot(out: Path):
                     print(out / name)
 
                 kiosk = page(1280, 1024, srv.enrol_path("--kind", "kiosk", "--name", "Sảnh"))
+                kiosk.click("#enrol-confirm")          # the enrolment page asks first
                 kiosk.locator('button[data-service="HT"]').wait_for()
                 save(kiosk, "kiosk.png")
                 kiosk.click('button[data-service="CT"]')
@@ -154,6 +155,7 @@ def shoot(out: Path):
                 kiosk.context.close()
 
                 portrait = page(1080, 1920, srv.enrol_path("--kind", "kiosk", "--name", "Sảnh 2"))   # a portrait kiosk
+                portrait.click("#enrol-confirm")
                 portrait.locator('button[data-service="HT"]').wait_for()
                 save(portrait, "kiosk-portrait.png")
                 portrait.click('button[data-service="HT"]')

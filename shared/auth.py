@@ -143,6 +143,17 @@ def invite_device(db, kind: str, name: str, counter_id: int | None, at: datetime
     return code
 
 
+def invitation(db, code: str, at: datetime) -> dict | None:
+    """The device a still-valid enrolment code would enrol ({"kind", "name", "counter_id"}),
+    without using it: the page asks before it takes the link."""
+    if not isinstance(code, str) or not code:
+        return None
+    row = db.execute("SELECT kind, name, counter_id FROM devices"
+                     " WHERE invite_hash = ? AND invite_until >= ? AND revoked_at IS NULL",
+                     (_hash(code), _stamp(at))).fetchone()
+    return dict(row) if row else None
+
+
 def enrol_device(db, code: str, at: datetime) -> tuple[dict, str] | None:
     """Use an enrolment code (once): returns the device and its new secret, or None."""
     if not isinstance(code, str) or not code:
@@ -169,9 +180,18 @@ def identify_device(db, secret: str | None) -> dict | None:
     return dict(row) if row else None
 
 
-def any_enrolled(db, kind: str) -> bool:
-    return db.execute("SELECT 1 FROM devices WHERE kind = ? AND hash IS NOT NULL AND revoked_at IS NULL",
-                      (kind,)).fetchone() is not None
+def any_enrolled(db, kind: str, counter_id: int | None = None) -> bool:
+    """Whether a device of this kind (a rating tablet: of this counter) is enrolled."""
+    return db.execute("SELECT 1 FROM devices WHERE kind = ? AND hash IS NOT NULL AND revoked_at IS NULL"
+                      " AND (? IS NULL OR counter_id = ?)", (kind, counter_id, counter_id)).fetchone() is not None
+
+
+def drop_unused_invitations(db, kind: str, name: str, counter_id: int | None) -> None:
+    """Forget the unused invitations of one device, before a fresh one replaces them (`serve`
+    prints new links at each start): /devices does not fill up with dead invitations."""
+    with immediate(db):
+        db.execute("DELETE FROM devices WHERE hash IS NULL AND revoked_at IS NULL AND kind = ? AND name = ?"
+                   " AND counter_id IS ?", (kind, name, counter_id))
 
 
 def list_devices(db) -> list[dict]:

@@ -7,7 +7,7 @@ import pytest
 import requests
 from playwright import sync_api
 
-from conftest import TZ, opened
+from conftest import TZ, enrol, opened
 from shared import booking
 from shared.config import load_config
 
@@ -68,7 +68,7 @@ def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
     walk_in = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
 
     kiosk = context(browser, 1080, 1920).new_page()
-    kiosk.goto(srv.enrol_link("kiosk", "Sảnh"))
+    enrol(kiosk, srv.enrol_link("kiosk", "Sảnh"))
     # Typed on the on-screen keypad, whose keys fill the portrait screen's width.
     kiosk.click("#checkin-open")
     assert kiosk.locator("#checkin-keys").bounding_box()["width"] >= 0.9 * 1080

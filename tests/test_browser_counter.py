@@ -4,7 +4,7 @@ keep their places, and a dead server is explained in Vietnamese. Debian's chromi
 beyond 127.0.0.1."""
 import requests
 
-from test_browser_pages import issue, open_page, sync_api
+from test_browser_pages import issue, open_enrolled, open_page, sync_api
 
 expect = sync_api.expect
 ACTIONS = '.actions button:not([hidden])'
@@ -29,7 +29,7 @@ def test_the_tablet_asks_the_citizen_who_was_served_before_the_next_is_called(ma
     srv = make_server("eventlet", {"reports": {"rating_hold_s": 6}}).start()
     for _ in range(4):
         issue(srv)
-    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)
+    tablet = open_enrolled(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)
     tablet.context.set_default_timeout(10000)
     expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
     counter = desk(srv, browser)
@@ -74,7 +74,7 @@ def test_the_tablet_asks_the_citizen_who_was_served_before_the_next_is_called(ma
 def test_a_counter_without_a_tablet_calls_at_once(make_server, browser):
     srv = make_server("eventlet").start()
     issue(srv), issue(srv)
-    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)  # another counter's
+    tablet = open_enrolled(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)  # another counter's
     expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
     counter = desk(srv, browser, counter_id=2)
     counter.keyboard.press("n")
@@ -205,7 +205,8 @@ def test_a_busy_desk_at_1366x768_mistakes_are_safe_and_an_outage_is_seen(make_se
     # The small screen: the next number waiting, the no-show list in view, Đăng xuất after the actions.
     expect(page.locator("#next-number")).to_have_text("1003")
     missed = page.locator("#no-shows button", has_text="1001")
-    assert missed.bounding_box()["y"] + missed.bounding_box()["height"] <= 768
+    missed.wait_for()
+    assert page.evaluate("document.querySelector('#no-shows button').getBoundingClientRect().bottom") <= 768
     page.evaluate("document.activeElement.blur()")
     order = []
     for _ in range(12):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
+from conftest import enrol
 from test_browser_pages import issue, sync_api
 
 expect = sync_api.expect
@@ -19,7 +20,7 @@ def kiosk_page(browser, srv, width=1280, height=1024):
     context.set_default_timeout(5000)
     page = context.new_page()
     page.clock.install()
-    page.goto(srv.enrol_link("kiosk", "Sảnh"))   # an enrolled kiosk: the link sets its cookie, then /kiosk
+    enrol(page, srv.enrol_link("kiosk", "Sảnh"))   # an enrolled kiosk: the link sets its cookie, then /kiosk
     page.locator('#services button[data-service="HT"]').wait_for()
     return page
 

@@ -9,6 +9,8 @@ import pytest
 import requests
 from playwright import sync_api
 
+from conftest import enrol
+
 
 @pytest.fixture
 def srv(make_server):
@@ -31,6 +33,13 @@ def open_page(browser, url, width=1280, height=900):
     return p
 
 
+def open_enrolled(browser, link, width=1280, height=900):
+    """A kiosk's or tablet's page that has opened its enrolment link and said yes."""
+    p = open_page(browser, "about:blank", width, height)
+    enrol(p, link)
+    return p
+
+
 def issue(srv, service="HT", priority=False):
     response = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": service, "priority": priority}, timeout=5)
     assert response.status_code == 201
@@ -42,7 +51,7 @@ def tile_number(page, counter_id):
 
 
 def test_kiosk_tap_issues_one_ticket_and_shows_it(srv, page):
-    page.goto(srv.enrol_link("kiosk", "Sảnh"))  # the kiosk PC opens its enrolment link once
+    enrol(page, srv.enrol_link("kiosk", "Sảnh"))  # the kiosk PC opens its enrolment link once
     button = page.locator('button[data-service="HT"]')
     button.wait_for()
     box = button.bounding_box()

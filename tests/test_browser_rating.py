@@ -5,7 +5,7 @@ browser), and no network beyond 127.0.0.1. The officer's side goes through
 the HTTP API, so this test does not depend on the counter page's layout.
 """
 import requests
-from conftest import local_only
+from conftest import enrol, local_only
 from playwright import sync_api
 
 
@@ -24,7 +24,7 @@ def test_rate_a_finished_ticket_and_see_it_in_the_report(make_server, browser):
         local_only(tablet, outside)
         tablet.set_default_timeout(8000)
         rate = tablet.new_page()
-        rate.goto(srv.enrol_link("rating", counter=1))  # lands on /rate/1, enrolled
+        enrol(rate, srv.enrol_link("rating", counter=1))  # lands on /rate/1, enrolled
         sync_api.expect(rate.locator("#counter-name")).to_have_text("Quầy 1")
         sync_api.expect(rate.locator("#ask")).to_be_hidden()  # nothing finished yet: nothing to rate
 

@@ -2,13 +2,14 @@
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 
 import requests
 
 from shared.auth import identify
 from shared.cli import main
 from shared.db import connect
-from conftest import ROOT, Server
+from conftest import ROOT, TZ, Server
 
 
 def test_init_is_idempotent_and_writes_only_the_configured_database(tmp_path):
@@ -155,3 +156,27 @@ def test_backup_of_a_missing_database_says_so(tmp_path):
     server = Server(tmp_path, "threading")
     assert main(["--config", str(server.config_path), "backup", str(tmp_path / "copy.db")]) == 1
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_serve_prints_the_missing_devices_links_at_every_start_without_piling_up(tmp_path):
+    from shared.auth import enrol_device, list_devices
+    from shared.cli import first_enrolment_links
+    from shared.config import load_config
+
+    server = Server(tmp_path, "threading")
+    server.cli("init")
+    config = load_config(server.config_path)
+    first = first_enrolment_links(config, "http://192.168.1.10:5000")
+    assert [line.split()[0] for line in first[1:]] == ["kiosk", "rating"]
+    kiosk_code = first[1].rsplit("/", 1)[1]
+    again = first_enrolment_links(config, "http://192.168.1.10:5000")   # a restart: fresh links...
+    db = connect(str(tmp_path / "motcua.db"))
+    assert len(list_devices(db)) == 2                                     # ...replacing the unused ones
+    assert enrol_device(db, kiosk_code, datetime.now(TZ)) is None          # the old link is gone
+    enrol_device(db, again[1].rsplit("/", 1)[1], datetime.now(TZ))
+    # The kiosk is enrolled, the tablet not yet: its link is still printed after the next restart.
+    after = first_enrolment_links(config, "http://192.168.1.10:5000")
+    assert [line.split()[0] for line in after[1:]] == ["rating"]
+    assert [d["kind"] for d in list_devices(db)] == ["kiosk", "rating"]
+    enrol_device(db, after[1].rsplit("/", 1)[1], datetime.now(TZ))
+    assert first_enrolment_links(config, "http://192.168.1.10:5000") == []
