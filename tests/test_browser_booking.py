@@ -27,26 +27,31 @@ def context(browser, width, height, timezone_id=None):
     return ctx
 
 
-def book_on_phone(browser, srv) -> tuple[str, str]:
-    """The citizen's phone: field, today, the first free slot, name and phone; returns (code, slot)."""
+def book_on_phone(browser, srv) -> tuple[str, str, str]:
+    """The citizen's phone: field, today, the first free slot, name and phone (the disabled
+    button saying what is still missing); returns (code, slot, the booking page's address)."""
     phone = context(browser, 412, 915).new_page()
     phone.goto(srv.url + "/book")
     sync_api.expect(phone.locator("#service")).to_have_value("HT")
     first = phone.locator("#slots button").first
     first.wait_for()
+    sync_api.expect(phone.locator("#submit")).to_be_disabled()
+    sync_api.expect(phone.locator("#missing")).to_contain_text("khung giờ, họ và tên, số điện thoại")
     slot = first.get_attribute("data-slot")
     first.click()
     phone.fill("#name", "Phạm Thị Dung")
+    sync_api.expect(phone.locator("#missing")).to_contain_text("xin chọn hoặc nhập: số điện thoại.")
     phone.fill("#phone", "0905 123 456")
+    sync_api.expect(phone.locator("#missing")).to_have_text("")
     phone.click("#submit")
     phone.wait_for_url("**/b/*")
     code = phone.locator("#code")
     sync_api.expect(code).to_have_text(re.compile(r"^[A-HJ-NP-Z2-9]{6}$"))
     sync_api.expect(phone.locator("#phone")).to_have_text("*******456")
     sync_api.expect(phone.locator("#qr")).to_have_attribute("src", f"/b/{phone.url.rsplit('/', 1)[1]}/qr.svg")
-    text = code.inner_text()
+    text, url = code.inner_text(), phone.url
     phone.context.close()
-    return text, slot
+    return text, slot, url
 
 
 def booking_already_started(srv) -> str:
@@ -63,7 +68,7 @@ def booking_already_started(srv) -> str:
 
 
 def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
-    later_code, later_slot = book_on_phone(browser, srv)
+    later_code, later_slot, _ = book_on_phone(browser, srv)
     started_code = booking_already_started(srv)
     walk_in = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
 
@@ -118,7 +123,7 @@ def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
 
 
 def test_supervisor_sees_masked_bookings_and_cancels_one_with_a_reason(srv, browser):
-    code, slot = book_on_phone(browser, srv)
+    code, slot, citizens_page = book_on_phone(browser, srv)
     page = context(browser, 1280, 900).new_page()
     page.goto(srv.url + "/bookings")
     page.fill("#token", srv.token("supervisor")["Authorization"][7:])
@@ -132,6 +137,12 @@ def test_supervisor_sees_masked_bookings_and_cancels_one_with_a_reason(srv, brow
     page.once("dialog", lambda dialog: dialog.accept("Cán bộ đi tập huấn"))
     row.locator("button").click()
     sync_api.expect(row).to_contain_text("Đã huỷ")
+    phone = context(browser, 412, 915).new_page()          # the citizen's page: nothing left to scan or keep
+    phone.goto(citizens_page)
+    sync_api.expect(phone.locator("#status-text")).to_contain_text("Đã huỷ")
+    for gone in ("#qr", "#qr-hint", "#ics"):
+        sync_api.expect(phone.locator(gone)).to_be_hidden()
+    phone.context.close()
 
     # Closing the day states what it cancels and asks; "no" changes nothing.
     other = booking_already_started(srv)
