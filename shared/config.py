@@ -76,6 +76,17 @@ def _text(value, key: str, allow_empty: bool = False) -> str:
     return value.strip()
 
 
+SHORT_NAME_MAX = 20
+
+
+def _short_name(value, key: str) -> str:
+    """What a hall screen shows for a field whose name is too long for a tile."""
+    text = _text(value, key, allow_empty=True)
+    if len(text) > SHORT_NAME_MAX:
+        raise ConfigError(f"{key}: at most {SHORT_NAME_MAX} characters (it must fit a hall display's tile)")
+    return text
+
+
 def _choice(value, key: str, choices) -> str:
     if value not in choices:
         raise ConfigError(f"{key}: must be one of {', '.join(choices)}")
@@ -239,7 +250,8 @@ def _services(raw) -> list[dict]:
         key = f"services[{i}]"
         if not isinstance(item, dict):
             raise ConfigError(f"{key}: must be a mapping")
-        unknown = set(item) - {"code", "name", "name_en", "prefix", "start", "digits", "daily_cap", "open"}
+        unknown = set(item) - {"code", "name", "name_en", "short_name", "prefix", "start", "digits", "daily_cap",
+                            "open"}
         if unknown:
             raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
         code = item.get("code")
@@ -253,6 +265,7 @@ def _services(raw) -> list[dict]:
             "code": code,
             "name": _text(item.get("name"), f"{key}.name"),
             "name_en": _text(item.get("name_en", ""), f"{key}.name_en", allow_empty=True),
+            "short_name": _short_name(item.get("short_name", ""), f"{key}.short_name"),
             "prefix": _text(item.get("prefix", ""), f"{key}.prefix", allow_empty=True),
             "start": _int(item.get("start", 1), f"{key}.start", 0),
             "digits": _int(item.get("digits", 1), f"{key}.digits", 1, 9),

@@ -128,3 +128,10 @@ def online_booking(db):
     last_error    TEXT
 )""")
     db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")
+
+
+@STEPS(name="0007_field_short_names")
+def field_short_names(db):
+    """services.short_name: the hall display shows "LĐ-TB&XH", never a cut "Lao động - Thươ…"."""
+    if "short_name" not in db["services"].columns_dict:
+        db["services"].add_column("short_name", str, not_null_default="")

@@ -252,6 +252,17 @@ def test_state_is_small_and_complete(db, clock):
     assert state["counters"][0]["current"]["number"] == called["number"]
     assert state["recent"][0]["number"] == called["number"]
     assert {s["code"]: s["waiting"] for s in state["services"]}["HT"] == 0
+    assert {s["code"]: s["short_name"] for s in state["services"]}["LDXH"] == "LĐ-TB&XH"
+    assert {s["code"]: s["short_name"] for s in state["services"]}["HT"] == "Hộ tịch"  # none set: the name
+
+
+def test_a_call_back_after_a_no_show_is_marked_in_the_recent_calls(db, clock):
+    ticket = issue(db, clock)
+    call(db, clock)
+    queue.no_show(db, 1, clock.tick())
+    queue.call_ticket(db, 2, ticket["id"], clock.tick())
+    recent = queue.state(db, clock.tick(), recent=5)["recent"]
+    assert [(r["counter"], r["callback"]) for r in recent] == [(2, True), (1, False)]
 
 
 def test_eight_kiosks_issue_800_tickets_unique_and_consecutive(config, db, clock):
