@@ -3,9 +3,9 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 
-from shared import auth, events, queue
+from shared import audit, auth, counters, events, hall, queue
+from shared.errors import QueueError
 from shared.limits import FailureLimit
-from shared.queue import QueueError
 from shared.web import actor, error, get_db, json_body, now, only_keys, require, settings, slow_down, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
@@ -48,7 +48,7 @@ def login():
     if caller is None:
         failures.failed(address)
         log.warning("failed login from %s", address)
-        queue.log_event(get_db(), now(), "login_failed", address=address)
+        audit.log_event(get_db(), now(), "login_failed", address=address)
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
     session.pop("staff", None)
     session["staff"] = auth.open_session(get_db(), caller["id"], now())
@@ -72,7 +72,7 @@ def me():
 
 
 def _counter_reply(counter_id):
-    return jsonify(queue.counter(get_db(), counter_id))
+    return jsonify(hall.counter(get_db(), counter_id))
 
 
 @bp.post("/api/counters/<int:counter_id>/call-next")
@@ -174,14 +174,14 @@ def next_number(counter_id):
 
 @bp.get("/api/counters")
 def list_counters():
-    return jsonify(queue.counters(get_db()))
+    return jsonify(hall.counters(get_db()))
 
 
 @bp.post("/api/counters")
 @require("supervisor")
 def add_counter():
     body = json_body()
-    counter_id = queue.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
+    counter_id = counters.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
     events.changed()
     return _counter_reply(counter_id), 201
 
@@ -189,7 +189,7 @@ def add_counter():
 @bp.patch("/api/counters/<int:counter_id>")
 @require("supervisor")
 def update_counter(counter_id):
-    queue.update_counter(get_db(), counter_id, json_body(), now(), actor())
+    counters.update_counter(get_db(), counter_id, json_body(), now(), actor())
     events.changed()
     return _counter_reply(counter_id)
 

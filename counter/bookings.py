@@ -3,7 +3,8 @@ cancelling with a reason, and sending failed notices again."""
 from flask import jsonify, render_template, request
 
 from shared import booking, notify
-from shared.queue import QueueError, day_of
+from shared.audit import day_of
+from shared.errors import QueueError
 from shared.web import actor, booking_enabled, error, get_db, json_body, now, only_keys, require, settings
 
 from . import bp

@@ -1,7 +1,7 @@
 """The supervisor's live dashboard (JSON) and closing or reopening a field for the day."""
 from flask import jsonify
 
-from shared import dashboard, events, notify, printing
+from shared import dashboard, events, notify, printer_registry
 from shared.web import actor, get_db, json_body, now, require, settings
 
 from . import bp
@@ -12,7 +12,7 @@ from . import bp
 def dashboard_json():
     cfg = settings()["reports"]
     notices = notify.summary(get_db()) if settings()["notify"]["kind"] != "none" else None
-    return jsonify(dashboard.build(get_db(), now(), printing.health(get_db(), settings()["printer"]["kind"]),
+    return jsonify(dashboard.build(get_db(), now(), printer_registry.health(get_db(), settings()["printer"]["kind"]),
                                    cfg["wait_alert_min"], cfg["pause_alert_min"], notices))
 
 

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from flask import abort, jsonify, redirect, render_template, request, session, url_for
 
 from shared import auth
-from shared.queue import QueueError
+from shared.enrolment import enrolment_url
+from shared.errors import QueueError
 from shared.web import absolute_url, error, get_db, json_body, now, only_keys, qr_svg, require, settings
 
 from . import bp
@@ -38,7 +39,7 @@ def enrol_qr(code):
     copied); a link that is only shown is never opened on the supervisor's own PC by a click."""
     if auth.invitation(get_db(), code, now()) is None:
         abort(404)
-    return qr_svg(absolute_url(url_for("counter.enrol_page", code=code)))
+    return qr_svg(enrolment_url(absolute_url(""), code))
 
 
 @bp.post("/enroll/<code>")
@@ -90,7 +91,7 @@ def invite():
         code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
     except ValueError as exc:
         raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
-    link = absolute_url(url_for("counter.enrol_page", code=code))
+    link = enrolment_url(absolute_url(""), code)
     return jsonify({"link": link, "qr": url_for("counter.enrol_qr", code=code),
                     "loopback": _loopback(urlsplit(link).hostname or "")}), 201
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, render_template, send_from_directory, url_for
 
-from shared import events, queue, voice
+from shared import errors, events, hall, queue, voice
 from shared.web import actor, get_db, json_body, now, phone_url, qr_svg, require, settings
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
@@ -35,7 +35,7 @@ def time_now():
 @bp.get("/display/counter/<int:counter_id>")
 def counter_top(counter_id):
     """The small screen above one counter: its name and current number."""
-    queue.counter(get_db(), counter_id)  # 404 for an unknown counter
+    hall.counter(get_db(), counter_id)  # 404 for an unknown counter
     return render_template("counter_top.html", center=settings()["center"], counter_id=counter_id)
 
 
@@ -44,7 +44,7 @@ def phone(token):
     """The citizen's phone page; the token is the only key (never the ticket id)."""
     try:
         queue.ticket_by_token(get_db(), token)
-    except queue.NotFound:
+    except errors.NotFound:
         return render_template("phone.html", center=settings()["center"], token=None), 404
     return render_template("phone.html", center=settings()["center"], token=token)
 
@@ -54,7 +54,7 @@ def phone_qr(token):
     """The phone page's address as a QR code (SVG, drawn here: no network)."""
     try:
         queue.ticket_by_token(get_db(), token)
-    except queue.NotFound:
+    except errors.NotFound:
         abort(404)
     return qr_svg(phone_url(token))
 
@@ -70,14 +70,14 @@ def fonts(name):
 @bp.get("/api/notice")
 def get_notice():
     """The notice line the hall displays scroll."""
-    return jsonify({"text": queue.notice(get_db())})
+    return jsonify({"text": hall.notice(get_db())})
 
 
 @bp.put("/api/notice")
 @require("supervisor")
 def put_notice():
     """Body {"text": "..."} (at most 300 characters; empty removes the line)."""
-    text = queue.set_notice(get_db(), json_body().get("text"), now(), actor())
+    text = hall.set_notice(get_db(), json_body().get("text"), now(), actor())
     events.changed()
     return jsonify({"text": text})
 

@@ -1,8 +1,8 @@
 """The ticket kiosk: citizens pick a field and get a number."""
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import events, hours, queue
-from shared.queue import QueueError
+from shared import audit, estimate, events, hall, hours, queue
+from shared.errors import QueueError
 from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
 
 from . import printer
@@ -23,7 +23,7 @@ def page():
 
 @bp.get("/api/services")
 def list_services():
-    return jsonify(queue.services(get_db(), now()))
+    return jsonify(hall.services(get_db(), now()))
 
 
 @bp.get("/api/hours")
@@ -68,7 +68,7 @@ def reprint(ticket_id):
 @bp.get("/api/tickets")
 def list_today():
     """Today's tickets in one status: ?status=no_show lists who can be called back."""
-    return jsonify(queue.tickets_today(get_db(), now(), request.args.get("status", "waiting")))
+    return jsonify(hall.tickets_today(get_db(), now(), request.args.get("status", "waiting")))
 
 
 @bp.get("/api/tickets/<int:ticket_id>")
@@ -80,11 +80,11 @@ def ticket_status(ticket: dict) -> dict:
     """A ticket with what its citizen wants to know: which counters serve its field,
     the numbers they serve now, and an honest wait estimate."""
     db = get_db()
-    serving = [c for c in queue.counters(db, queue.day_of(now()))
+    serving = [c for c in hall.counters(db, audit.day_of(now()))
                if c["open"] and ticket["service"] in c["services"]]
     ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
-    ticket["estimate"] = queue.wait_estimate(db, ticket["service"], ticket["ahead"], now())
+    ticket["estimate"] = estimate.wait_estimate(db, ticket["service"], ticket["ahead"], now())
     return ticket
 
 
@@ -99,10 +99,10 @@ def kiosk_services():
     """Fields in kiosk order, with `full` when today's daily cap is reached and the wait
     a citizen taking a number now may expect, so the start screen can show it."""
     db, at = get_db(), now()
-    caps = queue.service_caps(db, at)
+    caps = hall.service_caps(db, at)
     return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False),
-                         estimate=queue.wait_estimate(db, s["code"], s["waiting"], at))
-                    for s in queue.services(db, at)])
+                         estimate=estimate.wait_estimate(db, s["code"], s["waiting"], at))
+                    for s in hall.services(db, at)])
 
 
 from . import booking  # noqa: E402,F401  (routes on bp)

@@ -10,9 +10,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
-from . import health, printing
+from . import health, printer_registry
+from .errors import Conflict, NotFound, QueueError, TooFast
 from .events import socketio
-from .queue import Conflict, NotFound, QueueError, TooFast
 from .web import SQLITE_INT, close_db, error, get_db, slow_down
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
@@ -157,7 +157,7 @@ def _operations(app: Flask) -> None:
         """503 when the database cannot take a write: a monitor restarts or alerts."""
         database = health.check_database(app.config["MOTCUA"]["database"]["path"])
         clients = sum(1 for _ in socketio.server.manager.get_participants("/", None)) if socketio.server else 0
-        printer = printing.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
+        printer = printer_registry.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
         report = {"status": "ok" if database["writable"] else "unavailable", "version": health.version(),
                   "database": database, "migrations_current": database["reachable"] and not database["pending_migrations"],
                   "printer": printer, "connected_clients": clients}

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import printing, queue, voice
+from . import audit, hall, printer_registry, queue, voice
 from .auth import allowed, identify
 from .web import get_db, now, settings
 
@@ -26,9 +26,9 @@ socketio = SocketIO()
 
 def current_state() -> dict:
     db = get_db()
-    state = queue.state(db, now(), settings()["queue"]["recent_calls"])
-    state["notice"] = queue.notice(db)
-    state["printer"] = printing.health(db, settings()["printer"]["kind"])
+    state = hall.state(db, now(), settings()["queue"]["recent_calls"])
+    state["notice"] = hall.notice(db)
+    state["printer"] = printer_registry.health(db, settings()["printer"]["kind"])
     return state
 
 
@@ -44,7 +44,7 @@ def on_connect(auth=None):
         if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
             raise ConnectionRefusedError("unauthorized")
         join_room(f"printer:{kiosk}")
-        printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
+        printer_registry.agent_joined(get_db(), request.sid, kiosk, audit.stamp(now()))
         return
     # To this one client, which is connected to this process: not through the message
     # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish
@@ -54,18 +54,18 @@ def on_connect(auth=None):
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
-    printing.agent_left(get_db(), request.sid)
+    printer_registry.agent_left(get_db(), request.sid)
 
 
 def printer_agent(sid: str) -> str | None:
     """The kiosk a printer agent connected to this process prints for, or None for any other client."""
-    return printing.agent_kiosk(get_db(), sid)
+    return printer_registry.agent_kiosk(get_db(), sid)
 
 
 def send_to_printer(kiosk: str, slip: dict) -> bool:
     """Send a ticket to the printer agent of `kiosk` (connected to any server process);
     False when none is connected."""
-    if not printing.has_agent(get_db(), kiosk):
+    if not printer_registry.has_agent(get_db(), kiosk):
         return False
     socketio.emit("print", {"slip": slip}, to=f"printer:{kiosk}")
     return True

@@ -14,7 +14,7 @@ import qrcode.image.svg
 from flask import Response, abort, current_app, g, jsonify, request, session
 
 from . import auth
-from .queue import QueueError
+from .errors import QueueError
 
 
 def get_db():

@@ -78,29 +78,3 @@ def test_bad_invitations_are_refused(db, clock, kind, name, counter):
     with pytest.raises(ValueError):
         auth.invite_device(db, kind, name, counter, clock())
 
-
-def test_an_enrolment_link_asks_on_the_device_before_it_is_used(app, config, supervisor):
-    """The link is shown to the supervisor as a QR code and text; opening it asks first, and
-    only the answer (a POST from this server's own page) uses it."""
-    reply = app.test_client().post("/api/devices", json={"kind": "kiosk", "name": "Sảnh tầng 1"}, headers=supervisor)
-    made = reply.get_json()
-    assert reply.status_code == 201 and made["link"].startswith("http://localhost/enroll/")
-    assert made["loopback"] is True                     # "localhost" reaches no other device
-    code = made["link"].rsplit("/", 1)[1]
-    lan = app.test_client().post("/api/devices", json={"kind": "kiosk", "name": "B"}, headers=supervisor,
-                                 base_url="http://192.168.1.10:5000").get_json()
-    assert lan["link"].startswith("http://192.168.1.10:5000/enroll/") and lan["loopback"] is False
-    device = app.test_client()
-    qr = device.get(made["qr"])
-    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
-    asked = device.get(f"/enroll/{code}")
-    assert asked.status_code == 200 and "Đăng ký máy này làm kiosk 'Sảnh tầng 1'?" in asked.get_data(as_text=True)
-    assert device.get("/api/kiosk/services").status_code == 200
-    assert device.post("/api/tickets", json={"service": "HT"}).status_code == 403  # asking enrolled nothing
-    forged = device.post(f"/enroll/{code}", headers={"Origin": "http://evil.example"})
-    assert forged.status_code == 403
-    yes = device.post(f"/enroll/{code}", headers={"Origin": "http://localhost"})
-    assert yes.status_code == 303 and yes.headers["Location"].endswith("/kiosk")
-    assert device.post("/api/tickets", json={"service": "HT"}).status_code == 201
-    assert device.get(f"/enroll/{code}").status_code == 404   # used: no question any more
-    assert device.get(made["qr"]).status_code == 404

@@ -2,14 +2,13 @@
 import shutil
 import subprocess
 import sys
-from datetime import datetime
 
 import requests
 
 from shared.auth import identify
 from shared.cli import main
 from shared.db import connect
-from conftest import ROOT, TZ, Server
+from conftest import ROOT, Server
 
 
 def test_init_is_idempotent_and_writes_only_the_configured_database(tmp_path):
@@ -73,7 +72,7 @@ def test_voice_build_writes_into_clip_dir_and_names_uncovered_counters(tmp_path,
 
     shipped = {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")}
     monkeypatch.setattr(voice, "NAME_WORDS", frozenset({"hộ", "tịch"}))  # fewer clips: a faster test
-    voice._cached_clip_names.cache_clear()
+    voice._prepared.cache_clear()
     assert main(["--config", str(Server(tmp_path, "threading").config_path), "voice", "build"]) == 2
     server = Server(tmp_path, "threading", {"voice": {"clip_dir": "built-voice"}})
     assert main(["--config", str(server.config_path), "init"]) == 0
@@ -81,7 +80,7 @@ def test_voice_build_writes_into_clip_dir_and_names_uncovered_counters(tmp_path,
         db.execute("INSERT INTO counters (name, position) VALUES ('Quầy Anh Tuấn', 8), ('Quầy Hộ tịch', 9)")
     capsys.readouterr()
     assert main(["--config", str(server.config_path), "voice", "build"]) == 0
-    voice._cached_clip_names.cache_clear()
+    voice._prepared.cache_clear()
     manifest = (tmp_path / "built-voice" / "default" / "manifest.json").read_text(encoding="utf-8")
     assert "mowif_soos" in manifest and "hooj" in manifest
     out = capsys.readouterr().out
@@ -157,26 +156,3 @@ def test_backup_of_a_missing_database_says_so(tmp_path):
     assert main(["--config", str(server.config_path), "backup", str(tmp_path / "copy.db")]) == 1
     assert not (tmp_path / "copy.db").exists()
 
-
-def test_serve_prints_the_missing_devices_links_at_every_start_without_piling_up(tmp_path):
-    from shared.auth import enrol_device, list_devices
-    from shared.cli import first_enrolment_links
-    from shared.config import load_config
-
-    server = Server(tmp_path, "threading")
-    server.cli("init")
-    config = load_config(server.config_path)
-    first = first_enrolment_links(config, "http://192.168.1.10:5000")
-    assert [line.split()[0] for line in first[1:]] == ["kiosk", "rating"]
-    kiosk_code = first[1].rsplit("/", 1)[1]
-    again = first_enrolment_links(config, "http://192.168.1.10:5000")   # a restart: fresh links...
-    db = connect(str(tmp_path / "motcua.db"))
-    assert len(list_devices(db)) == 2                                     # ...replacing the unused ones
-    assert enrol_device(db, kiosk_code, datetime.now(TZ)) is None          # the old link is gone
-    enrol_device(db, again[1].rsplit("/", 1)[1], datetime.now(TZ))
-    # The kiosk is enrolled, the tablet not yet: its link is still printed after the next restart.
-    after = first_enrolment_links(config, "http://192.168.1.10:5000")
-    assert [line.split()[0] for line in after[1:]] == ["rating"]
-    assert [d["kind"] for d in list_devices(db)] == ["kiosk", "rating"]
-    enrol_device(db, after[1].rsplit("/", 1)[1], datetime.now(TZ))
-    assert first_enrolment_links(config, "http://192.168.1.10:5000") == []

@@ -5,7 +5,7 @@ import pytest
 
 from shared import queue, ratings
 from shared.config import ConfigError, validate
-from shared.queue import Conflict, NotFound, QueueError
+from shared.errors import Conflict, NotFound, QueueError
 
 from conftest import enrolled_client
 
@@ -36,7 +36,7 @@ def test_rating_is_stored_with_its_event(db, config, clock):
     assert rating == {"id": 1, "ticket": ticket, "score": 2, "label": "Hài lòng", "satisfied": True}
     row = dict(db.execute("SELECT * FROM ratings").fetchone())
     assert row["counter_id"] == 1 and row["day"] == "2026-11-23" and row["satisfied"] == 1
-    event = db.execute("SELECT * FROM events WHERE kind = 'rated'").fetchone()
+    event = db.execute("SELECT * FROM audit WHERE kind = 'rated'").fetchone()
     assert (event["ticket_id"], event["counter_id"], event["service"], event["actor"]) == (ticket, 1, "HT", "public")
     assert json.loads(event["data"]) == {"score": 2, "label": "Hài lòng"}
     assert ratings.rateable(db, 1, clock(), settings)["ticket"] is None
@@ -49,7 +49,7 @@ def test_once_per_ticket(db, config, clock):
         ratings.rate(db, 1, ticket, 3, clock.tick(), config["reports"])
     assert exc.value.code == "already_rated"
     assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM events WHERE kind = 'rated'").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM audit WHERE kind = 'rated'").fetchone()[0] == 1
 
 
 def refused(db, config, clock, counter_id, ticket, code="not_rateable"):
