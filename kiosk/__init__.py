@@ -85,6 +85,7 @@ def ticket_status(ticket: dict) -> dict:
     ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
     ticket["estimate"] = estimate.wait_estimate(db, ticket["service"], ticket["ahead"], now())
+    ticket["at"] = audit.stamp(now())  # the server's moment, which the phone shows as "Cập nhật lúc"
     return ticket
 
 

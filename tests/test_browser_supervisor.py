@@ -7,9 +7,10 @@ supervisor's focus and edits alone, and mistakes (a duplicate name, a counter wi
 closing by a slip) are caught. Debian's chromium, no network beyond 127.0.0.1.
 """
 import re
+from datetime import datetime
 
 import requests
-from conftest import free_port, local_only
+from conftest import TZ, free_port, local_only
 from playwright import sync_api
 from test_browser_pages import open_page
 
@@ -258,14 +259,24 @@ def contrast(fg: str, bg: str) -> float:
 def test_staff_pages_share_one_readable_navigation_and_devices_show_a_qr_code(make_server, browser):
     srv = make_server("eventlet", {"booking": {"enabled": True},
                                    "center": {"hours": {"mon-sun": ["00:00-24:00"]}}}).start()
-    page = open_page(browser, srv.url + "/devices", 1366, 900)
+    # The supervisor's PC is set to UTC+14: "cập nhật" still shows the center's time (UTC+7).
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN",
+                                  timezone_id="Pacific/Kiritimati")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(srv.url + "/devices")
     page.fill("#token", srv.token("supervisor")["Authorization"][7:])
     page.press("#token", "Enter")
     sync_api.expect(page.locator("#devices")).to_be_visible()
     for path in STAFF_PAGES:
+        before = datetime.now(TZ).strftime("%H:%M")
         page.goto(srv.url + path)
         if path == "/counter":
             sync_api.expect(page.locator("#desk")).to_be_visible()
+        if path == "/supervisor":
+            sync_api.expect(page.locator("#updated")).not_to_have_text("")
+            assert page.locator("#updated").inner_text() in {f"· cập nhật {before}",
+                                                               f"· cập nhật {datetime.now(TZ):%H:%M}"}
         links = page.evaluate(LINKS)
         nav = {link["href"] for link in links}
         assert {"/counter", "/supervisor", "/bookings", "/devices", "/reports"} <= nav, (path, nav)

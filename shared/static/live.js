@@ -98,8 +98,10 @@
     });
   }
 
-  function clockText(date) {
-    return date.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  /* "08:15" from a server stamp such as "2026-11-30T08:15:02.120+07:00": the center's own
+     time, read as written, never the browser's clock or time zone (which may be another day). */
+  function clockText(stamp) {
+    return String(stamp).slice(11, 16);
   }
 
   window.Live = { connect: connect, api: api, clockText: clockText };
