@@ -1,9 +1,8 @@
 """The citizen's phone page in a real browser: what it says after the ticket was missed."""
-from datetime import datetime
 
 import requests
 
-from conftest import TZ
+from conftest import center_now
 from test_browser_pages import issue, sync_api
 
 expect = sync_api.expect
@@ -20,7 +19,7 @@ def test_after_a_no_show_the_phone_names_the_counter_to_go_to(make_server, brows
     phone = context.new_page()
     phone.goto(srv.url + "/t/" + ticket["token"])
     expect(phone.locator("#ticket")).to_have_attribute("data-status", "waiting")
-    before = datetime.now(TZ).strftime("%H:%M")
+    before = center_now().strftime("%H:%M")
     for step in ("call-next", "no-show"):   # Quầy 2 calls the ticket; nobody comes
         requests.post(srv.url + f"/api/counters/2/{step}", json={}, headers=officer, timeout=5).raise_for_status()
     expect(phone.locator("#ticket")).to_have_attribute("data-status", "no_show")
@@ -28,5 +27,5 @@ def test_after_a_no_show_the_phone_names_the_counter_to_go_to(make_server, brows
         "Bạn đã được gọi nhưng vắng mặt. Hãy đến Quầy 2 và báo cán bộ để được gọi lại.")
     expect(phone.locator("#where")).to_have_text("→ Quầy 2")
     shown = phone.locator("#updated").inner_text()
-    assert shown in {f"Cập nhật lúc {before}", f"Cập nhật lúc {datetime.now(TZ):%H:%M}"}, shown
+    assert shown in {f"Cập nhật lúc {before}", f"Cập nhật lúc {center_now():%H:%M}"}, shown
     phone.context.close()

@@ -7,10 +7,9 @@ supervisor's focus and edits alone, and mistakes (a duplicate name, a counter wi
 closing by a slip) are caught. Debian's chromium, no network beyond 127.0.0.1.
 """
 import re
-from datetime import datetime
 
 import requests
-from conftest import TZ, free_port, local_only
+from conftest import center_now, free_port, local_only
 from playwright import sync_api
 from test_browser_pages import open_page
 
@@ -269,14 +268,14 @@ def test_staff_pages_share_one_readable_navigation_and_devices_show_a_qr_code(ma
     page.press("#token", "Enter")
     sync_api.expect(page.locator("#devices")).to_be_visible()
     for path in STAFF_PAGES:
-        before = datetime.now(TZ).strftime("%H:%M")
+        before = center_now().strftime("%H:%M")
         page.goto(srv.url + path)
         if path == "/counter":
             sync_api.expect(page.locator("#desk")).to_be_visible()
         if path == "/supervisor":
             sync_api.expect(page.locator("#updated")).not_to_have_text("")
             assert page.locator("#updated").inner_text() in {f"· cập nhật {before}",
-                                                               f"· cập nhật {datetime.now(TZ):%H:%M}"}
+                                                               f"· cập nhật {center_now():%H:%M}"}
         links = page.evaluate(LINKS)
         nav = {link["href"] for link in links}
         assert {"/counter", "/supervisor", "/bookings", "/devices", "/reports"} <= nav, (path, nav)
