@@ -1,8 +1,12 @@
-"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter."""
+"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter.
+
+It lives with the officer's desk, not with the supervisors: it belongs to one counter, the
+desk's next call waits on it (the rating hold, queue.call_next), and its audience is the
+citizen at that counter; the supervisors only invite and revoke it (supervisor/devices.py)."""
 from flask import jsonify, render_template
 
 from shared import events, ratings
-from shared.web import device, error, get_db, json_body, now, only_keys, require_device, settings
+from shared.web import config, device, error, get_db, now, request_json, require_device
 
 from . import bp
 
@@ -13,7 +17,7 @@ def _is_tablet_of(counter_id: int) -> bool:
 
 @bp.get("/rate/<int:counter_id>")
 def rate_page(counter_id):
-    return render_template("rate.html", center=settings()["center"], counter_id=counter_id,
+    return render_template("rate.html", center=config().center, counter_id=counter_id,
                            enrolled=_is_tablet_of(counter_id))
 
 
@@ -23,7 +27,7 @@ def rateable(counter_id):
     counter page asks too, to learn whether to hold its next call (`hold_in`)."""
     if _is_tablet_of(counter_id):
         ratings.tablet_seen(get_db(), counter_id, now())
-    return jsonify(ratings.rateable(get_db(), counter_id, now(), settings()["reports"]))
+    return jsonify(ratings.rateable(get_db(), counter_id, now(), config().reports))
 
 
 @bp.post("/api/counters/<int:counter_id>/rating")
@@ -33,8 +37,8 @@ def rate(counter_id):
     officers' figures, so a phone must not be able to send them."""
     if device()["counter_id"] != counter_id:
         return error(403, "wrong_counter", "Máy đánh giá này thuộc quầy khác.")
-    body = only_keys(json_body(), "ticket", "score")
+    body = request_json("ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
-                          settings()["reports"])
+                          config().reports)
     events.changed()  # the counter holding its next call for this rating learns of it at once
     return jsonify(rating), 201

@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Blueprint, abort, jsonify, render_template, send_from_directory, url_for
 
 from shared import errors, events, hall, queue, voice
-from shared.web import actor, get_db, json_body, now, phone_url, qr_svg, require, settings
+from shared.web import config, get_db, now, phone_url, qr_svg
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
@@ -14,16 +14,16 @@ FONTS = Path(__file__).resolve().parent.parent / "shared" / "fonts"
 
 @bp.get("/display")
 def page():
-    cfg = settings()["voice"]
-    sound = {"base": url_for("display.static", filename=f"voice/{cfg['clip_set']}/"),
+    cfg = config().voice
+    sound = {"base": url_for("display.static", filename=f"voice/{cfg.clip_set}/"),
              "chime": url_for("display.static", filename="voice/chime.ogg"),
-             "mode": voice.resolve_mode(cfg), "maxLag": cfg["max_lag_s"], "repeat": cfg["repeat"]}
-    return render_template("display.html", center=settings()["center"], sound=sound, clock=server_time())
+             "mode": voice.resolve_mode(cfg), "maxLag": cfg.max_lag_s, "repeat": cfg.repeat}
+    return render_template("display.html", center=config().center, sound=sound, clock=server_time())
 
 
 def server_time() -> dict:
     """The center's time for screens: a TV's own clock is often hours off."""
-    return {"epoch_ms": round(now().timestamp() * 1000), "timezone": settings()["center"]["timezone"]}
+    return {"epoch_ms": round(now().timestamp() * 1000), "timezone": config().center.timezone}
 
 
 @bp.get("/api/time")
@@ -36,7 +36,7 @@ def time_now():
 def counter_top(counter_id):
     """The small screen above one counter: its name and current number."""
     hall.counter(get_db(), counter_id)  # 404 for an unknown counter
-    return render_template("counter_top.html", center=settings()["center"], counter_id=counter_id)
+    return render_template("counter_top.html", center=config().center, counter_id=counter_id)
 
 
 @bp.get("/t/<token>")
@@ -45,8 +45,8 @@ def phone(token):
     try:
         queue.ticket_by_token(get_db(), token)
     except errors.NotFound:
-        return render_template("phone.html", center=settings()["center"], token=None), 404
-    return render_template("phone.html", center=settings()["center"], token=token)
+        return render_template("phone.html", center=config().center, token=None), 404
+    return render_template("phone.html", center=config().center, token=token)
 
 
 @bp.get("/t/<token>/qr.svg")
@@ -73,15 +73,6 @@ def get_notice():
     return jsonify({"text": hall.notice(get_db())})
 
 
-@bp.put("/api/notice")
-@require("supervisor")
-def put_notice():
-    """Body {"text": "..."} (at most 300 characters; empty removes the line)."""
-    text = hall.set_notice(get_db(), json_body().get("text"), now(), actor())
-    events.changed()
-    return jsonify({"text": text})
-
-
 @bp.get("/api/state")
 def state():
     return jsonify(events.current_state())
@@ -91,7 +82,7 @@ def state():
 def clip(name):
     """Clips and chime: from voice.clip_dir (what `motcua voice build` made, outside
     the installed package) when the file is there, else the shipped ones."""
-    built = settings()["voice"]["clip_dir"]
+    built = config().voice.clip_dir
     if built and (Path(built) / name).is_file():
         return send_from_directory(built, name, max_age=86400)
     return send_from_directory(voice.VOICE_DIR, name, max_age=86400)

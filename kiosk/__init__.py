@@ -2,8 +2,7 @@
 from flask import Blueprint, jsonify, render_template, request
 
 from shared import audit, estimate, events, hall, hours, queue
-from shared.errors import QueueError
-from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
+from shared.web import NEW_TICKET_PRIORITY, NEW_TICKET_SERVICE, config, device, get_db, now, request_json, require_device
 
 from . import printer
 
@@ -16,9 +15,9 @@ bp.record_once(lambda setup: printer.init_app(setup.app))
 def page():
     """The kiosk page; on a device not yet enrolled it says so instead of offering numbers."""
     enrolled = device()
-    return render_template("kiosk.html", center=settings()["center"],
+    return render_template("kiosk.html", center=config().center,
                            kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None,
-                           booking=settings()["booking"]["enabled"], reprint_s=REPRINT_S)
+                           booking=config().booking.enabled, reprint_s=REPRINT_S)
 
 
 @bp.get("/api/services")
@@ -29,7 +28,7 @@ def list_services():
 @bp.get("/api/hours")
 def working_hours():
     """Whether the center hands out numbers now, and when it next opens."""
-    return jsonify(hours.status(hours.parse_hours(settings()["center"]["hours"]), now()))
+    return jsonify(hours.status(config().center.hours, now()))
 
 
 @bp.post("/api/tickets")
@@ -38,15 +37,13 @@ def issue():
     """Only enrolled kiosks issue numbers (and priority numbers): a phone on the hall's
     network could otherwise empty a field's day. The kiosk's name, which picks its
     printer, and its pace limit come from its credential, never from the request."""
-    body = only_keys(json_body(), "service", "priority")
-    service, priority = body.get("service"), body.get("priority", False)
-    if not isinstance(service, str) or not isinstance(priority, bool):
-        raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
+    body = request_json(service=NEW_TICKET_SERVICE, priority=NEW_TICKET_PRIORITY)
+    service, priority = body["service"], body["priority"]
     at = now()
-    hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
+    hours.require_open(config().center.hours, at)
     kiosk = device()
     ticket = queue.issue_ticket(get_db(), service, priority, at, kiosk["id"],
-                                settings()["kiosk"]["max_tickets_per_minute"])
+                                config().kiosk.max_tickets_per_minute)
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

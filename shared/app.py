@@ -1,4 +1,4 @@
-"""The application factory: one Flask app, one SocketIO bound to it, three blueprints."""
+"""The application factory: one Flask app, one SocketIO bound to it, a blueprint per audience."""
 import logging
 import sqlite3
 import time
@@ -9,6 +9,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
+from .config import Config
 from .db import Pool, connect, init_database, secret_key
 from . import health, printer_registry
 from .errors import Conflict, NotFound, QueueError, TooFast
@@ -35,37 +36,40 @@ HTTP_MESSAGES = {
 }
 
 
-def create_app(config: dict) -> Flask:
+def create_app(config: Config) -> Flask:
     """Build the app from a validated config (see shared.config.load_config)."""
     app = Flask(__name__)
     app.url_map.converters["int"] = _IdConverter
     app.config["MOTCUA"] = config
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
-    app.config["SESSION_COOKIE_SECURE"] = config["server"]["public_url"].startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = config.server.public_url.startswith("https://")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=400)  # a kiosk's enrolment; logins end sooner
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    db = connect(config["database"]["path"])
+    db = connect(config.database.path)
     try:
         init_database(db, config)
     finally:
         db.conn.close()
-    app.secret_key = secret_key(config["database"]["path"])
+    app.secret_key = secret_key(config.database.path)
 
-    app.extensions["motcua.pool"] = Pool(config["database"]["path"])
+    app.extensions["motcua.pool"] = Pool(config.database.path)
 
     from counter import bp as counter_bp
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp
+    from supervisor import bp as supervisor_bp
 
-    for bp in (kiosk_bp, counter_bp, display_bp):
+    for bp in (kiosk_bp, counter_bp, display_bp, supervisor_bp):
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
+    # The staff navigation (shared/templates/staff_nav.html) lists Lịch hẹn only when booking is on.
+    app.context_processor(lambda: {"booking_enabled": config.booking.enabled})
     _operations(app)
 
-    own_hosts = {urlsplit(config["server"]["public_url"]).netloc} - {""}
+    own_hosts = {urlsplit(config.server.public_url).netloc} - {""}
 
     @app.before_request
     def same_origin_json():
@@ -86,7 +90,8 @@ def create_app(config: dict) -> Flask:
     def queue_error(exc):
         if isinstance(exc, TooFast):
             return slow_down(exc.code, exc.message, exc.retry_after)
-        return error(ERROR_STATUS[type(exc)], exc.code, exc.message)
+        status = next(ERROR_STATUS[kind] for kind in type(exc).__mro__ if kind in ERROR_STATUS)
+        return error(status, exc.code, exc.message, **exc.details)
 
     @app.errorhandler(sqlite3.OperationalError)
     def database_unavailable(exc):
@@ -109,9 +114,9 @@ def create_app(config: dict) -> Flask:
     # limit (shared/server.py) never closes a display that is only listening.
     # With server.message_queue, every process publishes its events to Redis and
     # delivers everyone's to its own clients: one center, any number of processes.
-    socketio.init_app(app, async_mode=config["server"]["async_mode"],
-                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
-                      message_queue=config["server"]["message_queue"] or None)
+    socketio.init_app(app, async_mode=config.server.async_mode,
+                      ping_interval=min(25, config.server.idle_timeout_s / 2),
+                      message_queue=config.server.message_queue or None)
     app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
     return app
 
@@ -155,9 +160,9 @@ def _operations(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         """503 when the database cannot take a write: a monitor restarts or alerts."""
-        database = health.check_database(app.config["MOTCUA"]["database"]["path"])
+        database = health.check_database(app.config["MOTCUA"].database.path)
         clients = sum(1 for _ in socketio.server.manager.get_participants("/", None)) if socketio.server else 0
-        printer = printer_registry.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
+        printer = printer_registry.health(get_db(), app.config["MOTCUA"].printer.kind) if database["reachable"] else None
         report = {"status": "ok" if database["writable"] else "unavailable", "version": health.version(),
                   "database": database, "migrations_current": database["reachable"] and not database["pending_migrations"],
                   "printer": printer, "connected_clients": clients}

@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from . import auth
+from .config import Config
 from .db import connect
 
 
@@ -12,25 +13,25 @@ def enrolment_url(base: str, code: str) -> str:
     return f"{base}/enroll/{code}"
 
 
-def invite_link(config: dict, db, kind: str, name: str | None, counter: int | None, at: datetime,
+def invite_link(config: Config, db, kind: str, name: str | None, counter: int | None, at: datetime,
                 base: str | None = None) -> str:
     """A one-time enrolment link for a device, at server.public_url (or `base`)."""
     if name is None and counter is not None:
         row = db.execute("SELECT name FROM counters WHERE id = ?", (counter,)).fetchone()
         name = row[0] if row else ""
     code = auth.invite_device(db, kind, name if name is not None else "Máy lấy số", counter, at)
-    return enrolment_url(config["server"]["public_url"] or base or f"http://127.0.0.1:{config['server']['port']}",
+    return enrolment_url(config.server.public_url or base or f"http://127.0.0.1:{config.server.port}",
                          code)
 
 
-def first_enrolment_links(config: dict, base: str) -> list[str]:
+def first_enrolment_links(config: Config, base: str) -> list[str]:
     """Until a kiosk is enrolled (and, separately, the first counter's rating tablet),
     `serve` prints a fresh one-time link for it at every start, so that a newcomer gets a
     working kiosk and rating tablet from what `make run` prints; the link it printed at the
     previous start, unused, is dropped rather than left on /devices."""
-    db = connect(config["database"]["path"])
+    db = connect(config.database.path)
     try:
-        at = datetime.now(ZoneInfo(config["center"]["timezone"]))
+        at = datetime.now(ZoneInfo(config.center.timezone))
         links = []
         if not auth.any_enrolled(db, "kiosk"):
             auth.drop_unused_invitations(db, "kiosk", FIRST_KIOSK, None)

@@ -18,7 +18,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from . import audit, hall, printer_registry, queue, voice
 from .auth import allowed, identify
-from .web import get_db, now, settings
+from .web import config, get_db, now
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
@@ -26,9 +26,9 @@ socketio = SocketIO()
 
 def current_state() -> dict:
     db = get_db()
-    state = hall.state(db, now(), settings()["queue"]["recent_calls"])
+    state = hall.state(db, now(), config().queue.recent_calls)
     state["notice"] = hall.notice(db)
-    state["printer"] = printer_registry.health(db, settings()["printer"]["kind"])
+    state["printer"] = printer_registry.health(db, config().printer.kind)
     return state
 
 
@@ -88,7 +88,7 @@ class _StateBroadcast:
         socketio.start_background_task(self._flush, app)
 
     def _flush(self, app) -> None:
-        window = app.config["MOTCUA"]["server"]["state_coalesce_ms"] / 1000
+        window = app.config["MOTCUA"].server.state_coalesce_ms / 1000
         socketio.sleep(max(0.0, self._last_sent + window - time.monotonic()))
         with self._lock:
             self._pending = False  # a change from here on schedules another flush
@@ -110,7 +110,7 @@ def called(ticket: dict, recall: bool) -> None:
     counter = ticket["counter"]
     socketio.emit("called", {
         "ticket": ticket, "counter": counter, "recall": recall,
-        "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"],
+        "announce": voice.announcement(ticket["number"], counter["name"], recall, config().voice,
                                        counter["id"]),
     })
     changed()
@@ -125,7 +125,7 @@ def day_rollover(app, retry_s: float = ROLLOVER_RETRY_S) -> None:
     A failure (a locked or full disk at midnight) is logged and tried again a
     minute later; it never ends the loop, or numbers would not restart until a
     restart. Tickets issued meanwhile close the old day themselves."""
-    tz = ZoneInfo(app.config["MOTCUA"]["center"]["timezone"])
+    tz = ZoneInfo(app.config["MOTCUA"].center.timezone)
     wait = None
     while True:
         if wait is None:

@@ -13,9 +13,22 @@ from datetime import datetime, timedelta
 
 from .audit import day_of, log_event, stamp
 from .db import immediate
-from .errors import Conflict, NotFound, QueueError, TooFast
+from .errors import Conflict, NotFound, QueueError, RatingHold, TooFast
 
 STRICT = "strict"
+
+
+def is_id(value) -> bool:
+    """An id as JSON carries it: an int, never a bool (JSON `true` is not ticket 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def as_ticket_id(value) -> int:
+    """A ticket id from outside (a request, the command line), checked here once for every
+    function that takes one (calling a ticket, rating it)."""
+    if not is_id(value):
+        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    return value
 
 
 TICKET_SELECT = """
@@ -221,19 +234,19 @@ def _end_current(db, counter_id: int, status: str, at: datetime, actor) -> None:
         log_event(db, at, "finished" if status == "done" else status, current, counter_id, actor=actor)
 
 
-def _priority_turn(db, counter_id: int, day: str, policy: dict) -> bool:
+def _priority_turn(db, counter_id: int, day: str, policy) -> bool:
     """Whether this call should prefer a priority ticket.
 
     strict: always. interleave with priority_every = N: when both kinds wait,
     a counter calls a priority ticket unless one of its last N - 1 calls
     today was one, so the counter settles into one priority every N calls.
     """
-    if policy["priority_policy"] == STRICT:
+    if policy.priority_policy == STRICT:
         return True
     last = db.execute(
         "SELECT priority FROM tickets WHERE counter_id = ? AND day = ? AND called_at IS NOT NULL"
         " ORDER BY called_at DESC, id DESC LIMIT ?",
-        (counter_id, day, policy["priority_every"] - 1),
+        (counter_id, day, policy.priority_every - 1),
     ).fetchall()
     return not any(row[0] for row in last)
 
@@ -247,15 +260,19 @@ def _mark_called(db, ticket_id: int, counter_id: int, at: datetime, kind: str, a
     log_event(db, at, kind, ticket_id, counter_id, actor=actor)
 
 
-def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", actor=None):
-    """Finish the counter's current citizen and call the next one of its fields.
+def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None, hold=None):
+    """Finish the counter's current citizen and call the next one of its fields
+    (`policy`: the config's queue section, shared.config.Queue).
 
     Returns (ticket or None, moved): moved says whether the counter changed.
     `after` makes the call idempotent
     for a double click: it is the ticket id (or None) the officer saw as
     current; if the counter has moved on since, nothing new is called and the
     counter's current ticket is returned with moved=False.
+    `hold(db)`, asked once the current citizen is finished (ratings.holding), says whether
+    the call must wait for that citizen's rating: then RatingHold is raised, the finish kept.
     """
+    held = None
     with immediate(db):
         _close_previous_days(db, at)
         _serving_counter(db, counter_id)
@@ -263,15 +280,19 @@ def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", acto
         if after != "any" and after != current:
             return (get_ticket(db, current) if current else None), False
         _end_current(db, counter_id, "done", at, actor)
-        row = _next_waiting(db, counter_id, day_of(at), policy)
-        if row is None:
-            return None, current is not None
-        _mark_called(db, row[0], counter_id, at, "called", actor)
+        held = hold(db) if hold is not None else None
+        if held is None:
+            row = _next_waiting(db, counter_id, day_of(at), policy)
+            if row is None:
+                return None, current is not None
+            _mark_called(db, row[0], counter_id, at, "called", actor)
+    if held is not None:
+        raise RatingHold(held["hold_in"], held["ticket"], finished=current is not None)
     return get_ticket(db, row[0]), True
 
 
-def _next_waiting(db, counter_id: int, day: str, policy: dict):
-    """The ticket this counter's next call would take (its id and number), or None."""
+def _next_waiting(db, counter_id: int, day: str, policy):
+    """The next ticket of the counter's fields, priority taking its turn by `policy`."""
     prefer = int(_priority_turn(db, counter_id, day, policy))
     for priority in (prefer, 1 - prefer):
         row = db.execute(
@@ -286,7 +307,7 @@ def _next_waiting(db, counter_id: int, day: str, policy: dict):
     return None
 
 
-def next_number(db, counter_id: int, at: datetime, policy: dict) -> str | None:
+def next_number(db, counter_id: int, at: datetime, policy) -> str | None:
     """The number "Gọi tiếp" would call now at this counter, shown to its officer beforehand."""
     counter_row(db, counter_id)
     row = _next_waiting(db, counter_id, day_of(at), policy)
@@ -312,6 +333,7 @@ def _callable(db, ticket_id: int, at: datetime, statuses) -> None:
 
 def call_ticket(db, counter_id: int, ticket_id: int, at: datetime, actor=None) -> dict:
     """Call one ticket by id at a free desk: a no-show who came back, or a citizen picked by hand."""
+    ticket_id = as_ticket_id(ticket_id)
     with immediate(db):
         _serving_counter(db, counter_id)
         _require_free(db, counter_id)
@@ -323,6 +345,7 @@ def call_ticket(db, counter_id: int, ticket_id: int, at: datetime, actor=None) -
 def undo_transfer(db, counter_id: int, ticket_id: int, at: datetime, actor=None) -> dict:
     """Take back this counter's transfer: the ticket returns to the field it came from and is
     called back to this desk (only while it still waits, untouched, in the new field)."""
+    ticket_id = as_ticket_id(ticket_id)
     with immediate(db):
         _serving_counter(db, counter_id)
         _require_free(db, counter_id)

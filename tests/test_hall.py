@@ -5,6 +5,7 @@ import pytest
 
 from queue_steps import call, events, issue
 from shared import hall, queue
+from shared.config import validate
 from shared.db import connect, init_database
 from shared.errors import QueueError
 
@@ -39,8 +40,9 @@ def test_a_call_back_after_a_no_show_is_marked_in_the_recent_calls(db, clock):
     assert [(r["counter"], r["callback"]) for r in recent] == [(2, True), (1, False)]
 
 
-def test_service_caps_show_full_fields(config, tmp_path, clock):
-    config["services"][0]["daily_cap"] = 2
+def test_service_caps_show_full_fields(raw_config, tmp_path, clock):
+    raw_config["services"][0]["daily_cap"] = 2
+    config = validate(raw_config)
     db = connect(str(tmp_path / "caps.db"))
     init_database(db, config)
     assert hall.service_caps(db, clock.tick())["HT"] == {"cap": 2, "issued": 0, "full": False}

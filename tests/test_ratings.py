@@ -4,7 +4,7 @@ import json
 import pytest
 
 from shared import queue, ratings
-from shared.config import ConfigError, validate
+from shared.config import ConfigError, Queue, validate
 from shared.errors import Conflict, NotFound, QueueError
 
 from conftest import enrolled_client
@@ -15,7 +15,7 @@ ACTOR = "officer:1:Nguyễn Thị Lan"
 def serve(db, clock, counter_id=1, service="HT", seconds=240, finish=True):
     """Issue a ticket, call it at the counter, and (by default) finish it."""
     ticket = queue.issue_ticket(db, service, False, clock())
-    queue.call_next(db, counter_id, clock.tick(30), {"priority_policy": "strict", "priority_every": 3},
+    queue.call_next(db, counter_id, clock.tick(30), Queue(),
                     actor=ACTOR)
     clock.tick(seconds)
     if finish:
@@ -96,14 +96,14 @@ def test_a_call_at_the_counter_ends_the_previous_citizens_rating(db, config, clo
     """Once the next citizen is called, the person facing the tablet is someone else."""
     first = serve(db, clock, finish=False)
     queue.issue_ticket(db, "HT", False, clock())
-    queue.call_next(db, 1, clock.tick(), {"priority_policy": "strict", "priority_every": 3}, actor=ACTOR)
+    queue.call_next(db, 1, clock.tick(), Queue(), actor=ACTOR)
     assert ratings.rateable(db, 1, clock.tick(2), config["reports"])["ticket"] is None  # "Xong và gọi tiếp"
     refused(db, config, clock, 1, first)
     second = db.execute("SELECT id FROM tickets WHERE status = 'called'").fetchone()[0]
     queue.finish(db, 1, clock.tick(60), ACTOR)
     assert ratings.rateable(db, 1, clock.tick(2), config["reports"])["ticket"]["id"] == second
     queue.issue_ticket(db, "HT", False, clock())
-    queue.call_next(db, 1, clock.tick(), {"priority_policy": "strict", "priority_every": 3}, actor=ACTOR)
+    queue.call_next(db, 1, clock.tick(), Queue(), actor=ACTOR)
     refused(db, config, clock, 1, second)  # finish, then a call: closed as well
     queue.no_show(db, 1, clock.tick(), ACTOR)
     refused(db, config, clock, 1, second)  # and it stays closed when that citizen does not come
@@ -252,6 +252,37 @@ def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, config, 
     live.disconnect()
     assert states  # the counter holding its call learns of the rating at once
     assert client.get("/api/counters/1/rating").get_json()["hold_in"] == 0
+
+
+def test_the_server_holds_the_next_call_while_the_tablet_waits_for_a_rating(app, config, client, officer, clock):
+    """The hold is the server's rule: any client calling during it is answered 409 with
+    when it may call; the officer may still call at once, saying so (`now`)."""
+    first, second, third = (client.post("/api/tickets", json={"service": "HT"}).get_json() for _ in range(3))
+    tablet = enrolled_client(app, config, "rating", "Quầy 1", 1)
+    tablet.get("/api/counters/1/rating")
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).get_json()["ticket"]["id"] == first["id"]
+    clock.tick(60)
+    tablet.get("/api/counters/1/rating")  # on and asking, as it does every 3 s
+    held = client.post("/api/counters/1/call-next", headers=officer, json={"after": first["id"]})
+    body = held.get_json()
+    assert held.status_code == 409 and body["error"] == "rating_hold" and body["hold_in"] == 15
+    assert body["ticket"]["id"] == first["id"] and body["message"]
+    assert client.get("/api/tickets?status=called").get_json() == []  # 1001 finished, nobody called
+    assert [t["id"] for t in client.get("/api/tickets?status=done").get_json()] == [first["id"]]
+    clock.tick(5)
+    again = client.post("/api/counters/1/call-next", headers=officer, json={})
+    assert again.status_code == 409 and again.get_json()["hold_in"] == 10
+    assert tablet.post("/api/counters/1/rating", json={"ticket": first["id"], "score": 1}).status_code == 201
+    rated = client.post("/api/counters/1/call-next", headers=officer, json={})
+    assert rated.get_json()["ticket"]["id"] == second["id"]  # the rating lets the call go
+
+    clock.tick(60)
+    tablet.get("/api/counters/1/rating")
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).status_code == 409
+    bad = client.post("/api/counters/1/call-next", headers=officer, json={"now": 1})
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_now"
+    at_once = client.post("/api/counters/1/call-next", headers=officer, json={"now": True})
+    assert at_once.get_json()["ticket"]["id"] == third["id"]
 
 
 def test_rate_page_needs_the_counters_tablet(app, config, client):

@@ -5,9 +5,12 @@ from flask import jsonify, render_template, request
 from shared import booking, notify
 from shared.audit import day_of
 from shared.errors import QueueError
-from shared.web import actor, booking_enabled, error, get_db, json_body, now, only_keys, require, settings
+from shared.web import Check, actor, booking_enabled, config, error, get_db, now, request_json
 
 from . import bp
+
+DRY_RUN = Check(lambda value: isinstance(value, bool), "invalid_dry_run", "dry_run phải là true hoặc false.",
+                default=False)
 
 
 @bp.get("/bookings")
@@ -15,57 +18,52 @@ from . import bp
 def bookings_page():
     """The supervisors' page (it logs in like /supervisor); it opens on the center's today,
     never the browser's, whose clock or time zone may be another day."""
-    return render_template("bookings.html", center=settings()["center"], today=day_of(now()))
+    return render_template("bookings.html", center=config().center, today=day_of(now()))
 
 
 @bp.get("/api/bookings")
 @booking_enabled
-@require("supervisor")
 def bookings_of_day():
     """The supervisor's listing of a day (?day=YYYY-MM-DD, default today), personal data masked."""
     day = request.args.get("day") or day_of(now())
     if len(day) != 10:
         raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_day")
-    listing = booking.day_listing(get_db(), settings(), day, now())
+    listing = booking.day_listing(get_db(), config(), day, now())
     listing["notices"] = notify.summary(get_db())
     return jsonify(listing)
 
 
 @bp.post("/api/bookings/<int:booking_id>/cancel")
 @booking_enabled
-@require("supervisor")
 def staff_cancel_booking(booking_id):
-    reason = only_keys(json_body(), "reason").get("reason")
-    return jsonify(booking.cancel_by_staff(get_db(), settings(), booking_id, reason, now(), actor()))
+    reason = request_json("reason").get("reason")
+    return jsonify(booking.cancel_by_staff(get_db(), config(), booking_id, reason, now(), actor()))
 
 
 @bp.post("/api/booking/closures")
 @booking_enabled
-@require("supervisor")
 def close_booking():
     """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}; with
     "dry_run": true, only say how many bookings it would cancel and citizens it would message."""
-    body = only_keys(json_body(), "day", "service", "slot", "reason", "dry_run")
-    if body.get("dry_run") is True:
-        return jsonify(booking.closing_effect(get_db(), settings(), body.get("day"), body.get("service"),
+    body = request_json("day", "service", "slot", "reason", dry_run=DRY_RUN)
+    if body["dry_run"]:
+        return jsonify(booking.closing_effect(get_db(), config(), body.get("day"), body.get("service"),
                                               body.get("slot"), now()))
-    done = booking.close(get_db(), settings(), body.get("day"), body.get("service"), body.get("slot"),
+    done = booking.close(get_db(), config(), body.get("day"), body.get("service"), body.get("slot"),
                          body.get("reason"), now(), actor())
     return jsonify(done), 201
 
 
 @bp.delete("/api/booking/closures")
 @booking_enabled
-@require("supervisor")
 def reopen_booking():
-    body = only_keys(json_body(), "day", "service", "slot")
+    body = request_json("day", "service", "slot")
     if not booking.reopen(get_db(), body.get("day"), body.get("service"), body.get("slot"), now(), actor()):
         return error(404, "closure_not_found", "Không có ngày hoặc khung giờ đóng như vậy.")
     return jsonify({"reopened": True})
 
 
 @bp.post("/api/notices/retry")
-@require("supervisor")
 def retry_notices():
     """The gateway works again: failed notices are sent once more."""
     return jsonify({"retried": notify.retry_failed(get_db(), now())})

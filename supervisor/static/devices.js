@@ -7,7 +7,7 @@
   var counters = {};
 
   function fail(err) {
-    if (err.status === 401 || err.status === 403) { $("login").hidden = false; $("devices").hidden = true; }
+    if (err.status === 401 || err.status === 403) showLogin();
     $("error").textContent = err.message;
   }
 
@@ -34,8 +34,6 @@
 
   function load() {
     return Promise.all([Live.api("GET", "/api/devices"), Live.api("GET", "/api/counters")]).then(function (r) {
-      $("login").hidden = true;
-      $("devices").hidden = false;
       $("counter").replaceChildren.apply($("counter"), r[1].map(function (c) {
         counters[c.id] = c.name;
         var o = document.createElement("option");
@@ -76,10 +74,5 @@
       $("link-copied").textContent = document.execCommand("copy") ? "Đã sao chép." : "Bấm Ctrl+C để sao chép.";
     }
   };
-  $("login-form").onsubmit = function (e) {
-    e.preventDefault();
-    Live.api("POST", "/api/login", { token: $("token").value }).then(load)
-      .catch(function (err) { $("login-error").textContent = err.message; });
-  };
-  load();
+  var showLogin = Live.staff({ role: "supervisor", main: "devices", start: load });
 })();

@@ -1,0 +1,60 @@
+"""Supervisors invite the kiosks and rating tablets the hall may trust, and revoke them
+(see shared/auth.py); the device enrols itself through counter/devices.py.
+
+A device is invited by name; the one-time link is shown as a QR code and text to copy (never
+a hyperlink to click on the supervisor's PC) and opened on that device.
+Revoking stops the device at once.
+"""
+import ipaddress
+from urllib.parse import urlsplit
+
+from flask import jsonify, render_template, url_for
+
+from shared import auth
+from shared.enrolment import enrolment_url
+from shared.errors import QueueError
+from shared.web import COUNTER, absolute_url, config, error, get_db, now, request_json
+
+from . import bp
+
+
+@bp.get("/devices")
+def devices_page():
+    return render_template("devices.html", center=config().center)
+
+
+@bp.get("/api/devices")
+def list_devices():
+    return jsonify(auth.list_devices(get_db()))
+
+
+@bp.post("/api/devices")
+def invite():
+    """Body {"kind": "kiosk"|"rating", "name", "counter" (rating tablets)}: a one-time link."""
+    body = request_json("kind", "name", counter=COUNTER)
+    counter = body["counter"]
+    try:
+        code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
+    except ValueError as exc:
+        raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
+    link = enrolment_url(absolute_url(""), code)
+    return jsonify({"link": link, "qr": url_for("counter.enrol_qr", code=code),
+                    "loopback": _loopback(urlsplit(link).hostname or "")}), 201
+
+
+def _loopback(host: str) -> bool:
+    """Whether a link's host means "this very machine" (127.0.0.1, ::1, localhost): from a
+    kiosk it would reach the kiosk itself, never the server."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@bp.delete("/api/devices/<int:device_id>")
+def revoke(device_id):
+    if not auth.revoke_device(get_db(), device_id, now()):
+        return error(404, "device_not_found", "Không tìm thấy thiết bị này.")
+    return jsonify({"ok": True})
