@@ -1,13 +1,11 @@
 """Counter officers call and serve citizens at their desk; staff log in here; devices enrol here.
 
 The supervisors' administration of counters is in supervisor/."""
-import logging
-
-from flask import Blueprint, current_app, jsonify, render_template, request, session
+from flask import Blueprint, jsonify, render_template, request, session
 
 from shared import audit, auth, errors, events, hall, queue, ratings
-from shared.limits import FailureLimit
-from shared.web import AFTER, CALL_NOW, SERVICE, actor, config, error, get_db, now, request_json, require, slow_down, who
+from shared.web import (AFTER, CALL_NOW, SERVICE, actor, config, error, get_db, guessed_wrong, now, request_json, require,
+                        security_log, staff_secrets_in_clear, who)
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -18,28 +16,18 @@ def page():
     return render_template("counter.html", center=config().center)
 
 
-log = logging.getLogger("motcua.security")
-# Tokens are 144 random bits, so guessing is hopeless; the limit keeps a script
-# from trying anyway (and filling the log) and makes every failure visible.
-bp.record_once(lambda setup: setup.app.extensions.setdefault(
-    "motcua.failed_logins", FailureLimit(limit=10, window_s=300)))
-
-
 @bp.post("/api/login")
 def login():
-    """Exchange a token for a server-side session, so a counter PC logs in once."""
-    address = request.remote_addr or ""
-    failures = current_app.extensions["motcua.failed_logins"]
-    wait = failures.blocked_for(address)
-    if wait:
-        return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
+    """Exchange a token for a server-side session, so a counter PC logs in once.
+    Wrong tokens count in the one limit of wrong secrets (shared/app.py)."""
     token = request_json("token").get("token")
     caller = auth.identify(get_db(), token if isinstance(token, str) else None)
     if caller is None:
-        failures.failed(address)
-        log.warning("failed login from %s", address)
-        audit.log_event(get_db(), now(), "login_failed", address=address)
+        guessed_wrong("login token")
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
+    if staff_secrets_in_clear():
+        security_log.warning("staff login of %s over plain http from %s: token and cookie crossed the network"
+                             " in clear; set up TLS (docs/deploy.md)", caller["name"] or caller["role"], request.remote_addr)
     session.pop("staff", None)
     session["staff"] = auth.open_session(get_db(), caller["id"], now())
     session.permanent = True

@@ -84,11 +84,31 @@ def booking_slots():
                     "slots": booking.slots(get_db(), config(), service, day, now())})
 
 
+def _link_base() -> str:
+    """Links in texts leave the building: only server.public_url, never the request's Host."""
+    return config().server.public_url
+
+
 @bp.post("/api/bookings")
 @booking_enabled
 def create_booking():
+    """A booking request. Where the center texts (booking.confirms_phone) it holds nothing
+    until its code, texted to the phone, comes back to /api/bookings/confirm (202);
+    otherwise the place is taken at once (201)."""
     body = request_json("service", "day", "slot", "name", "phone", "id_number")
-    made = booking.book(get_db(), config(), now(), body, request.remote_addr or "", absolute_url(""))
+    client = request.remote_addr or ""
+    if not booking.confirms_phone(config()):
+        return jsonify(booking.book(get_db(), config(), now(), body, client, _link_base())), 201
+    token, _code = booking.request_booking(get_db(), config(), now(), body, client)  # the code goes by text only
+    return jsonify({"request": token, "phone": booking.mask(booking.normalize_phone(body["phone"])),
+                    "valid_s": int(booking.CONFIRM_VALID.total_seconds())}), 202
+
+
+@bp.post("/api/bookings/confirm")
+@booking_enabled
+def confirm_booking():
+    body = request_json("request", "code")
+    made = booking.confirm(get_db(), config(), now(), body.get("request"), body.get("code"), _link_base())
     return jsonify(made), 201
 
 
@@ -113,6 +133,8 @@ def check_in_booking():
     kiosk = device()
     ticket = booking.check_in(get_db(), config(), now(), code, kiosk["id"],
                               config().kiosk.max_tickets_per_minute)
+    if ticket["again"]:  # a second scan shows the ticket; paper again only through the limited reprint
+        return jsonify(ticket), 200
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

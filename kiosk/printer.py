@@ -20,6 +20,7 @@ from shared.ticket_image import TicketSlip
 from shared.web import get_db, phone_url
 
 log = logging.getLogger("motcua.printer")
+RESULT_ERROR_MAX = 200  # a printer's own fault text ("paper out") is a few words
 
 
 def init_app(app) -> None:
@@ -46,11 +47,17 @@ def record_result(app, number: str, ok: bool, error: str | None) -> None:
 
 @socketio.on("print_result")
 def on_print_result(data):
-    """A printer agent reports how a ticket printed; other clients are ignored."""
+    """A printer agent reports how a ticket printed; any other client is disconnected.
+    The report is bounded: every screen shows its error text."""
     kiosk = events.printer_agent(request.sid)
-    if kiosk is None or not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
-        return {"error": "forbidden" if kiosk is None else "invalid_result"}
-    error = data.get("error")
+    if kiosk is None:
+        events.refuse("sent print_result but is no printer agent")
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("ok"), bool) or \
+            not (error is None or (isinstance(error, str) and len(error) <= RESULT_ERROR_MAX)) or \
+            len(str(data.get("number", ""))) > 20:
+        return {"error": "invalid_result"}
     record_result(current_app._get_current_object(), str(data.get("number", "")), data["ok"],
                   f"{kiosk}: {error}" if error else None)
     return {"ok": True}

@@ -7,14 +7,16 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import Config
 from .db import Pool, connect, init_database, secret_key
-from . import health, printer_registry
+from . import events, health, printer_registry
 from .errors import Conflict, NotFound, QueueError, TooFast
 from .events import socketio
-from .web import SQLITE_INT, close_db, error, get_db, slow_down
+from .limits import FailureLimit
+from .web import SQLITE_INT, close_db, error, get_db, guesses_blocked_for, slow_down, staff_secrets_in_clear
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
@@ -56,6 +58,10 @@ def create_app(config: Config) -> Flask:
     app.secret_key = secret_key(config.database.path)
 
     app.extensions["motcua.pool"] = Pool(config.database.path)
+    app.jinja_env.globals["staff_secrets_in_clear"] = staff_secrets_in_clear  # the login box warns
+    # Tokens are 144 random bits, so guessing is hopeless; the limit keeps a script from
+    # trying anyway (and filling the log), and makes every failure visible.
+    app.extensions["motcua.token_guesses"] = FailureLimit(limit=10, window_s=300)
 
     from counter import bp as counter_bp
     from display import bp as display_bp
@@ -86,6 +92,18 @@ def create_app(config: Config) -> Flask:
             return error(403, "cross_origin", "Yêu cầu đến từ trang khác bị từ chối.")
         return None
 
+    @app.before_request
+    def limit_guesses():
+        """A client that sent 10 wrong secrets in 5 minutes gets no secret checked:
+        not at login, not as a Bearer token or device credential."""
+        if request.path not in GUARDED_PATHS and not request.path.startswith("/enroll/") and \
+                not request.headers.get("Authorization"):
+            return None
+        wait = guesses_blocked_for()
+        if wait:
+            return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
+        return None
+
     @app.errorhandler(QueueError)
     def queue_error(exc):
         if isinstance(exc, TooFast):
@@ -114,10 +132,24 @@ def create_app(config: Config) -> Flask:
     # limit (shared/server.py) never closes a display that is only listening.
     # With server.message_queue, every process publishes its events to Redis and
     # delivers everyone's to its own clients: one center, any number of processes.
-    socketio.init_app(app, async_mode=config.server.async_mode,
+    # Websocket only: every page (shared/static/live.js) and the printer agent connect
+    # that way, and a websocket session is one TCP connection, so the server's
+    # connection limits (shared/server.py) hold it. Long-polling would let one
+    # keep-alive connection open sessions by the thousand (docs/security.md).
+    # Events are handled in their connection's own receive loop (async_handlers off): a
+    # client flooding messages waits on itself, instead of starting a task per message.
+    socketio.init_app(app, async_mode=config.server.async_mode, transports=["websocket"],
+                      async_handlers=False,
                       ping_interval=min(25, config.server.idle_timeout_s / 2),
                       message_queue=config.server.message_queue or None)
+    events.MessageGuard(socketio.server.eio, events.MESSAGES_PER_S, events.MESSAGES_BURST,
+                        config.server.max_connections)
     app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
+    if config.server.trusted_proxies:
+        # Outermost, so that pages, the API and Socket.IO all see the client's own
+        # address: the limits count clients, not the proxy (docs/security.md).
+        hops = config.server.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 
@@ -137,6 +169,33 @@ class _WithoutWebsocketCompression:
         return self.wsgi_app(environ, start_response)
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+SECRET_PARTS = ("token", "invite")
+GUARDED_PATHS = ("/api/login", "/api/devices/enrol")  # and /enroll/<code>: each checks a secret  # route arguments that open something: never logged
+
+
+def logged_path() -> str:
+    """The request's path as the log shows it: a ticket's or booking's token and an
+    enrolment code replaced by their names, so that reading the log opens nothing.
+    A path no route matched is logged by its first part only (it may be a guessed token)."""
+    rule = request.url_rule
+    if rule is None:
+        return "/" + request.path.lstrip("/").split("/", 1)[0] + ("/…" if request.path.count("/") > 1 else "")
+    path = request.path
+    for name in SECRET_PARTS:
+        value = (request.view_args or {}).get(name)
+        if isinstance(value, str) and value:
+            path = path.replace(value, f"<{name}>")
+    return path
+
+
 def _operations(app: Flask) -> None:
     """What the IT officer needs: an access line per request, a JSON 500 (its
     traceback goes to the log through Flask), and /healthz."""
@@ -148,9 +207,19 @@ def _operations(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, start_clock)  # before any check can answer
 
     @app.after_request
+    def security_headers(response):
+        """Every answer: our own scripts, styles and images only (no inline script, so an
+        injected one would not run), never inside another site's frame, no content-type
+        guessing, and no Referer, so a /t/<token> or /b/<token> address never leaves
+        in one."""
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    @app.after_request
     def access_line(response):
         took_ms = (time.perf_counter() - g.started) * 1000 if "started" in g else 0.0
-        access.info("%s %s %d %.1fms", request.method, request.path, response.status_code, took_ms)
+        access.info("%s %s %d %.1fms", request.method, logged_path(), response.status_code, took_ms)
         return response
 
     @app.errorhandler(InternalServerError)

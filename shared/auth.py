@@ -18,6 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from .db import immediate
+from .text import plain
 
 ROLES = ("officer", "supervisor")
 DEVICE_KINDS = ("kiosk", "rating")
@@ -38,6 +39,9 @@ def create_token(db, role: str, name: str, at: datetime) -> str:
     """Store a new token's hash and return the token itself (shown only once)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    name = plain(name, 80, least=0)
+    if name is None:
+        raise ValueError("name must be at most 80 visible characters")
     token = secrets.token_urlsafe(18)
     with immediate(db):
         db.execute(
@@ -123,9 +127,9 @@ def invite_device(db, kind: str, name: str, counter_id: int | None, at: datetime
         raise ValueError(f"kind must be one of {', '.join(DEVICE_KINDS)}")
     if (kind == "rating") != (counter_id is not None):
         raise ValueError("a rating tablet needs a counter; a kiosk has none")
-    name = name.strip() if isinstance(name, str) else ""
-    if not 1 <= len(name) <= 40:
-        raise ValueError("name must be 1 to 40 characters")
+    name = plain(name, 40)
+    if name is None:
+        raise ValueError("name must be 1 to 40 visible characters")
     code = secrets.token_urlsafe(18)
     with immediate(db):
         if counter_id is not None and db.execute(
@@ -143,14 +147,13 @@ def invite_device(db, kind: str, name: str, counter_id: int | None, at: datetime
     return code
 
 
-def invitation(db, code: str, at: datetime) -> dict | None:
-    """The device a still-valid enrolment code would enrol ({"kind", "name", "counter_id"}),
-    without using it: the page asks before it takes the link."""
+def invitation(db, code, at: datetime) -> dict | None:
+    """What an unused, unexpired enrolment code would enrol ({"kind", "name", "counter_id"}),
+    without using it: the page a link opens asks first."""
     if not isinstance(code, str) or not code:
         return None
-    row = db.execute("SELECT kind, name, counter_id FROM devices"
-                     " WHERE invite_hash = ? AND invite_until >= ? AND revoked_at IS NULL",
-                     (_hash(code), _stamp(at))).fetchone()
+    row = db.execute("SELECT kind, name, counter_id FROM devices WHERE invite_hash = ? AND invite_until >= ?"
+                     " AND revoked_at IS NULL", (_hash(code), _stamp(at))).fetchone()
     return dict(row) if row else None
 
 

@@ -13,17 +13,22 @@ after another, and only the first finds it free. Phone numbers, ID numbers,
 names and client addresses are personal data: masked in every reply, erased
 `booking.keep_days` after the slot (`erase_expired`).
 """
+import hashlib
+import hmac
+import ipaddress
 import re
 import secrets
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from . import notify
 from .audit import day_of, log_event, stamp
 from .config import Config
-from .db import immediate
+from .db import immediate, secret_key
 from .errors import Conflict, NotFound, QueueError, TooFast
 from .hours import WEEKDAYS_VI
 from .queue import allocate_ticket, get_ticket
+from .text import plain
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I: read aloud, typed on a keypad
 CODE_LENGTH = 6
@@ -33,12 +38,39 @@ PHONE = re.compile(r"^0[35789]\d{8}$")  # Vietnamese mobile numbers, 10 digits
 ID_NUMBER = re.compile(r"^\d{12}$")     # the chip card's (CCCD) 12-digit number
 
 
+CONFIRM_DIGITS = 6
+CONFIRM_VALID = timedelta(minutes=10)
+CONFIRM_TRIES = 5
+REQUESTS_KEPT = timedelta(days=2)  # a request's row outlives the day it counts in, then goes
+
+
 class BookingsTooFast(TooFast):
-    """Too many bookings in the last hour, from one address or from everyone."""
+    """Too many booking requests: from one network in an hour, or for one phone or ID in a day."""
 
     def __init__(self, code: str, message: str, retry_after: int):
         QueueError.__init__(self, message, code)
         self.retry_after = retry_after
+
+
+def confirms_phone(config: Config) -> bool:
+    """Whether a booking waits for the code texted to its phone (docs/booking.md): whenever
+    the center can text at all. A place is held, and any other text sent, only once the
+    citizen has typed that code, so numbers picked at random hold nothing."""
+    return config.notify.kind != "none"
+
+
+def client_key(address: str) -> str:
+    """What the per-address limit counts: an IPv4 address, or the /64 an IPv6 address is
+    in (one subscriber's network hands out any number of addresses within it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def normalize_phone(raw) -> str:
@@ -55,6 +87,34 @@ def normalize_phone(raw) -> str:
 def mask(value: str) -> str:
     """All but the last three characters hidden: enough for a citizen to recognise their own."""
     return "" if not value else "*" * max(0, len(value) - 3) + value[-3:]
+
+
+_ID_KEYS: dict[str, bytes] = {}
+
+
+def id_digest(config: Config, number: str) -> str:
+    """A CCCD number as stored: a keyed hash (HMAC-SHA-256 with the key beside the
+    database, not in it), so a copy of the database or a backup holds no ID numbers.
+    Only equality is ever needed: the same number gives the same digest. "" stays ""."""
+    if not number:
+        return ""
+    path = config.database.path
+    if path not in _ID_KEYS:
+        _ID_KEYS[path] = secret_key(path).encode()
+    return "id:" + hmac.new(_ID_KEYS[path], number.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_clear_id_numbers(db, config: Config) -> int:
+    """Bookings and requests stored by an earlier release hold CCCD numbers in clear:
+    replace each with its digest (at start; idempotent)."""
+    changed = 0
+    with immediate(db):
+        for table in ("bookings", "booking_requests"):
+            rows = db.execute(f"SELECT id, id_number FROM {table} WHERE id_number GLOB '[0-9]*'").fetchall()
+            db.conn.executemany(f"UPDATE {table} SET id_number = ? WHERE id = ?",
+                                [(id_digest(config, row["id_number"]), row["id"]) for row in rows])
+            changed += len(rows)
+    return changed
 
 
 def id_number_from_card(text) -> str | None:
@@ -167,20 +227,25 @@ def _new_code(db) -> str:
             return code
 
 
-def _check_pace(db, config: Config, client: str, at: datetime) -> None:
-    """Bookings in the last hour, from this address and from everyone, counted in the
-    database: what a script cannot choose, shared by every server process."""
+def _check_pace(db, config: Config, wanted: dict, client: str, at: datetime) -> None:
+    """Booking requests counted in the database, whatever became of them (confirmed,
+    cancelled, never confirmed): per network in the last hour, per phone number and per
+    ID number in the last day. No limit counts everyone together: one actor could fill
+    it and shut booking for all."""
     rules = config.booking
-    since = stamp(at - timedelta(hours=1))
-    everyone = db.execute("SELECT count(*) FROM bookings WHERE created_at > ?", (since,)).fetchone()[0]
-    if rules.max_per_hour and everyone >= rules.max_per_hour:
-        raise BookingsTooFast("too_many_bookings", "Hệ thống đang nhận quá nhiều lượt đặt lịch. Xin thử lại sau ít phút.",
-                              300)
     if rules.max_per_address_hour:
-        mine = db.execute("SELECT count(*) FROM bookings WHERE created_at > ? AND client = ?",
-                          (since, client)).fetchone()[0]
+        mine = db.execute("SELECT count(*) FROM booking_requests WHERE created_at > ? AND client = ?",
+                          (stamp(at - timedelta(hours=1)), client)).fetchone()[0]
         if mine >= rules.max_per_address_hour:
             raise BookingsTooFast("too_many_bookings", "Thiết bị này đã đặt quá nhiều lịch. Xin thử lại sau.", 3600)
+    day_ago = stamp(at - timedelta(days=1))
+    for column in ("phone", "id_number"):
+        if wanted[column] and db.execute(
+                f"SELECT count(*) FROM booking_requests WHERE created_at > ? AND {column} = ?",
+                (day_ago, wanted[column])).fetchone()[0] >= rules.max_per_person_day:
+            raise BookingsTooFast("too_many_bookings_today",
+                                  "Số điện thoại hoặc số CCCD này đã đặt lịch quá nhiều lần hôm nay. Xin thử lại ngày mai.",
+                                  86400)
 
 
 def _when_text(day: str, slot: str) -> str:
@@ -188,48 +253,117 @@ def _when_text(day: str, slot: str) -> str:
     return f"{slot} {WEEKDAYS_VI[moment.weekday()]} {moment:%d/%m/%Y}"
 
 
-def book(db, config: Config, at: datetime, body: dict, client: str, base_url: str) -> dict:
-    """Book one place: {"service", "day", "slot", "name", "phone", "id_number"?}.
-
-    Returns the booking with its token (the key of its page) and code. `client`
-    is the caller's address (for the hourly limit); `base_url` makes the link
-    sent in the confirmation message."""
+def _wanted(db, config: Config, body: dict) -> dict:
+    """A booking request's fields, checked: {"service", "day", "slot", "name", "phone", "id_number"}."""
     service = _service(db, body.get("service"))
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
-        raise QueueError(f"Họ tên phải có, tối đa {NAME_MAX} ký tự.", "invalid_name")
-    name = " ".join(name.split())
+    name = plain(body.get("name"), NAME_MAX)
+    if name is None:
+        raise QueueError(f"Họ tên phải có, tối đa {NAME_MAX} ký tự, không có ký tự ẩn.", "invalid_name")
     phone = normalize_phone(body.get("phone"))
     id_number = body.get("id_number") or ""
     if not isinstance(id_number, str) or (id_number and not ID_NUMBER.match(id_number.strip())):
         raise QueueError("Số CCCD gồm 12 chữ số.", "invalid_id_number")
-    id_number = id_number.strip()
-    day, slot = body.get("day"), body.get("slot")
+    return {"service": service["code"], "service_name": service["name"], "day": body.get("day"),
+            "slot": body.get("slot"), "name": name, "phone": phone, "id_number": id_digest(config, id_number.strip())}
+
+
+def _check_place(db, config: Config, wanted: dict, at: datetime) -> None:
+    """The slot is open and has a free place; this phone and this ID hold no booking of the field that day."""
+    offered = {s["start"]: s for s in slots(db, config, wanted["service"], wanted["day"], at)}
+    slot = wanted["slot"]
+    if not isinstance(slot, str) or slot not in offered or not offered[slot]["open"]:
+        raise QueueError("Khung giờ này không nhận đặt lịch.", "slot_not_bookable")
+    if offered[slot]["free"] <= 0:
+        raise Conflict("Khung giờ này đã hết chỗ. Xin chọn khung giờ khác.", "slot_full")
+    for column in ("phone", "id_number"):
+        if wanted[column] and db.execute(
+                f"SELECT 1 FROM bookings WHERE {column} = ? AND service = ? AND day = ? AND erased_at IS NULL"
+                " AND status IN ('booked', 'checked_in')", (wanted[column], wanted["service"], wanted["day"])).fetchone():
+            raise Conflict("Số điện thoại hoặc số CCCD này đã có lịch hẹn cho lĩnh vực này trong ngày.",
+                           "already_booked")
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def request_booking(db, config: Config, at: datetime, body: dict, client: str) -> tuple[str, str]:
+    """Ask for a place: {"service", "day", "slot", "name", "phone", "id_number"?}.
+
+    Nothing is held yet. Returns the request's token (the key to confirm it) and
+    its code, which is texted to the phone when the center confirms phones
+    (`confirms_phone`): the text holds only the center's name and the code, nothing
+    a caller chose. `client` is the caller's address (limits per network)."""
+    wanted = _wanted(db, config, body)
     token = secrets.token_urlsafe(18)
+    code = f"{secrets.randbelow(10 ** CONFIRM_DIGITS):0{CONFIRM_DIGITS}d}"
     with immediate(db):
-        offered = {s["start"]: s for s in slots(db, config, service["code"], day, at)}
-        if not isinstance(slot, str) or slot not in offered or not offered[slot]["open"]:
-            raise QueueError("Khung giờ này không nhận đặt lịch.", "slot_not_bookable")
-        _check_pace(db, config, client, at)
-        if offered[slot]["free"] <= 0:
-            raise Conflict("Khung giờ này đã hết chỗ. Xin chọn khung giờ khác.", "slot_full")
-        if db.execute("SELECT 1 FROM bookings WHERE phone = ? AND service = ? AND day = ? AND erased_at IS NULL"
-                      " AND status IN ('booked', 'checked_in')", (phone, service["code"], day)).fetchone():
-            raise Conflict("Số điện thoại này đã có lịch hẹn cho lĩnh vực này trong ngày.", "already_booked")
-        code = _new_code(db)
-        start = slot_start(at, day, slot)
-        booking_id = db.execute(
-            """INSERT INTO bookings (code, token, service, day, slot, name, phone, id_number, created_at, client,
-                                     reminded)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (code, token, service["code"], day, slot, name, phone, id_number, stamp(at), client,
-             int(start - at <= timedelta(minutes=config.notify.remind_before_min))),
-        ).lastrowid
-        log_event(db, at, "booked", service=service["code"], booking=booking_id, day=day, slot=slot)
-        notify.enqueue(db, config.notify, at, "booked", booking_id, phone,
-                       f"{config.center.name}: đã đặt lịch {service['name']} lúc {_when_text(day, slot)}."
-                       f" Mã {code}. Xem hoặc huỷ: {base_url}/b/{token}")
+        _check_place(db, config, wanted, at)
+        key = client_key(client)
+        _check_pace(db, config, wanted, key, at)
+        db.execute(
+            """INSERT INTO booking_requests (token, code_hash, service, day, slot, name, phone, id_number, client,
+                                             created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (token, _digest(code), wanted["service"], wanted["day"], wanted["slot"], wanted["name"], wanted["phone"],
+             wanted["id_number"], key, stamp(at), stamp(at + CONFIRM_VALID)))
+        if confirms_phone(config):
+            notify.enqueue(db, config.notify, at, "confirm", None, wanted["phone"],
+                           f"{config.center.name}: mã xác nhận đặt lịch {code}, dùng trong "
+                           f"{CONFIRM_VALID.seconds // 60} phút. Không đặt lịch thì bỏ qua tin này.")
+    return token, code
+
+
+def confirm(db, config: Config, at: datetime, request_token, code, base_url: str) -> dict:
+    """The citizen typed the code: the place is taken now, if still free. At most
+    CONFIRM_TRIES wrong codes, within CONFIRM_VALID. `base_url` (server.public_url,
+    never the request's Host) makes the link in the confirmation notice; empty: no link."""
+    if not isinstance(request_token, str) or not isinstance(code, str):
+        raise QueueError("Cần mã xác nhận gồm 6 chữ số.", "invalid_confirm_code")
+    wrong = None
+    with immediate(db):
+        row = db.execute("SELECT * FROM booking_requests WHERE token = ?", (request_token,)).fetchone()
+        if row is None or row["booking_id"] is not None:
+            raise NotFound("Không tìm thấy yêu cầu đặt lịch này.", "request_not_found")
+        if row["expires_at"] < stamp(at) or row["tries"] >= CONFIRM_TRIES:
+            raise Conflict("Mã xác nhận đã hết hạn. Xin đặt lịch lại.", "confirm_expired")
+        if not hmac.compare_digest(_digest(code.strip()), row["code_hash"]):
+            db.execute("UPDATE booking_requests SET tries = tries + 1 WHERE id = ?", (row["id"],))
+            wrong = CONFIRM_TRIES - row["tries"] - 1
+        else:
+            token = _take_place(db, config, at, dict(row), base_url)
+            db.execute("UPDATE booking_requests SET booking_id = (SELECT id FROM bookings WHERE token = ?) WHERE id = ?",
+                       (token, row["id"]))
+    if wrong is not None:  # after the commit: the wrong try is counted
+        raise QueueError(f"Mã xác nhận không đúng (còn {wrong} lần thử).", "wrong_confirm_code")
     return booking_by_token(db, config, token, at)
+
+
+def _take_place(db, config: Config, at: datetime, wanted: dict, base_url: str) -> str:
+    """Insert the booking inside the caller's transaction; returns its token."""
+    wanted["service_name"] = _service(db, wanted["service"])["name"]
+    _check_place(db, config, wanted, at)
+    day, slot = wanted["day"], wanted["slot"]
+    code, token = _new_code(db), secrets.token_urlsafe(18)
+    start = slot_start(at, day, slot)
+    booking_id = db.execute(
+        """INSERT INTO bookings (code, token, service, day, slot, name, phone, id_number, created_at, client, reminded)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (code, token, wanted["service"], day, slot, wanted["name"], wanted["phone"], wanted["id_number"], stamp(at),
+         wanted["client"], int(start - at <= timedelta(minutes=config.notify.remind_before_min))),
+    ).lastrowid
+    log_event(db, at, "booked", service=wanted["service"], booking=booking_id, day=day, slot=slot)
+    link = f" Xem hoặc huỷ: {base_url}/b/{token}" if base_url else ""
+    notify.enqueue(db, config.notify, at, "booked", booking_id, wanted["phone"],
+                   f"{config.center.name}: đã đặt lịch {wanted['service_name']} lúc {_when_text(day, slot)}."
+                   f" Mã {code}.{link}")
+    return token
+
+
+def book(db, config: Config, at: datetime, body: dict, client: str, base_url: str) -> dict:
+    """Request and confirm at once: the booking of a center that does not confirm phones
+    (no notice gateway), and of staff tools and tests that hold the code themselves."""
+    token, code = request_booking(db, config, at, body, client)
+    return confirm(db, config, at, token, code, base_url)
 
 
 BOOKING_SELECT = "SELECT b.*, s.name AS service_name FROM bookings b JOIN services s ON s.code = b.service"
@@ -245,7 +379,7 @@ def _public(row, config: Config, at: datetime) -> dict:
     return {
         "id": row["id"], "code": row["code"], "service": row["service"], "service_name": row["service_name"],
         "day": row["day"], "slot": row["slot"], "status": status,
-        "name": row["name"], "phone": mask(row["phone"]), "id_number": mask(row["id_number"]),
+        "name": row["name"], "phone": mask(row["phone"]), "id_number": "*" * 12 if row["id_number"] else "",
         "checkin_from": stamp(start - timedelta(minutes=rules.checkin_before_min)),
         "checkin_until": stamp(start + timedelta(minutes=rules.checkin_after_min)),
         "cancel_reason": row["cancel_reason"], "ticket_id": row["ticket_id"],
@@ -394,13 +528,26 @@ def day_listing(db, config: Config, day: str, at: datetime) -> dict:
     return {"day": day, "slots": list(slots_seen.values()), "bookings": bookings, "closures": closures}
 
 
-def _find_today(db, at: datetime, code: str | None, id_number: str | None):
+def _same_name(a: str, b: str) -> bool:
+    """Names compared as a person would read them: case, spacing and Unicode form aside."""
+    def folded(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    return bool(folded(a)) and folded(a) == folded(b)
+
+
+def _find_today(db, config: Config, at: datetime, code: str | None, card: str | None):
+    """Today's booking by its code, or by a card's QR text: its ID number and the
+    holder's name must both match the booking (a QR is plain text anyone can type,
+    so the number alone, which is no secret, finds nothing)."""
     day = day_of(at)
     if code is not None:
         return db.execute(BOOKING_SELECT + " WHERE b.code = ? AND b.day = ? AND b.status IN ('booked', 'checked_in')",
                           (code, day)).fetchone()
-    rows = db.execute(BOOKING_SELECT + " WHERE b.id_number = ? AND b.day = ? AND b.status IN ('booked', 'checked_in')"
-                      " ORDER BY b.slot", (id_number, day)).fetchall()
+    name = card.split("|")[2]
+    rows = [row for row in db.execute(
+        BOOKING_SELECT + " WHERE b.id_number = ? AND b.day = ? AND b.status IN ('booked', 'checked_in')"
+        " ORDER BY b.slot", (id_digest(config, id_number_from_card(card)), day)).fetchall()
+        if _same_name(row["name"], name)]
     # The booking whose check-in window is open now, else the next one today.
     for row in rows:
         if row["status"] == "booked" and at <= slot_start(at, day, row["slot"]) + timedelta(minutes=30):
@@ -416,8 +563,9 @@ def check_in(db, config: Config, at: datetime, scanned, device_id: int | None = 
     checkin_after_min after) it issues a ticket whose place in the queue is the
     slot's start. A booking already checked in gives its ticket again (a second
     scan), too early says when to come, too late says to take an ordinary number.
-    With kiosk.priority_age, a card whose holder is that old gives a priority ticket;
-    the birth date is read for that and kept nowhere."""
+    With kiosk.priority_age, a card whose holder is that old gives a priority ticket:
+    a claim, like the kiosk's priority button, which the officer checks on the card at
+    the counter (the QR is unsigned); the birth date is read for that and kept nowhere."""
     if not isinstance(scanned, str) or not scanned.strip() or len(scanned) > 500:
         raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_booking_code")
     id_number = id_number_from_card(scanned)
@@ -427,7 +575,7 @@ def check_in(db, config: Config, at: datetime, scanned, device_id: int | None = 
                          "invalid_booking_code")
     rules = config.booking
     with immediate(db):
-        row = _find_today(db, at, code, id_number)
+        row = _find_today(db, config, at, code, scanned if id_number else None)
         if row is None:
             raise NotFound("Không tìm thấy lịch hẹn hôm nay với mã này.", "booking_not_found")
         if row["status"] == "checked_in":
@@ -449,6 +597,7 @@ def check_in(db, config: Config, at: datetime, scanned, device_id: int | None = 
     ticket = get_ticket(db, ticket_id)
     ticket["token"] = token
     ticket["booking"] = {"code": row["code"], "slot": row["slot"], "name": row["name"]}
+    ticket["again"] = row["status"] == "checked_in"  # shown again, not issued: nothing to print
     return ticket
 
 
@@ -498,4 +647,7 @@ def erase_expired(db, config: Config, at: datetime) -> int:
             "UPDATE bookings SET name = '', phone = '', id_number = '', client = '', erased_at = ?"
             " WHERE erased_at IS NULL AND day < ? RETURNING id", (stamp(at), before)).fetchall()]
         db.conn.executemany("UPDATE outbox SET phone = '' WHERE booking_id = ?", [(i,) for i in ids])
+        db.execute("DELETE FROM booking_requests WHERE created_at < ?", (stamp(at - REQUESTS_KEPT),))
+        db.execute("UPDATE outbox SET phone = '' WHERE booking_id IS NULL AND created_at < ?",
+                   (stamp(at - REQUESTS_KEPT),))
     return len(ids)

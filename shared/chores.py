@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from . import booking, notify
 from .config import Config
-from .db import connect
+from .db import connect, drop_old_upgrade_backups
 
 log = logging.getLogger("motcua.chores")
 
@@ -32,6 +32,8 @@ def work_forever(config: Config, sleep, poll_s: float = 1.0, chores_s: float = 3
             now = datetime.now(tz)
             if config.booking.enabled and waited >= next_chores:
                 booking.erase_expired(db, config, now)
+                for gone in drop_old_upgrade_backups(config.database.path, config.booking.keep_days, now):
+                    log.info("deleted %s: a copy older than booking.keep_days", gone)
                 if config.notify.kind != "none":
                     booking.queue_reminders(db, config, now)
                 next_chores = waited + chores_s

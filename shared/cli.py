@@ -48,8 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     print_test.add_argument("--to-png", metavar="FILE", help="write the ticket image to FILE instead")
     agent = commands.add_parser("printer-agent", help="print this kiosk's tickets on a local printer")
     agent.add_argument("--server", required=True, help="server URL, e.g. http://192.168.1.10:5000")
-    agent.add_argument("--kiosk", required=True, help="the kiosk's enrolled name, as `motcua device list` shows it")
-    agent.add_argument("--token", help="officer token (default: $MOTCUA_TOKEN)")
+    agent.add_argument("--enrol", metavar="CODE",
+                       help="once: the one-time code of a kiosk invitation (`motcua device invite --kind kiosk`),"
+                            " exchanged for the kiosk's credential, kept in --credential")
+    agent.add_argument("--credential", metavar="FILE",
+                       help="the kiosk's credential (default: printer-agent.secret beside the config file)")
     return parser
 
 
@@ -205,21 +208,38 @@ def _printer_agent(args) -> int:
     import logging
     import os
 
-    from .printer_agent import PrinterAgent
+    import requests
 
-    token = args.token or os.environ.get("MOTCUA_TOKEN")
+    from .printer_agent import PrinterAgent, enrol
+
     try:
-        raw, _path = read_raw(args.config)
+        raw, path = read_raw(args.config)
         cfg = validate_printer_config((raw or {}).get("printer") if isinstance(raw, dict) else None)
         if cfg.kind not in LOCAL_PRINTER_KINDS:
             raise ConfigError(f"printer.kind: must be one of {', '.join(LOCAL_PRINTER_KINDS)} on the kiosk PC")
-        if not token:
-            raise ConfigError("--token: required (or set MOTCUA_TOKEN)")
     except (ConfigError, ValueError) as exc:
         print(f"motcua: config error: {exc}", file=sys.stderr)
         return 2
+    credential = Path(args.credential or path.parent / "printer-agent.secret")
+    if args.enrol:
+        try:
+            enrolled = enrol(args.server, args.enrol)
+        except requests.RequestException as exc:
+            print(f"motcua: enrolment refused: {exc}", file=sys.stderr)
+            return 1
+        if enrolled["device"]["kind"] != "kiosk":
+            print("motcua: that code enrols a rating tablet, not a kiosk", file=sys.stderr)
+            return 1
+        with os.fdopen(os.open(credential, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(enrolled["secret"])
+        print(f"enrolled as the printer of kiosk {enrolled['device']['name']!r}; credential in {credential}")
+    try:
+        secret = credential.read_text(encoding="utf-8").strip()
+    except OSError:
+        print(f"motcua: no kiosk credential in {credential}: run once with --enrol CODE", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    PrinterAgent(args.server, args.kiosk, token, cfg).run()
+    PrinterAgent(args.server, secret, cfg).run()
     return 0
 
 

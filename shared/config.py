@@ -191,6 +191,7 @@ class Server(Section):
     state_coalesce_ms: int = option(1000, whole(0, 1000))
     max_connections: int = option(2000, whole(50, 100000))
     max_connections_per_address: int = option(40, whole(0))
+    trusted_proxies: int = option(0, whole(0, 5))  # reverse proxies whose X-Forwarded-For is believed
     idle_timeout_s: int = option(60, whole(2, 3600))
     message_queue: str = option("", _message_queue)
     log_file: str = option("", optional_text)  # resolved against the config file's folder by `validate`
@@ -328,8 +329,8 @@ class Booking(Section):
     checkin_before_min: int = option(15, whole(0, 240))
     checkin_after_min: int = option(10, whole(0, 240))
     keep_days: int = option(30, whole(1, 3650))
-    max_per_hour: int = option(300, whole(0, 100000))
     max_per_address_hour: int = option(5, whole(0, 10000))
+    max_per_person_day: int = option(3, whole(1, 100))
     services: dict[str, FieldSlots] = option({})  # checked by `_booking` against the fields
 
     def slots_of(self, service: str) -> "FieldSlots":

@@ -5,6 +5,7 @@ from datetime import datetime
 from .audit import log_event
 from .db import immediate
 from .errors import Conflict, QueueError
+from .text import plain
 from .queue import counter_row, current_ticket_id
 
 
@@ -27,9 +28,10 @@ def _set_counter_services(db, counter_id: int, services: list[str]) -> None:
 
 
 def _check_name(name) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 40:
-        raise QueueError("Tên quầy phải có từ 1 đến 40 ký tự.", "invalid_name")
-    return " ".join(name.split())
+    checked = plain(name, 40)
+    if checked is None:
+        raise QueueError("Tên quầy phải có từ 1 đến 40 ký tự, không có ký tự điều khiển hay ký tự ẩn.", "invalid_name")
+    return checked
 
 
 def _check_name_free(db, name: str, counter_id: int | None = None) -> None:

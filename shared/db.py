@@ -138,6 +138,8 @@ def connect(path: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> sqlite_utils.D
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s, check_same_thread=False,
                            factory=OffloadedConnection)
+    if path != ":memory:":
+        keep_private(path)
     conn.row_factory = sqlite3.Row
     conn.write_lock = _write_lock(path)
     conn.busy_timeout_s = busy_timeout_s
@@ -285,6 +287,35 @@ def pending_migrations(db: sqlite_utils.Database) -> list[str]:
     return [step.name for step in STEPS.pending(db)]
 
 
+PRIVATE = 0o600  # the database, its WAL and every copy hold citizens' personal data
+
+
+def keep_private(path: str | os.PathLike) -> None:
+    """Only motcua's own user may read the database and its journal files: they hold
+    phone and CCCD numbers. SQLite gives a new WAL the database file's mode, so a
+    database made or found readable by others is made private (files an older release
+    made 0644 included)."""
+    for name in (str(path), f"{path}-wal", f"{path}-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, PRIVATE)
+        except FileNotFoundError:
+            if name == str(path):  # SQLite creates it next: create it private first
+                os.close(os.open(name, os.O_WRONLY | os.O_CREAT, PRIVATE))
+
+
+def drop_old_upgrade_backups(path: str, keep_days: int, at: datetime) -> list[Path]:
+    """The copies taken before upgrades hold personal data too: deleted once older than
+    booking.keep_days, like the data itself. Returns what was deleted."""
+    database = Path(path)
+    gone = []
+    for copy in database.parent.glob(database.name + ".before-upgrade-*"):
+        if at.timestamp() - copy.stat().st_mtime > keep_days * 86400:
+            copy.unlink(missing_ok=True)
+            gone.append(copy)
+    return gone
+
+
 def before_upgrade(path: str) -> Path:
     """Where the copy taken before migrating goes: beside the database, dated."""
     return Path(f"{path}.before-upgrade-{datetime.now():%Y%m%d-%H%M%S}")
@@ -295,9 +326,10 @@ def backup(db: sqlite_utils.Database, target: str | os.PathLike) -> Path:
     writers keep going, and the copy is one point in time. Written to a temporary
     name and renamed, so a half-written file never looks like a backup."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))  # private before a byte is in it
     copy = sqlite3.connect(partial)
     try:
         blocking.run(lambda: db.conn.backup(copy))

@@ -10,18 +10,21 @@ process. Names and payloads are documented in docs/api.md.
 import logging
 import threading
 import time
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room, rooms
 
 from . import audit, hall, printer_registry, queue, voice
-from .auth import allowed, identify
-from .web import config, get_db, now
+from .auth import identify_device
+from .web import config, get_db, guessed_wrong, guesses_blocked_for, now
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
+MESSAGES_BURST = 30   # what one connection may send at once...
+MESSAGES_PER_S = 10   # ...and per second after that (a printer agent: one per ticket)
 
 
 def current_state() -> dict:
@@ -36,15 +39,21 @@ def current_state() -> dict:
 def on_connect(auth=None):
     """A display (re)connects: give it the whole picture so it never shows stale numbers.
 
-    A printer agent connects with auth {"token", "kiosk"}: a valid officer token
-    puts it in that kiosk's printer room; a bad one is refused.
+    A printer agent connects with auth {"device": <its kiosk's device credential>}: it
+    prints that kiosk's tickets, and only those (the kiosk is the credential's, never
+    named by the agent); revoking the kiosk disconnects it (`drop_revoked_agents`).
+    Anything else in `auth` is refused.
     """
-    if isinstance(auth, dict) and "kiosk" in auth:
-        kiosk, caller = auth["kiosk"], identify(get_db(), auth.get("token"))
-        if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
+    if auth:
+        if guesses_blocked_for():
+            raise ConnectionRefusedError("too_many_logins")
+        secret = auth.get("device") if isinstance(auth, dict) else None
+        kiosk = identify_device(get_db(), secret if isinstance(secret, str) else None)
+        if kiosk is None or kiosk["kind"] != "kiosk":
+            guessed_wrong("printer agent credential")
             raise ConnectionRefusedError("unauthorized")
-        join_room(f"printer:{kiosk}")
-        printer_registry.agent_joined(get_db(), request.sid, kiosk, audit.stamp(now()))
+        join_room(f"printer:{kiosk['name']}")
+        printer_registry.agent_joined(get_db(), request.sid, kiosk["name"], kiosk["id"], audit.stamp(now()))
         return
     # To this one client, which is connected to this process: not through the message
     # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish
@@ -54,7 +63,100 @@ def on_connect(auth=None):
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
-    printer_registry.agent_left(get_db(), request.sid)
+    """Only a printer agent's leaving is written down: a display (or a phone, or a
+    script opening sessions by the thousand) leaves without taking the write lock."""
+    if any(room.startswith("printer:") for room in rooms()):
+        printer_registry.agent_left(get_db(), request.sid)
+
+
+@socketio.on("*")
+def on_anything_else(event, *_data):
+    """Displays only receive: a client sending an event nobody handles is not one of ours."""
+    refuse(f"sent an unknown event {str(event)[:40]!r}")
+
+
+def refuse(why: str) -> None:
+    """Disconnect the client that asked for what its role may not do (and say so once)."""
+    log.warning("socket %s from %s disconnected: %s", request.sid, request.remote_addr, why)
+    disconnect()
+
+
+class MessageGuard:
+    """Every Socket.IO message of a connection passes here before it is decoded (it wraps
+    the Engine.IO `message` handler, which runs in the connection's own receive loop).
+
+    A display sends one message (joining the namespace) and a printer agent one per
+    ticket, so a connection may send `burst` messages and `per_s` a second after that; a
+    connection over it, or sending a frame that does not decode, is disconnected with one
+    log line. The audit's flood (257k frames in 5 s over one websocket) delayed every
+    screen's `called` by 10 s and logged a traceback per malformed frame."""
+
+    def __init__(self, eio, per_s: float, burst: int, max_connections: int):
+        self.eio, self.per_s, self.burst, self.most = eio, per_s, burst, 2 * max_connections
+        self.handle = eio.handlers["message"]
+        self._allowance: OrderedDict[str, tuple[float | None, float]] = OrderedDict()  # None: cut off
+        self._lock = threading.Lock()
+        eio.on("message", self)
+
+    def _admit(self, sid: str) -> bool | None:
+        """True: handle the message; False: cut this connection off now; None: already cut
+        (frames it had sent before the close still arrive, and are dropped unlogged)."""
+        moment = time.monotonic()
+        with self._lock:
+            tokens, last = self._allowance.pop(sid, (self.burst, moment))
+            if tokens is None:
+                self._allowance[sid] = (None, moment)
+                return None
+            tokens = min(self.burst, tokens + (moment - last) * self.per_s) - 1
+            self._allowance[sid] = (tokens if tokens >= 0 else None, moment)
+            while len(self._allowance) > self.most:  # closed connections are forgotten oldest first
+                self._allowance.popitem(last=False)
+        return tokens >= 0
+
+    def _cut(self, sid: str, why: str) -> None:
+        with self._lock:
+            self._allowance[sid] = (None, time.monotonic())
+        log.warning("socket %s disconnected: %s", sid, why)
+        self.eio.disconnect(sid)
+
+    def __call__(self, sid, data):
+        admitted = self._admit(sid)
+        if not admitted:
+            if admitted is False:
+                self._cut(sid, f"more than {self.burst} messages at once")
+            # Frames it sent before the close are still being read; under eventlet a
+            # reader with data waiting never yields, so give the loop (and the task
+            # closing this socket) its turn at each one.
+            self.eio.sleep(0.001)
+            return None
+        try:
+            return self.handle(sid, data)
+        except ValueError as exc:  # a frame that is no Socket.IO packet: one line, no traceback
+            self._cut(sid, f"malformed message ({str(exc)[:80]})")
+            self.eio.sleep(0.001)
+            return None
+
+
+AGENT_CHECK_S = 5
+
+
+def drop_revoked_agents() -> None:
+    """Disconnect this process's printer agents whose kiosk was revoked (on /devices here,
+    or by `motcua device revoke` in another process)."""
+    for sid in printer_registry.revoked_agents(get_db()):
+        log.warning("printer agent %s disconnected: its kiosk was revoked", sid)
+        socketio.server.disconnect(sid)
+
+
+def watch_agents(app, every_s: float = AGENT_CHECK_S) -> None:
+    """Forever: revoked kiosks lose their printer agents within `every_s` seconds."""
+    while True:
+        socketio.sleep(every_s)
+        try:
+            with app.app_context():
+                drop_revoked_agents()
+        except Exception:  # noqa: BLE001 - the watch must outlive a locked database
+            log.exception("checking printer agents failed; trying again")
 
 
 def printer_agent(sid: str) -> str | None:

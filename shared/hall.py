@@ -5,6 +5,7 @@ from datetime import datetime
 from .audit import day_of, log_event
 from .db import immediate
 from .errors import QueueError
+from .text import plain
 from .queue import TICKET_SELECT, counter_row, ticket_from_row
 
 
@@ -120,9 +121,10 @@ def notice(db) -> str:
 
 def set_notice(db, text, at: datetime, actor=None) -> str:
     """Set the hall's notice line (a supervisor's text, at most NOTICE_MAX characters)."""
-    if not isinstance(text, str) or len(text.strip()) > NOTICE_MAX:
-        raise QueueError(f"Thông báo phải là chữ, tối đa {NOTICE_MAX} ký tự.", "bad_request")
-    text = " ".join(text.split())
+    checked = plain(text, NOTICE_MAX, least=0)
+    if checked is None:
+        raise QueueError(f"Thông báo phải là chữ, tối đa {NOTICE_MAX} ký tự, không có ký tự ẩn.", "bad_request")
+    text = checked
     with immediate(db):
         db.execute("INSERT INTO settings (key, value) VALUES ('notice', ?)"
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (text,))

@@ -141,7 +141,38 @@ def audit_table(db):
     db.execute("CREATE INDEX IF NOT EXISTS audit_counter_kind ON audit (counter_id, kind)")
 
 
-@STEPS(name="0008_field_short_names")
+@STEPS(name="0008_booking_requests")
+def booking_requests(db):
+    """Booking confirmed by a code texted to the phone; limits per network, phone and ID (issue 24)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS booking_requests (
+    id         INTEGER PRIMARY KEY,
+    token      TEXT NOT NULL UNIQUE,
+    code_hash  TEXT NOT NULL,
+    tries      INTEGER NOT NULL DEFAULT 0,
+    service    TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    slot       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    id_number  TEXT NOT NULL DEFAULT '',
+    client     TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    booking_id INTEGER REFERENCES bookings(id)
+)""")
+    db.execute("CREATE INDEX IF NOT EXISTS booking_requests_client ON booking_requests (client, created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS booking_requests_phone ON booking_requests (phone, created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS booking_requests_id_number ON booking_requests (id_number, created_at)")
+
+
+@STEPS(name="0009_printer_agent_devices")
+def printer_agent_devices(db):
+    """A printer agent connects with its kiosk's device credential, not an officer token (issue 24)."""
+    if "device_id" not in db["printer_agents"].columns_dict:
+        db["printer_agents"].add_column("device_id", int, fk="devices", fk_col="id")
+
+
+@STEPS(name="0010_field_short_names")
 def field_short_names(db):
     """services.short_name: the hall display shows "LĐ-TB&XH", never a cut "Lao động - Thươ…"."""
     if "short_name" not in db["services"].columns_dict:

@@ -15,6 +15,7 @@ The one case that can repeat a message is a kill between the gateway's answer
 and the commit of 'sent'; each request carries an Idempotency-Key (the
 message's id) so a gateway can drop that repeat.
 """
+import http.client
 import json
 import logging
 import re
@@ -78,8 +79,19 @@ def deliver(gateway: Notify, message: dict) -> None:
     if gateway.key_header:
         headers[gateway.key_header] = gateway.key
     request = urllib.request.Request(gateway.url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=gateway.timeout_s) as reply:  # noqa: S310 - the center's own URL
+    with _NO_REDIRECTS.open(request, timeout=gateway.timeout_s) as reply:
         reply.read(4096)
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A gateway answers; it does not send us elsewhere. Followed, a redirect would carry
+    the gateway's key to another address and count a message as sent that never was."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError with the 3xx: a failed send
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
 
 
 def settle(db, message: dict, at: datetime, error: str | None, max_attempts: int) -> None:
@@ -105,7 +117,8 @@ def send_due(db, config: Config, at: datetime, clock=None) -> int:
         try:
             deliver(gateway, message)
             error = None
-        except (OSError, urllib.error.URLError, ValueError) as exc:  # refused, timed out, HTTP 4xx/5xx
+        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
+            # refused, timed out, HTTP 3xx/4xx/5xx, no HTTP at all (BadStatusLine)
             error = f"{type(exc).__name__}: {exc}"
             log.warning("message %s not delivered (attempt %s): %s", message["id"], message["attempts"], error)
         settle(db, message, clock() if clock else at, error, gateway.max_attempts)

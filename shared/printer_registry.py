@@ -28,10 +28,17 @@ def record_health(db, kind: str, ok: bool, error: str | None, at: str) -> bool:
     return was_ok != ok
 
 
-def agent_joined(db, sid: str, kiosk: str, at: str) -> None:
+def agent_joined(db, sid: str, kiosk: str, device_id: int, at: str) -> None:
     with immediate(db):
-        db.execute("INSERT OR REPLACE INTO printer_agents (sid, kiosk, pid, connected_at) VALUES (?, ?, ?, ?)",
-                   (sid, kiosk, os.getpid(), at))
+        db.execute("INSERT OR REPLACE INTO printer_agents (sid, kiosk, pid, connected_at, device_id)"
+                   " VALUES (?, ?, ?, ?, ?)", (sid, kiosk, os.getpid(), at, device_id))
+
+
+def revoked_agents(db) -> list[str]:
+    """Printer agents connected to this process whose kiosk credential was revoked since."""
+    return [row[0] for row in db.execute(
+        "SELECT a.sid FROM printer_agents a LEFT JOIN devices d ON d.id = a.device_id"
+        " WHERE a.pid = ? AND (d.id IS NULL OR d.revoked_at IS NOT NULL OR d.hash IS NULL)", (os.getpid(),))]
 
 
 def agent_left(db, sid: str) -> None:

@@ -172,7 +172,8 @@ CREATE TABLE IF NOT EXISTS printer_agents (
     sid          TEXT PRIMARY KEY,
     kiosk        TEXT NOT NULL,
     pid          INTEGER NOT NULL,
-    connected_at TEXT NOT NULL
+    connected_at TEXT NOT NULL,
+    device_id    INTEGER REFERENCES devices(id)  -- the kiosk credential it connected with
 );
 
 -- Online bookings of a time slot (docs/booking.md). `phone`, `id_number` and
@@ -207,6 +208,31 @@ CREATE UNIQUE INDEX IF NOT EXISTS bookings_one_per_phone
 CREATE INDEX IF NOT EXISTS bookings_slot ON bookings (day, service, slot, status);
 CREATE INDEX IF NOT EXISTS bookings_ticket ON bookings (ticket_id);
 CREATE INDEX IF NOT EXISTS bookings_created ON bookings (created_at);
+
+-- Every booking request (docs/booking.md), confirmed or not: the place is taken only
+-- when the code texted to the phone comes back (`code_hash`, at most 5 `tries`,
+-- until `expires_at`). The rows are what the limits per network (`client`: an IPv4
+-- address or an IPv6 /64), per phone and per ID number count, cancelled bookings
+-- included; deleted two days after they were made.
+CREATE TABLE IF NOT EXISTS booking_requests (
+    id         INTEGER PRIMARY KEY,
+    token      TEXT NOT NULL UNIQUE,   -- the key the confirming page holds
+    code_hash  TEXT NOT NULL,
+    tries      INTEGER NOT NULL DEFAULT 0,
+    service    TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    slot       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    id_number  TEXT NOT NULL DEFAULT '',
+    client     TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    booking_id INTEGER REFERENCES bookings(id)
+);
+CREATE INDEX IF NOT EXISTS booking_requests_client ON booking_requests (client, created_at);
+CREATE INDEX IF NOT EXISTS booking_requests_phone ON booking_requests (phone, created_at);
+CREATE INDEX IF NOT EXISTS booking_requests_id_number ON booking_requests (id_number, created_at);
 
 -- Days, or slots of one field, a supervisor closed to booking (a holiday, a
 -- training). service '' closes every field, slot '' the whole day.

@@ -108,6 +108,38 @@ class _CappedListener:
         return getattr(self.sock, name)
 
 
+class HeaderDeadline:
+    """Mixed into both servers' request handlers: a request's line and headers must all
+    arrive within `header_deadline_s` of the moment the server starts waiting for them.
+    The socket timeout alone restarts at every byte, so one byte every few seconds held
+    an unfinished request (and its connection slot) open for ever."""
+
+    header_deadline_s = 60.0
+
+    def handle_one_request(self):
+        self._deadline = threading.Timer(self.header_deadline_s, self._cut_off)
+        self._deadline.daemon = True
+        self._deadline.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self._deadline.cancel()
+
+    def parse_request(self):
+        """Called once the request line is in; returns when the headers are too."""
+        parsed = super().parse_request()
+        self._deadline.cancel()
+        return parsed
+
+    def _cut_off(self):
+        log.warning("connection from %s closed: no complete request within %s s", self.client_address[0],
+                    self.header_deadline_s)
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # closed already
+
+
 def _allow_descriptors(needed: int) -> None:
     """Each connection is a file descriptor; the usual soft limit (1,024) is below a hall's."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -122,7 +154,7 @@ def serve(config, host: str | None = None, port: int | None = None) -> int:
     host = host or cfg.host
     port = port or cfg.port
 
-    from . import chores, events, printer_registry, queue
+    from . import booking, chores, events, printer_registry, queue
     from .app import create_app
     from .web import get_db, now
 
@@ -130,7 +162,9 @@ def serve(config, host: str | None = None, port: int | None = None) -> int:
     with app.app_context():
         queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
         printer_registry.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
+        booking.hash_clear_id_numbers(get_db(), config)  # CCCD numbers an earlier release kept in clear
     events.socketio.start_background_task(events.day_rollover, app)
+    events.socketio.start_background_task(events.watch_agents, app)
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.
     events.socketio.start_background_task(chores.work_forever, config, events.socketio.sleep)
@@ -142,14 +176,22 @@ def serve(config, host: str | None = None, port: int | None = None) -> int:
         import eventlet
         import eventlet.wsgi
 
+        class Protocol(HeaderDeadline, eventlet.wsgi.HttpProtocol):
+            header_deadline_s = cfg.idle_timeout_s
+
         listener = _CappedListener(_nodelay(eventlet.listen((host, port), backlog=512)), cap)
-        eventlet.wsgi.server(listener, app, log_output=False, max_size=cfg.max_connections,
+        eventlet.wsgi.server(listener, app, log_output=False, max_size=cfg.max_connections, protocol=Protocol,
                              keepalive=cfg.idle_timeout_s, socket_timeout=cfg.idle_timeout_s)
     else:
         from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-        class Handler(WSGIRequestHandler):
+        class Handler(HeaderDeadline, WSGIRequestHandler):
             timeout = cfg.idle_timeout_s  # a read that waits longer ends the connection
+            header_deadline_s = cfg.idle_timeout_s
+
+            def log_request(self, code="-", size="-"):
+                """Not werkzeug's line: it holds the whole path, tokens included; the app
+                logs every request itself, without them (shared/app.py, logged_path)."""
 
             def handle_one_request(self):
                 """A finished websocket ends its connection: werkzeug would otherwise wait on

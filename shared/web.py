@@ -4,6 +4,8 @@ Blueprints stay thin by leaning on these: parse with `request_json`, check the
 caller with `require` (or once per blueprint), call the domain, return JSON.
 """
 import functools
+import ipaddress
+import logging
 import io
 import json
 from datetime import datetime
@@ -14,10 +16,12 @@ import qrcode
 import qrcode.image.svg
 from flask import Response, abort, current_app, g, jsonify, request, session
 
-from . import auth
+from . import audit, auth
 from .config import Config
 from .errors import QueueError
 from .queue import is_id
+
+security_log = logging.getLogger("motcua.security")
 
 
 def get_db():
@@ -158,12 +162,42 @@ def _bearer() -> str | None:
     return header[7:].strip() if header.startswith("Bearer ") else None
 
 
+def staff_secrets_in_clear() -> bool:
+    """Whether this request came over plain http from another machine: a staff token typed
+    here, and the session cookie, then cross the hall's network readable by anyone on it."""
+    try:
+        near = ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        near = False
+    return request.scheme == "http" and not near
+
+
+def guesses_blocked_for() -> int:
+    """Seconds this client must wait before a token is checked again (0: it may now).
+
+    One limit for every check of a secret sent by the client (a login, a Bearer token
+    or device credential, a printer agent's token at Socket.IO connect): 10 wrong ones
+    from one client address in 5 minutes. Behind a proxy the address is the client's
+    own only with server.trusted_proxies set."""
+    return current_app.extensions["motcua.token_guesses"].blocked_for(request.remote_addr or "")
+
+
+def guessed_wrong(what: str) -> None:
+    """A wrong secret: counted against the client's address, logged, and kept in the audit log."""
+    address = request.remote_addr or ""
+    current_app.extensions["motcua.token_guesses"].failed(address)
+    security_log.warning("wrong %s from %s", what, address)
+    audit.log_event(get_db(), now(), "login_failed", address=address, what=what)
+
+
 def who() -> dict | None:
     """The staff caller: a Bearer token, else the server-side session of a login."""
     if "who" not in g:
         token = _bearer()
         g.who = (auth.identify(get_db(), token) if token is not None
                  else auth.session_holder(get_db(), session.get("staff"), now()))
+        if token is not None and g.who is None:
+            guessed_wrong("staff token")
     return g.who
 
 
@@ -172,6 +206,8 @@ def device() -> dict | None:
     if "device" not in g:
         secret = _bearer()
         g.device = auth.identify_device(get_db(), secret if secret is not None else session.get("device"))
+        if secret is not None and g.device is None:
+            guessed_wrong("device credential")
     return g.device
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import jsonify, render_template, url_for
 
-from shared import auth
+from shared import auth, events
 from shared.enrolment import enrolment_url
 from shared.errors import QueueError
 from shared.web import COUNTER, absolute_url, config, error, get_db, now, request_json
@@ -38,7 +38,7 @@ def invite():
     except ValueError as exc:
         raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
     link = enrolment_url(absolute_url(""), code)
-    return jsonify({"link": link, "qr": url_for("counter.enrol_qr", code=code),
+    return jsonify({"link": link, "qr": url_for("counter.enrol_qr", invite=code),
                     "loopback": _loopback(urlsplit(link).hostname or "")}), 201
 
 
@@ -57,4 +57,5 @@ def _loopback(host: str) -> bool:
 def revoke(device_id):
     if not auth.revoke_device(get_db(), device_id, now()):
         return error(404, "device_not_found", "Không tìm thấy thiết bị này.")
+    events.drop_revoked_agents()  # at once here; `motcua device revoke` within AGENT_CHECK_S
     return jsonify({"ok": True})

@@ -1,15 +1,34 @@
 """Reports and capacity advice for supervisors: the /reports page, JSON, CSV and XLSX."""
+import functools
+import threading
 from datetime import timedelta
 
 from flask import Response, jsonify, render_template, request
 
 from shared import blocking, capacity, report_charts, report_dates, report_tables, reports
 from shared.errors import QueueError
-from shared.web import config, error, get_db, now
+from shared.web import config, error, get_db, now, slow_down
 
 from . import bp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Reports computed at once by this process: a year's XLSX takes a minute and a few hundred
+# MB, so ten at once (a double-clicking supervisor, a script) would starve the server.
+REPORTS_AT_ONCE = 2
+RUNNING = threading.BoundedSemaphore(REPORTS_AT_ONCE)
+
+
+def few_at_once(view):
+    """Refuse a report while REPORTS_AT_ONCE others are being computed: 429 reports_busy."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not RUNNING.acquire(blocking=False):
+            return slow_down("reports_busy", "Đang tính báo cáo khác. Xin thử lại sau ít giây.", 10)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            RUNNING.release()
+    return wrapped
 
 
 def _report():
@@ -41,16 +60,19 @@ def _capacity():
 
 
 @bp.get("/api/reports")
+@few_at_once
 def report_json():
     return jsonify(_report())
 
 
 @bp.get("/api/reports/capacity")
+@few_at_once
 def capacity_json():
     return jsonify(_capacity())
 
 
 @bp.get("/api/reports/<name>.<fmt>")
+@few_at_once
 def report_export(name, fmt):
     """One table as CSV or XLSX; `all.xlsx` is every table, one sheet each."""
     names = list(report_tables.TABLES) if name == "all" and fmt == "xlsx" else [name]
@@ -61,7 +83,8 @@ def report_export(name, fmt):
     if fmt == "csv":
         body, mimetype = report_tables.to_csv(report, name), "text/csv; charset=utf-8"
     else:
-        body, mimetype = report_tables.to_xlsx(report, names, config().center.name), XLSX
+        center = config().center.name
+        body, mimetype = blocking.run(lambda: report_tables.to_xlsx(report, names, center)), XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

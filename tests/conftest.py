@@ -152,7 +152,8 @@ def invite(config, kind: str, name: str, counter_id=None) -> str:
 def enrolled_client(app, config, kind="kiosk", name="Sảnh", counter_id=None):
     """A test client that opened its enrolment link, as a kiosk's or tablet's browser does."""
     test_client = app.test_client()
-    assert test_client.post(f"/enroll/{invite(config, kind, name, counter_id)}").status_code == 303
+    enrolled = test_client.post("/api/devices/enrol", json={"code": invite(config, kind, name, counter_id), "browser": True})
+    assert enrolled.status_code == 201
     return test_client
 
 
@@ -357,13 +358,6 @@ def browser():
         b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-def enrol(page, link: str) -> None:
-    """Open a one-time enrolment link on the device's page and answer its question, as the
-    IT officer does on the kiosk or tablet itself; the page then lands on /kiosk or /rate."""
-    page.goto(link)
-    page.click("#enrol-confirm")
 
 
 def local_only(context, outside: list):

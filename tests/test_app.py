@@ -137,3 +137,15 @@ def test_every_request_gets_one_access_line(client, caplog):
     assert len(lines) == 2
     assert re.fullmatch(r"GET /api/services 200 \d+\.\dms", lines[0])
     assert re.fullmatch(r"POST /api/tickets 415 \d+\.\dms", lines[1])
+
+
+def test_every_page_sends_the_security_headers(app, client):
+    """Issue 24, low 13: no page sent CSP, X-Frame-Options, nosniff or Referrer-Policy
+    (/supervisor, /devices and /b/<token> included)."""
+    for path in ("/kiosk", "/counter", "/supervisor", "/devices", "/display", "/reports", "/api/state",
+                 "/t/no-such-token", "/kiosk/static/kiosk.js"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+        assert "script-src 'self';" in headers["Content-Security-Policy"], path
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "no-referrer", path

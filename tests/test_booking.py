@@ -1,4 +1,6 @@
 """Online booking on a bare database: slots, places, limits, check-in, closures, erasure; and its API."""
+import dataclasses
+import re
 import threading
 from datetime import date, datetime, timedelta
 
@@ -8,7 +10,7 @@ from shared import booking, errors, notify, queue
 from shared.config import ConfigError, validate
 from shared.db import connect, init_database
 
-from conftest import TZ, bearer, device_secret
+from conftest import TZ, bearer, device_secret, opened
 
 HOURS = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
 MONDAY = datetime(2026, 11, 23, 7, 0, tzinfo=TZ)
@@ -26,6 +28,24 @@ def raw_config(raw_config):
 
 def citizen(phone="0912345678", **extra):
     return {"service": "CT", "day": "2026-11-23", "slot": "08:00", "name": "Trần Thị Bình", "phone": phone, **extra}
+
+
+def texted_code(config, phone="0912345678") -> str:
+    """The confirmation code the gateway would carry to `phone` (read from the outbox)."""
+    with opened(config) as database:
+        message = database.execute("SELECT message FROM outbox WHERE kind = 'confirm' AND phone = ?"
+                                   " ORDER BY id DESC", (phone,)).fetchone()[0]
+    return re.search(r"mã xác nhận đặt lịch (\d{6})", message).group(1)
+
+
+def api_book(client, config, body=None, **headers):
+    """/api/bookings then /api/bookings/confirm with the texted code, as a citizen's phone does."""
+    body = body or citizen()
+    asked = client.post("/api/bookings", json=body, **headers)
+    assert asked.status_code == 202, asked.get_json()
+    phone = booking.normalize_phone(body["phone"])
+    return client.post("/api/bookings/confirm", json={"request": asked.get_json()["request"],
+                                                      "code": texted_code(config, phone)}, **headers)
 
 
 def make(db, config, at=MONDAY, client="10.0.0.1", **body):
@@ -108,23 +128,68 @@ def test_bad_input_is_refused_with_a_code(db, config):
         assert err.value.code == code, body
 
 
-def test_hourly_limits_per_address_and_for_everyone(db, raw_config):
-    raw_config["booking"].update(max_per_address_hour=2, max_per_hour=3)
+def test_limits_per_network_per_phone_and_per_id_count_every_request(db, raw_config):
+    raw_config["booking"].update(max_per_address_hour=2, max_per_person_day=3)
     config = validate(raw_config)
     make(db, config, phone="0911111111")
     make(db, config, phone="0922222222", slot="08:30")
-    with pytest.raises(booking.BookingsTooFast):
-        make(db, config, phone="0933333333", slot="09:00")
-    make(db, config, phone="0933333333", slot="09:00", client="10.0.0.2")
     with pytest.raises(booking.BookingsTooFast) as err:
-        make(db, config, phone="0944444444", slot="09:30", client="10.0.0.3")
+        make(db, config, phone="0933333333", slot="09:00")
     assert err.value.retry_after > 0
-    # An hour later both limits have room again.
-    make(db, config, at=MONDAY + timedelta(hours=1, minutes=1), phone="0944444444", slot="09:30")
+    # IPv6: one subscriber's /64 is one client, whatever address within it.
+    make(db, config, phone="0933333333", slot="09:00", client="2001:db8:1:2::1")
+    make(db, config, phone="0944444444", slot="09:30", client="2001:db8:1:2:ffff::9")
+    with pytest.raises(booking.BookingsTooFast):
+        make(db, config, phone="0955555555", slot="10:00", client="2001:db8:1:2:aaaa::1")
+    make(db, config, phone="0955555555", slot="10:00", client="2001:db8:1:3::1")
+    # An hour later the network has room again.
+    make(db, config, at=MONDAY + timedelta(hours=1, minutes=1), phone="0966666666", slot="09:30")
+
+
+def test_cccd_numbers_are_kept_only_as_a_keyed_hash(db, config):
+    """Issue 24, low 11: CCCD numbers were stored in clear though only equality is needed.
+    Neither a booking nor a request holds the number; a card still finds its booking,
+    and rows an earlier release wrote in clear are hashed at start."""
+    make(db, config, id_number="001090012345", name="Nguyễn Văn An")
+    dump = "\n".join(db.conn.iterdump())
+    assert "001090012345" not in dump
+    assert booking.check_in(db, config, MONDAY.replace(hour=7, minute=50), CARD)["booked"]
+    db.execute("UPDATE bookings SET id_number = '079199000111'")  # as an earlier release kept it
+    assert booking.hash_clear_id_numbers(db, config) == 1
+    assert booking.hash_clear_id_numbers(db, config) == 0
+    assert db.execute("SELECT id_number FROM bookings").fetchone()[0] == booking.id_digest(config, "079199000111")
+
+
+def test_booking_and_cancelling_in_a_loop_texts_a_phone_three_times_a_day(db, config):
+    """Issue 24: book and cancel 8 times sent 8 texts to one number. Requests count,
+    whatever became of them: three a day per phone (and per ID number)."""
+    for i in range(3):
+        made = make(db, config, client=f"10.0.0.{i}")
+        booking.cancel_by_citizen(db, config, made["token"], MONDAY)
+    for i in range(3, 8):
+        with pytest.raises(booking.BookingsTooFast) as err:
+            make(db, config, client=f"10.0.0.{i}")
+        assert err.value.code == "too_many_bookings_today"
+    texts = db.execute("SELECT count(*) FROM outbox WHERE phone = '0912345678'").fetchone()[0]
+    assert texts == 3 * 2  # each: its code, then "đã đặt lịch"
+    assert make(db, config, at=MONDAY + timedelta(days=1, minutes=1), day="2026-11-24")["status"] == "booked"
+
+
+def test_one_id_number_holds_one_place_per_field_and_day(db, config):
+    """Issue 24: the same CCCD number took three places of one slot."""
+    make(db, config, id_number="001090012345")
+    for phone in ("0987654321", "0977777777"):
+        with pytest.raises(queue.Conflict) as err:
+            make(db, config, phone=phone, id_number="001090012345", client="10.9.9.9")
+        assert err.value.code == "already_booked"
+    assert make(db, config, phone="0987654321", id_number="001090012345", service="HT")["status"] == "booked"
+    make(db, config, phone="0966666666", id_number="001090012345", service="DD")
+    with pytest.raises(booking.BookingsTooFast):  # the fourth request naming it today
+        make(db, config, phone="0955555555", id_number="001090012345", service="DKKD")
 
 
 def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
-    made = make(db, config, id_number="001090012345")
+    made = make(db, config, id_number="001090012345", name="nguyễn  văn an")  # as typed on a phone
     walk_in_early = queue.issue_ticket(db, "CT", False, MONDAY.replace(hour=7, minute=50))
     with pytest.raises(errors.Conflict) as err:
         booking.check_in(db, config, MONDAY.replace(hour=7, minute=40), made["code"])
@@ -145,8 +210,8 @@ def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
 def test_a_scanned_card_of_an_elder_gives_a_priority_ticket(db, raw_config):
     raw_config["kiosk"]["priority_age"] = 75
     config = validate(raw_config)
-    elder = make(db, config, id_number="001090012345")                      # born 01/02/1950: 76
-    young = make(db, config, id_number="001099000111", phone="0987654321")
+    elder = make(db, config, id_number="001090012345", name="Nguyễn Văn An")  # born 01/02/1950: 76
+    young = make(db, config, id_number="001099000111", phone="0987654321", name="Nguyễn Văn An")
     young_card = CARD.replace("001090012345", "001099000111").replace("01021950", "24111951")  # 75 tomorrow
     at = MONDAY.replace(hour=7, minute=50)
     assert booking.check_in(db, config, at, CARD)["priority"] is True
@@ -155,6 +220,23 @@ def test_a_scanned_card_of_an_elder_gives_a_priority_ticket(db, raw_config):
     assert booking.age_on_card("0|1|x|31021950|Nam", MONDAY.date()) is None
     assert booking.age_on_card("0|1|x|01012030|Nam", MONDAY.date()) is None
     assert [booking.booking_by_token(db, config, b["token"], at)["status"] for b in (elder, young)] == ["checked_in"] * 2
+
+
+def test_a_typed_card_text_finds_no_booking_without_the_holders_name(db, raw_config):
+    """Issue 24, medium 5: `079199000111|||||` typed at the kiosk found another person's
+    booking, and a made-up birth date then gave a priority ticket. The QR is plain text:
+    the ID number (no secret) finds a booking only with the holder's name as booked."""
+    raw_config["kiosk"]["priority_age"] = 75
+    config = validate(raw_config)
+    make(db, config, id_number="079199000111", name="Lê Thị Hoa")
+    at = MONDAY.replace(hour=7, minute=50)
+    for forged in ("079199000111|||||", "079199000111||Nguyễn Văn An|01011940|Nam||",
+                   "079199000111||Lê Thị|01011940|Nữ||"):
+        with pytest.raises(queue.NotFound):
+            booking.check_in(db, config, at, forged)
+    real = "079199000111|123456789|LÊ THỊ HOA|05061999|Nữ|Hòa Cường, Đà Nẵng|15082021"
+    ticket = booking.check_in(db, config, at, real)
+    assert ticket["booked"] and ticket["priority"] is False
 
 
 def test_check_in_too_late_or_unknown(db, config):
@@ -175,7 +257,7 @@ def test_check_in_too_late_or_unknown(db, config):
 
 def test_personal_data_is_masked_and_erased_after_keep_days(db, config):
     made = make(db, config, id_number="001090012345")
-    assert made["phone"] == "*******678" and made["id_number"] == "*********345"
+    assert made["phone"] == "*******678" and made["id_number"] == "************"
     listing = booking.day_listing(db, config, "2026-11-23", MONDAY)
     assert "0912345678" not in str(listing) and "001090012345" not in str(listing)
     assert booking.erase_expired(db, config, MONDAY + timedelta(days=30)) == 0
@@ -183,17 +265,18 @@ def test_personal_data_is_masked_and_erased_after_keep_days(db, config):
     row = db.execute("SELECT name, phone, id_number, client FROM bookings").fetchone()
     assert tuple(row) == ("", "", "", "")
     assert db.execute("SELECT count(*) FROM outbox WHERE phone != ''").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM booking_requests").fetchone()[0] == 0
 
 
 def test_each_change_writes_its_notice_in_the_same_transaction(db, config):
     made = make(db, config)
     booking.cancel_by_staff(db, config, made["id"], "Cán bộ đi tập huấn", MONDAY)
     kinds = [r[0] for r in db.execute("SELECT kind FROM outbox ORDER BY id")]
-    assert kinds == ["booked", "cancelled"]
+    assert kinds == ["confirm", "booked", "cancelled"]
     # A refused booking leaves no notice behind.
     with pytest.raises(errors.QueueError):
         make(db, config, phone="1")
-    assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 2
+    assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 3
 
 
 def test_reminder_and_near_turn_are_queued_once(db, config):
@@ -209,7 +292,7 @@ def test_reminder_and_near_turn_are_queued_once(db, config):
     assert booking.queue_near_turn(db, config, MONDAY.replace(hour=8, minute=53)) == 1
     assert booking.queue_near_turn(db, config, MONDAY.replace(hour=8, minute=54)) == 0
     kinds = [r[0] for r in db.execute("SELECT kind FROM outbox ORDER BY id")]
-    assert kinds == ["booked", "reminder", "near_turn"]
+    assert kinds == ["confirm", "booked", "reminder", "near_turn"]
 
 
 def test_closing_a_slot_cancels_and_notifies_its_bookings(db, config):
@@ -244,13 +327,13 @@ def test_config_errors_name_the_key(raw_config):
 
 # The API, through the app (the clock is the conftest's Monday 07:30).
 
-def test_api_books_shows_and_cancels(app):
+def test_api_books_shows_and_cancels(app, config):
     client = app.test_client()
     options = client.get("/api/booking").get_json()
     assert "TKQ" not in [s["code"] for s in options["services"]] and options["days"][0] == "2026-11-23"
     slots = client.get("/api/booking/slots?service=CT&day=2026-11-23").get_json()["slots"]
     assert slots[0]["start"] == "07:30" and not slots[0]["open"]  # 07:30 has started
-    reply = client.post("/api/bookings", json=citizen())
+    reply = api_book(client, config)
     assert reply.status_code == 201
     made = reply.get_json()
     assert set(made["code"]) <= set(booking.CODE_ALPHABET) and made["phone"].endswith("678")
@@ -268,6 +351,8 @@ def test_api_refuses_unknown_keys_and_bad_bodies(app):
     assert client.post("/api/bookings", json={**citizen(), "kiosk": "x"}).get_json()["error"] == "unknown_field"
     assert client.post("/api/bookings", data="{}", content_type="text/plain").status_code == 415
     assert client.post("/api/bookings", json={**citizen(), "phone": 5}).get_json()["error"] == "invalid_phone"
+    for name in ("\x00", "Trần\u202eBình", "\u200b"):
+        assert client.post("/api/bookings", json={**citizen(), "name": name}).get_json()["error"] == "invalid_name"
     for key in ("service", "day", "slot", "name", "id_number"):
         reply = client.post("/api/bookings", json={**citizen(), key: ["08:00"]})
         assert reply.status_code == 400, key
@@ -276,7 +361,7 @@ def test_api_refuses_unknown_keys_and_bad_bodies(app):
 
 def test_check_in_only_from_an_enrolled_kiosk(app, config, clock):
     client = app.test_client()
-    made = client.post("/api/bookings", json=citizen()).get_json()
+    made = api_book(client, config).get_json()
     clock.at = clock.at.replace(hour=7, minute=50)
     assert client.post("/api/bookings/check-in", json={"code": made["code"]}).status_code == 403
     rating = bearer(device_secret(config, "rating", "Quầy 1", 1))
@@ -288,14 +373,14 @@ def test_check_in_only_from_an_enrolled_kiosk(app, config, clock):
     assert all(c["current"] is None for c in state)
 
 
-def test_supervisor_listing_and_cancel_with_reason(app, supervisor, officer):
+def test_supervisor_listing_and_cancel_with_reason(app, config, supervisor, officer):
     client = app.test_client()
-    made = client.post("/api/bookings", json=citizen()).get_json()
+    made = api_book(client, config).get_json()
     assert client.get("/api/bookings", headers=officer).status_code == 403
     listing = client.get("/api/bookings?day=2026-11-23", headers=supervisor).get_json()
     assert listing["slots"] == [{"service": "CT", "slot": "08:00", "booked": 1, "checked_in": 0, "no_show": 0,
                                  "cancelled": 0}]
-    assert listing["bookings"][0]["phone"] == "*******678" and listing["notices"]["pending"] == 1
+    assert listing["bookings"][0]["phone"] == "*******678" and listing["notices"]["pending"] == 2
     assert client.post(f"/api/bookings/{made['id']}/cancel", json={}, headers=supervisor).status_code == 400
     reply = client.post(f"/api/bookings/{made['id']}/cancel", json={"reason": "Nghỉ lễ"}, headers=supervisor)
     assert reply.get_json()["status"] == "cancelled"
@@ -325,3 +410,69 @@ def test_notice_rows_absent_without_a_gateway(db, raw_config):
     config = validate(raw_config)
     make(db, config)
     assert notify.summary(db)["pending"] == 0
+
+
+def test_an_attack_with_random_numbers_from_many_addresses_leaves_booking_open(app, config):
+    """Issue 24, high 2, replayed: 292 bookings from 59 addresses with random valid mobile
+    numbers filled the global hourly limit and the next citizen got 429. Now a request
+    holds nothing until the code texted to its phone comes back, no limit counts
+    everyone together, and each address (an IPv6 /64) makes at most
+    booking.max_per_address_hour requests: the attacker's 300 requests hold no place,
+    and a citizen books as usual."""
+    import random
+
+    live = app.config["MOTCUA"]
+    app.config["MOTCUA"] = dataclasses.replace(live, booking=dataclasses.replace(live.booking, max_per_address_hour=5))
+    client = app.test_client()
+    rng = random.Random(24)
+    before = client.get("/api/booking/slots?service=CT&day=2026-11-24").get_json()["slots"]
+    answers = []
+    for i in range(300):
+        body = citizen(phone=f"09{rng.randrange(10 ** 8):08d}", day="2026-11-24", slot=rng.choice(["08:00", "08:30"]))
+        reply = client.post("/api/bookings", json=body, environ_base={"REMOTE_ADDR": f"127.0.{1 + i // 5}.1"})
+        answers.append(reply.status_code)
+        if reply.status_code == 202 and i % 10 == 0:  # a guess at the code holds nothing either
+            wrong = client.post("/api/bookings/confirm", json={"request": reply.get_json()["request"], "code": "000000"})
+            assert wrong.get_json()["error"] in ("wrong_confirm_code", "confirm_expired") or wrong.status_code == 201
+    assert answers.count(202) == 300  # 5 from each of 60 addresses, none refused for the others' sake
+    after = client.get("/api/booking/slots?service=CT&day=2026-11-24").get_json()["slots"]
+    assert after == before
+    extra = client.post("/api/bookings", json=citizen(phone="0911000111", day="2026-11-24"),
+                        environ_base={"REMOTE_ADDR": "127.0.1.1"})
+    assert extra.status_code == 429  # the sixth from one address
+    made = api_book(client, config, citizen(day="2026-11-24"), environ_base={"REMOTE_ADDR": "127.0.200.9"})
+    assert made.status_code == 201 and made.get_json()["status"] == "booked"
+
+
+def test_a_confirmation_code_allows_five_tries_within_ten_minutes(app, config, clock):
+    client = app.test_client()
+    asked = client.post("/api/bookings", json=citizen()).get_json()
+    for left in (4, 3, 2, 1, 0):
+        wrong = client.post("/api/bookings/confirm", json={"request": asked["request"], "code": "99999x"})
+        assert wrong.status_code == 400 and f"còn {left} lần" in wrong.get_json()["message"]
+    right = client.post("/api/bookings/confirm", json={"request": asked["request"], "code": texted_code(config)})
+    assert right.status_code == 409 and right.get_json()["error"] == "confirm_expired"
+    late = client.post("/api/bookings", json=citizen(slot="08:30")).get_json()
+    clock.tick(601)
+    reply = client.post("/api/bookings/confirm", json={"request": late["request"], "code": texted_code(config)})
+    assert reply.get_json()["error"] == "confirm_expired"
+    assert client.post("/api/bookings/confirm", json={"request": "nope", "code": "123456"}).status_code == 404
+    assert client.post("/api/bookings/confirm", json={"request": late["request"], "code": 5}).status_code == 400
+
+
+def test_the_link_in_a_text_never_comes_from_the_host_header(app, config):
+    """Issue 24: with server.public_url empty, `Host: evil.example` put
+    "Xem hoặc huỷ: http://evil.example/b/<token>" in the victim's text."""
+    client = app.test_client()
+    made = api_book(client, config, headers={"Host": "evil.example"})
+    assert made.status_code == 201
+    with opened(config) as db:
+        texts = [r[0] for r in db.execute("SELECT message FROM outbox ORDER BY id")]
+    assert len(texts) == 2 and not any("evil.example" in t or "/b/" in t for t in texts)
+    live = app.config["MOTCUA"]
+    app.config["MOTCUA"] = dataclasses.replace(live, server=dataclasses.replace(live.server,
+                                                                              public_url="https://hcc.example.gov.vn"))
+    made = api_book(client, config, citizen(phone="0987654321"), headers={"Host": "evil.example"}).get_json()
+    with opened(config) as db:
+        text = db.execute("SELECT message FROM outbox WHERE kind = 'booked' ORDER BY id DESC").fetchone()[0]
+    assert text.endswith(f"Xem hoặc huỷ: https://hcc.example.gov.vn/b/{made['token']}")

@@ -4,7 +4,7 @@ keep their places, and a dead server is explained in Vietnamese. Debian's chromi
 beyond 127.0.0.1."""
 import requests
 
-from test_browser_pages import issue, open_enrolled, open_page, sync_api
+from test_browser_pages import issue, open_page, sync_api
 
 expect = sync_api.expect
 ACTIONS = '.actions button:not([hidden])'
@@ -29,7 +29,7 @@ def test_the_tablet_asks_the_citizen_who_was_served_before_the_next_is_called(ma
     srv = make_server("eventlet", {"reports": {"rating_hold_s": 6}}).start()
     for _ in range(4):
         issue(srv)
-    tablet = open_enrolled(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)
+    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)
     tablet.context.set_default_timeout(10000)
     expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
     counter = desk(srv, browser)
@@ -74,7 +74,7 @@ def test_the_tablet_asks_the_citizen_who_was_served_before_the_next_is_called(ma
 def test_a_counter_without_a_tablet_calls_at_once(make_server, browser):
     srv = make_server("eventlet").start()
     issue(srv), issue(srv)
-    tablet = open_enrolled(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)  # another counter's
+    tablet = open_page(browser, srv.enrol_link("rating", "Quầy 1", counter=1), 1024, 600)  # another counter's
     expect(tablet.locator("#counter-name")).to_have_text("Quầy 1")
     counter = desk(srv, browser, counter_id=2)
     counter.keyboard.press("n")

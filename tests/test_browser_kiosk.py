@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from conftest import enrol
-from test_browser_pages import issue, sync_api
+from test_browser_pages import enrol, issue, sync_api
 
 expect = sync_api.expect
 

@@ -5,7 +5,8 @@ browser), and no network beyond 127.0.0.1. The officer's side goes through
 the HTTP API, so this test does not depend on the counter page's layout.
 """
 import requests
-from conftest import enrol, local_only
+from conftest import local_only
+from test_browser_pages import enrol
 from playwright import sync_api
 
 

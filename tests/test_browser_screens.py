@@ -4,7 +4,7 @@ import sqlite3
 
 import requests
 
-from test_browser_pages import issue, open_enrolled, open_page, sync_api
+from test_browser_pages import issue, open_page, sync_api
 
 expect = sync_api.expect
 
@@ -17,7 +17,7 @@ def test_kiosk_shows_closed_and_full_fields_english_and_a_printer_fault(make_ser
         db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
         db.execute("UPDATE services SET daily_cap = 1 WHERE code = 'CT'")
     issue(srv, "CT")  # CT is now full, and with no printer agent connected the printer is at fault
-    kiosk = open_enrolled(browser, kiosk_link, 1080, 1920)
+    kiosk = open_page(browser, kiosk_link, 1080, 1920)
     dd, ct = kiosk.locator('button[data-service="DD"]'), kiosk.locator('button[data-service="CT"]')
     expect(dd).to_be_disabled()
     expect(dd).to_contain_text("Tạm ngừng nhận hồ sơ")
@@ -81,7 +81,7 @@ def test_kiosk_outside_working_hours_says_when_it_opens(make_server, browser):
 
     period = "23:00-23:30" if center_now().hour < 12 else "01:00-01:30"  # never now
     srv = make_server("eventlet", {"center": {"hours": {"mon-sun": [period]}}}).start()
-    kiosk = open_enrolled(browser, srv.enrol_link("kiosk"), 1080, 1920)
+    kiosk = open_page(browser, srv.enrol_link("kiosk"), 1080, 1920)
     expect(kiosk.locator("#hours")).to_be_visible()
     expect(kiosk.locator("#hours")).to_contain_text("Ngoài giờ làm việc. Trung tâm mở cửa lúc " + period[:5])
     expect(kiosk.locator("#services button").first).to_be_disabled()
@@ -90,7 +90,7 @@ def test_kiosk_outside_working_hours_says_when_it_opens(make_server, browser):
 
 def test_kiosk_prints_through_the_browser_as_a_last_resort(make_server, browser):
     srv = make_server("eventlet", {"printer": {"kind": "browser"}}).start()
-    kiosk = open_enrolled(browser, srv.enrol_link("kiosk"), 1080, 1920)
+    kiosk = open_page(browser, srv.enrol_link("kiosk"), 1080, 1920)
     kiosk.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
     kiosk.locator('#services button[data-service="HT"]').click()
     expect(kiosk.locator("#issued-number")).to_have_text("1001")

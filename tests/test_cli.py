@@ -89,11 +89,15 @@ def test_voice_build_writes_into_clip_dir_and_names_uncovered_counters(tmp_path,
     assert {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")} == shipped
 
 
-def test_printer_agent_needs_a_local_printer_and_a_token(tmp_path, monkeypatch):
-    monkeypatch.delenv("MOTCUA_TOKEN", raising=False)
+def test_printer_agent_needs_a_local_printer_and_its_kiosks_credential(tmp_path, capsys):
     server = Server(tmp_path, "threading")
-    args = ["--config", str(server.config_path), "printer-agent", "--server", "http://127.0.0.1:9", "--kiosk", "A"]
+    args = ["--config", str(server.config_path), "printer-agent", "--server", "http://127.0.0.1:9"]
     assert main(args) == 2  # printer.kind is none in the demo config
+    local = tmp_path / "kiosk.yaml"
+    local.write_text(f"printer: {{kind: file, device: {tmp_path / 'lp0'}}}\n", encoding="utf-8")
+    assert main(["--config", str(local), "printer-agent", "--server", "http://127.0.0.1:9"]) == 2
+    assert "run once with --enrol CODE" in capsys.readouterr().err
+    assert main(["--config", str(local), "printer-agent", "--server", "http://127.0.0.1:9", "--enrol", "x"]) == 1
 
 
 def test_tokens_can_be_listed_and_revoked(tmp_path, capsys):

@@ -1,7 +1,11 @@
 """Counter and supervisor API: every action, its auth and its bad input."""
+import json
+
 import pytest
 
-from conftest import _token
+from conftest import _token, bearer, invite
+from shared import auth
+from shared.config import validate
 
 ACTIONS = ["call-next", "recall", "finish", "no-show", "pause", "resume", "transfer", "call", "undo-transfer"]
 
@@ -165,6 +169,23 @@ def test_a_duplicate_counter_name_is_refused(client, supervisor):
     assert len(client.get("/api/counters").get_json()) == 7
 
 
+@pytest.mark.parametrize("name", ["\x00", "Quầy\x079", "Quầy \u202e9", "\u200b", "Quầy 1\u200b", "Quầy\u200d9"])
+def test_names_with_control_or_invisible_characters_are_refused(client, supervisor, name):
+    """Issue 24, low 14: NUL, BEL, U+202E and a lone zero-width space were accepted, and
+    "Quầy 1" with a zero-width space passed the duplicate check."""
+    made = client.post("/api/counters", headers=supervisor, json={"name": name, "services": ["HT"]})
+    assert made.status_code == 400 and made.get_json()["error"] == "invalid_name", name
+    renamed = client.patch("/api/counters/4", headers=supervisor, json={"name": name})
+    assert renamed.status_code == 400, name
+    invited = client.post("/api/devices", headers=supervisor, json={"kind": "kiosk", "name": name})
+    assert invited.status_code == 400, name
+    notice = client.put("/api/notice", headers=supervisor, json={"text": f"Thông báo {name}"})
+    assert notice.status_code == 400, name
+    assert len(client.get("/api/counters").get_json()) == 7
+    assert client.post("/api/counters", headers=supervisor,
+                       json={"name": "Quầy  Một\tCửa", "services": ["HT"]}).get_json()["name"] == "Quầy Một Cửa"
+
+
 def test_patch_unknown_counter_and_bad_fields(client, supervisor):
     assert client.patch("/api/counters/99", headers=supervisor, json={"open": True}).status_code == 404
     response = client.patch("/api/counters/1", headers=supervisor, json={"open": 1})
@@ -237,3 +258,85 @@ def test_failed_logins_are_limited_and_logged(app, config, db):
     assert blocked.status_code == 429 and blocked.get_json()["error"] == "too_many_logins"
     assert 1 <= blocked.get_json()["retry_after"] <= 300 and blocked.headers["Retry-After"]
     assert db.execute("SELECT count(*) FROM audit WHERE kind = 'login_failed'").fetchone()[0] == 10
+
+
+def test_one_limit_for_every_token_guess_bearer_and_socket_included(app, config, db):
+    """Issue 24, medium 6: Bearer guesses on /api/me and at Socket.IO connect were neither
+    limited nor logged. Now every wrong secret counts in one limit per client address."""
+    from shared.events import socketio
+
+    guesser = app.test_client()
+    for _ in range(4):
+        assert guesser.get("/api/me", headers=bearer("guess")).status_code == 401
+    for _ in range(3):
+        agent = socketio.test_client(app, auth={"token": "guess", "kiosk": "Sảnh"}, flask_test_client=guesser)
+        assert not agent.is_connected()
+    for _ in range(3):
+        assert guesser.post("/api/login", json={"token": "guess"}).status_code == 401
+    good = bearer(_token(config, "officer"))
+    for blocked in (guesser.get("/api/me", headers=good),
+                    guesser.post("/api/login", json={"token": good["Authorization"][7:]})):
+        assert blocked.status_code == 429 and blocked.get_json()["error"] == "too_many_logins"
+    assert not socketio.test_client(app, auth={"token": good["Authorization"][7:], "kiosk": "Sảnh"},
+                                    flask_test_client=guesser).is_connected()
+    whats = [json.loads(r[0])["what"] for r in db.execute("SELECT data FROM audit WHERE kind = 'login_failed'")]
+    assert sorted(set(whats)) == ["login token", "printer agent credential", "staff token"] and len(whats) == 10
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_behind_a_trusted_proxy_one_guesser_locks_out_only_itself(raw_config, config, trusted):
+    """Issue 24, medium 6: behind nginx every login came from the proxy's address, so ten
+    wrong ones locked out all staff. With server.trusted_proxies: 1 the limit counts the
+    client nginx names in X-Forwarded-For; without it that header is ignored (anyone
+    could write it)."""
+    from shared.app import create_app
+
+    raw_config["server"]["trusted_proxies"] = trusted
+    app = create_app(validate(raw_config))
+    proxy = app.test_client()
+    for _ in range(10):
+        proxy.post("/api/login", json={"token": "guess"}, headers={"X-Forwarded-For": "203.0.113.5"})
+    officer = proxy.post("/api/login", json={"token": _token(config, "officer")},
+                         headers={"X-Forwarded-For": "203.0.113.6"})
+    assert officer.status_code == (200 if trusted else 429)
+    again = proxy.post("/api/login", json={"token": "guess"}, headers={"X-Forwarded-For": "203.0.113.5"})
+    assert again.status_code == 429
+
+
+def test_opening_an_enrolment_link_asks_first_and_wrong_codes_are_limited(app, config, db):
+    """Issue 24, low 15: a plain GET of /enroll/<code> used the code up, so a chat app
+    fetching the link for a preview enrolled itself; wrong codes were neither limited nor
+    logged. The link's page asks; its button (a JSON POST) uses the code."""
+    preview = app.test_client()
+    code = invite(config, "kiosk", "Sảnh")
+    for _ in range(3):  # a chat app's preview, then a person opening it
+        page = preview.get(f"/enroll/{code}")
+        assert page.status_code == 200 and "Sảnh" in page.get_data(as_text=True)
+    assert not auth.any_enrolled(db, "kiosk")
+    device = app.test_client()
+    made = device.post("/api/devices/enrol", json={"code": code, "browser": True})
+    assert made.status_code == 201 and made.get_json()["landing"] == "/kiosk" and "secret" not in made.get_json()
+    assert device.post("/api/tickets", json={"service": "HT"}).status_code == 201  # its cookie is set
+    assert preview.get(f"/enroll/{code}").status_code == 404  # used
+    guesser = app.test_client()  # the same address: the used code above was its first wrong one
+    for i in range(8):
+        assert guesser.get(f"/enroll/guess{i}").status_code == 404
+    assert guesser.post("/api/devices/enrol", json={"code": "guess"}).status_code == 404
+    blocked = guesser.get(f"/enroll/{invite(config, 'kiosk', 'Sảnh 2')}")
+    assert blocked.status_code == 429
+    assert db.execute("SELECT count(*) FROM audit WHERE kind = 'login_failed'").fetchone()[0] >= 10
+
+
+def test_a_staff_login_over_plain_http_from_another_machine_is_warned_loudly(app, config, caplog):
+    """Issue 24, low 17: staff tokens and cookies crossed the hall network in clear, silently."""
+    afar = app.test_client()
+    afar.environ_base["REMOTE_ADDR"] = "192.168.1.23"
+    assert 'id="login-insecure"' in afar.get("/counter").get_data(as_text=True)
+    with caplog.at_level("WARNING", logger="motcua.security"):
+        assert afar.post("/api/login", json={"token": _token(config, "officer")}).status_code == 200
+    assert "over plain http from 192.168.1.23" in caplog.text
+    here = app.test_client()  # the server's own screen
+    assert 'id="login-insecure"' not in here.get("/counter").get_data(as_text=True)
+    secure = app.test_client()
+    secure.environ_base["REMOTE_ADDR"] = "192.168.1.24"
+    assert 'id="login-insecure"' not in secure.get("/counter", base_url="https://localhost").get_data(as_text=True)

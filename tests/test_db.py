@@ -109,3 +109,36 @@ def test_a_writer_held_up_past_the_busy_timeout_gets_database_is_locked(config, 
                 pass
     with immediate(impatient):  # and the lock is free again afterwards
         impatient.execute("UPDATE counters SET name = name")
+
+
+def test_the_database_its_journal_and_its_copies_are_private_and_old_upgrade_copies_go(tmp_path):
+    """Issue 24, low 11: the database, its WAL and backups were created 0644 (readable by
+    every account on the PC) and copies taken before upgrades were never deleted."""
+    import os
+    import stat
+    from datetime import datetime, timedelta
+
+    from shared.db import backup, connect, drop_old_upgrade_backups
+
+    path = tmp_path / "motcua.db"
+    path.touch(mode=0o644)  # as an older release left it
+    os.chmod(path, 0o644)
+    db = connect(str(path))
+    db.execute("CREATE TABLE t (x)")
+    db.execute("INSERT INTO t VALUES (1)")
+    for name in (path, tmp_path / "motcua.db-wal"):
+        assert stat.S_IMODE(os.stat(name).st_mode) == 0o600, name
+    copy = backup(db, tmp_path / "backups" / "motcua-Mon.db")
+    assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(copy.parent).st_mode) == 0o700
+    db.conn.close()
+    fresh = tmp_path / "new" / "motcua.db"
+    connect(str(fresh)).conn.close()
+    assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o600
+    old, recent = tmp_path / "motcua.db.before-upgrade-20260101-080000", tmp_path / "motcua.db.before-upgrade-20261201-080000"
+    for name, age in ((old, 40), (recent, 5)):
+        name.write_bytes(b"x")
+        moment = (datetime.now() - timedelta(days=age)).timestamp()
+        os.utime(name, (moment, moment))
+    assert drop_old_upgrade_backups(str(path), 30, datetime.now()) == [old]
+    assert recent.exists() and not old.exists()

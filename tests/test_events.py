@@ -213,3 +213,97 @@ def test_a_stalled_screen_stalls_nobody_under_eventlet(tmp_path):
     assert result["reader"] == list(range(40))
     assert result["stalled"] == list(range(40))
     assert result["intact"]
+
+
+def test_a_display_leaving_writes_nothing(app, config):
+    """Only a printer agent's disconnect touches the database: a display (or a session a
+    script opened) leaves even while another process holds the write lock, instead of
+    queueing behind it for the busy timeout (issue 24: 29,000 expiring sessions locked
+    out every kiosk and counter)."""
+    display = server_socketio.test_client(app)
+    assert display.is_connected()
+    holder = sqlite3.connect(config["database"]["path"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        display.disconnect()
+        took = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert took < 1, f"a display's disconnect waited {took:.1f} s for the write lock"
+
+
+def _frame(text: str) -> bytes:
+    """One masked websocket text frame, as a client sends it."""
+    data = text.encode()
+    mask = b"\x11\x22\x33\x44"
+    head = bytes([0x81, 0x80 | len(data)]) if len(data) < 126 else bytes([0x81, 0xFE]) + len(data).to_bytes(2, "big")
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def _closed_within(sock, seconds: float) -> bool:
+    """Whether the server ended this websocket within `seconds`: a close frame, or the
+    connection closed or reset."""
+    sock.settimeout(seconds)
+    deadline, data = time.monotonic() + seconds, b""
+    try:
+        while time.monotonic() < deadline:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return True
+            data += chunk
+            while len(data) >= 2:  # the server's frames, unmasked
+                size, start = data[1] & 0x7F, 2
+                if size >= 126:
+                    start = 4 if size == 126 else 10
+                    if len(data) < start:
+                        break
+                    size = int.from_bytes(data[2:start], "big")
+                if data[0] & 0x0F == 0x8:
+                    return True
+                if len(data) < start + size:
+                    break
+                data = data[start + size:]
+    except TimeoutError:
+        return False
+    except OSError:  # reset by the server
+        return True
+    return False
+
+
+@pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
+def test_a_flood_of_socket_messages_is_cut_off_and_the_hall_hears_its_call(make_server, async_mode):
+    """Issue 24, medium 3, replayed: `42["nosuchevent",1]` as fast as one websocket takes
+    it delayed a display's `called` by 10.7 s. A display only receives: the flooding
+    client is disconnected, and so is one sending malformed frames, each with one log
+    line and no traceback; the hall's `called` arrives within 1 s."""
+    srv = make_server(async_mode).start()
+    officer, kiosk = srv.token("officer"), srv.kiosk
+    display = Display(srv.url)
+    try:
+        display.next("state")
+        flood, _, _ = open_websocket(srv.port)
+        flood.sendall(_frame("40"))
+        burst = _frame('42["nosuchevent",1]') * 60000  # 60,000 frames, sent as one stream
+        try:
+            flood.sendall(burst)
+        except OSError:
+            pass  # closed by the server mid-stream: what we want
+        assert requests.post(srv.url + "/api/tickets", headers=kiosk, json={"service": "HT"}, timeout=5).ok
+        started = time.monotonic()
+        requests.post(srv.url + "/api/counters/1/call-next", headers=officer, json={}, timeout=5)
+        display.next("called", timeout=5)
+        assert time.monotonic() - started < 1
+        assert _closed_within(flood, 5)
+        flood.close()
+        for malformed in ("42[", "4x", '42["print_result",{"ok":false,"error":"x"}]'):
+            sock, _, _ = open_websocket(srv.port)
+            sock.sendall(_frame("40") + _frame(malformed) * 200)
+            assert _closed_within(sock, 5), malformed
+            sock.close()
+    finally:
+        display.close()
+    log = srv.log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in log
+    assert log.count("disconnected") <= 10  # a line per client, not per frame

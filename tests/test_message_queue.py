@@ -81,14 +81,14 @@ def test_a_printer_agent_on_one_process_prints_tickets_issued_on_another(tmp_pat
     extra = {"server": {"message_queue": redis_url}, "printer": {"kind": "agent"}}
     first, second = (Server(tmp_path, "eventlet", extra).start() for _ in range(2))
     try:
-        officer = first.token("officer")["Authorization"][7:]
+        kiosk_a = second.device("kiosk", "A")
         slips = []
         agent = socketio.Client(reconnection=False)
         agent.on("print", lambda data: slips.append(data["slip"]["number"]))
-        agent.connect(first.url, auth={"token": officer, "kiosk": "A"}, transports=["websocket"], wait_timeout=5)
+        agent.connect(first.url, auth={"device": kiosk_a["Authorization"][7:]}, transports=["websocket"],
+                      wait_timeout=5)
         try:
-            issued = requests.post(second.url + "/api/tickets", headers=second.device("kiosk", "A"),
-                                   json={"service": "CT"}, timeout=5).json()
+            issued = requests.post(second.url + "/api/tickets", headers=kiosk_a, json={"service": "CT"}, timeout=5).json()
             deadline = time.monotonic() + 5
             while not slips and time.monotonic() < deadline:
                 time.sleep(0.05)

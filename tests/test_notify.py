@@ -1,6 +1,7 @@
 """Notices: the outbox, the gateway body, and a real server sending through a fake
 gateway that fails, then answers, across kill -9 of the server."""
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from shared.config import validate
 from conftest import TZ
 
 ALL_WEEK = {"mon-sun": ["00:00-24:00"]}
+CODE = re.compile(r"mã xác nhận đặt lịch (\d{6})")
 
 
 class Gateway:
@@ -81,36 +83,67 @@ def booking_extra(gateway_url: str) -> dict:
     }
 
 
-def book(srv, phone: str, slot: str = "08:00", timeout: float = 10):
+def ask(srv, phone: str, slot: str = "08:00", timeout: float = 10) -> str:
+    """A booking request; returns its key for /api/bookings/confirm."""
     day = requests.get(srv.url + "/api/booking", timeout=timeout).json()["days"][1]  # tomorrow: every slot is ahead
-    return requests.post(srv.url + "/api/bookings", timeout=timeout, json={
+    asked = requests.post(srv.url + "/api/bookings", timeout=timeout, json={
         "service": "HT", "day": day, "slot": slot, "name": "Lê Văn Cường", "phone": phone})
+    assert asked.status_code == 202, asked.text
+    return asked.json()["request"]
+
+
+def texted_code(srv, phone: str, gateway) -> str:
+    """The code texted to `phone`: in the outbox until sent, then at the gateway."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with srv.database() as (_, db):
+            row = db.execute("SELECT message FROM outbox WHERE kind = 'confirm' AND phone = ?", (phone,)).fetchone()
+        with gateway.lock:
+            sent = [n["text"] for n in gateway.accepted if n["to"] == phone and CODE.search(n["text"])]
+        for text in ([row[0]] if row else []) + sent:
+            return CODE.search(text).group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"no code texted to {phone}")
+
+
+def confirm(srv, request: str, code: str, timeout: float = 10):
+    return requests.post(srv.url + "/api/bookings/confirm", timeout=timeout, json={"request": request, "code": code})
+
+
+def book(srv, gateway, phone: str, slot: str = "08:00", timeout: float = 10):
+    """Request, then confirm with the texted code, as a citizen does."""
+    return confirm(srv, ask(srv, phone, slot, timeout), texted_code(srv, phone, gateway), timeout)
+
+
+def booked_notices(gateway) -> list[dict]:
+    """What the gateway accepted, less the confirmation codes."""
+    return [n for n in gateway.accepted if not CODE.search(n["text"])]
 
 
 def test_every_notice_arrives_once_across_failures_and_kill_9(make_server, gateway):
     extra = booking_extra(gateway.url)
     srv = make_server("eventlet", extra).start()
     for i in range(3):
-        assert book(srv, f"091000000{i}").status_code == 201
-    gateway.wait(lambda g: g.refused >= 3)  # every notice tried, and refused
+        assert book(srv, gateway, f"091000000{i}").status_code == 201
+    gateway.wait(lambda g: g.refused >= 6)  # every notice tried, and refused
     srv.kill()  # kill -9 with notices pending (some claimed mid-retry)
 
     gateway.failing = False
     srv = make_server("eventlet", extra).start()
     for i in range(3, 5):
-        assert book(srv, f"091000000{i}").status_code == 201
-    gateway.wait(lambda g: len(g.accepted) >= 5)
+        assert book(srv, gateway, f"091000000{i}").status_code == 201
+    gateway.wait(lambda g: len(booked_notices(g)) >= 5)
     srv.kill()  # kill -9 after the successes: none may go out again
     srv = make_server("threading", extra).start()
     time.sleep(3)  # several polls of the restarted worker
 
-    phones = sorted(n["to"] for n in gateway.accepted)
+    phones = sorted(n["to"] for n in booked_notices(gateway))
     assert phones == [f"091000000{i}" for i in range(5)]
-    assert len({n["id"] for n in gateway.accepted}) == 5
-    assert all(n["key"] == f"motcua-notice-{n['id']}" and "Mã " in n["text"] for n in gateway.accepted)
+    assert len({n["id"] for n in gateway.accepted}) == len(gateway.accepted) == 10  # and the 5 codes, once each
+    assert all(n["key"] == f"motcua-notice-{n['id']}" and "Mã " in n["text"] for n in booked_notices(gateway))
     supervisor = srv.token("supervisor")
     notices = requests.get(srv.url + "/api/bookings", headers=supervisor, timeout=10).json()["notices"]
-    assert notices["sent"] == 5 and notices["pending"] == 0
+    assert notices["sent"] == 10 and notices["pending"] == 0
 
 
 def test_two_server_processes_on_one_database_send_each_notice_once(make_server, gateway):
@@ -119,12 +152,13 @@ def test_two_server_processes_on_one_database_send_each_notice_once(make_server,
     first = make_server("eventlet", extra).start()
     second = make_server("threading", extra).start()
     for i in range(10):
-        assert book(first if i % 2 else second, f"09400000{i:02d}").status_code == 201
-    gateway.wait(lambda g: g.refused >= 10)
+        assert book(first if i % 2 else second, gateway, f"09400000{i:02d}").status_code == 201
+    gateway.wait(lambda g: g.refused >= 20)
     gateway.failing = False
-    gateway.wait(lambda g: len(g.accepted) >= 10)
+    gateway.wait(lambda g: len(g.accepted) >= 20)
     time.sleep(2)  # both workers poll again: nothing more may arrive
-    assert sorted(n["to"] for n in gateway.accepted) == [f"09400000{i:02d}" for i in range(10)]
+    assert sorted(n["to"] for n in gateway.accepted) == sorted(2 * [f"09400000{i:02d}" for i in range(10)])
+    assert sorted(n["to"] for n in booked_notices(gateway)) == [f"09400000{i:02d}" for i in range(10)]
 
 
 @pytest.mark.parametrize("async_mode", ["eventlet", "threading"])
@@ -135,12 +169,12 @@ def test_a_slow_gateway_never_holds_up_a_request(make_server, gateway, async_mod
     extra = booking_extra(gateway.url)
     extra["notify"]["timeout_s"] = 20  # a send made inside a request would hold it that long
     srv = make_server(async_mode, extra).start()
-    assert book(srv, "0930000001", timeout=5).status_code == 201
+    assert book(srv, gateway, "0930000001", timeout=5).status_code == 201
     assert gateway.held.wait(10), "the worker never reached the gateway"
     assert requests.get(srv.url + "/api/services", timeout=5).ok
-    assert book(srv, "0930000002", timeout=5).status_code == 201  # its notice waits its turn in the outbox
+    assert book(srv, gateway, "0930000002", timeout=5).status_code == 201  # its notices wait in the outbox
     gateway.release.set()
-    gateway.wait(lambda g: len(g.accepted) == 2)
+    gateway.wait(lambda g: len(g.accepted) == 4)
 
 
 def test_twenty_bookings_at_once_for_the_last_place_over_http(make_server, gateway):
@@ -148,7 +182,9 @@ def test_twenty_bookings_at_once_for_the_last_place_over_http(make_server, gatew
     extra["booking"]["services"] = {"HT": {"places": 1}}
     srv = make_server("eventlet", extra).start()
     with ThreadPoolExecutor(20) as pool:
-        replies = list(pool.map(lambda i: book(srv, f"09200000{i:02d}", "09:00"), range(20)))
+        asked = list(pool.map(lambda i: ask(srv, f"09200000{i:02d}", "09:00"), range(20)))  # nothing held yet
+        codes = [texted_code(srv, f"09200000{i:02d}", gateway) for i in range(20)]
+        replies = list(pool.map(lambda pair: confirm(srv, *pair), zip(asked, codes)))
     codes = sorted(r.status_code for r in replies)
     assert codes == [201] + [409] * 19
     assert {r.json()["error"] for r in replies if r.status_code == 409} == {"slot_full"}
@@ -191,3 +227,62 @@ def test_body_template_replaces_only_its_placeholders():
     body = notify.render({"to": "{phone}", "sms": {"text": "{message}", "ref": "n{id}"}, "tags": ["{kind}"], "n": 1},
                          notice)
     assert body == {"to": "0912345678", "sms": {"text": "Mã {code} {id}", "ref": "n7"}, "tags": ["booked"], "n": 1}
+
+
+def test_a_redirecting_or_non_http_gateway_is_a_failed_send(db, raw_config):
+    """Issue 24, low 9: the worker followed a redirect and sent the gateway's key to the
+    new address (the message marked sent, never delivered); a reply that is no HTTP
+    (BadStatusLine) left the message 'sending' with no last_error, retried past
+    max_attempts."""
+    import socket
+
+    landed = []  # what reached the address the gateway redirected to
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            landed.append(self.headers.get("X-Api-Key"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    redirecting = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=redirecting.serve_forever, daemon=True).start()
+    garbage = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        for _ in range(2):
+            conn, _ = garbage.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"SSH-2.0-OpenSSH\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    at = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
+    try:
+        for url in (f"http://127.0.0.1:{redirecting.server_address[1]}/send",
+                    f"http://127.0.0.1:{garbage.getsockname()[1]}/send"):
+            raw_config["notify"] = {"kind": "webhook", "url": url, "max_attempts": 2, "timeout_s": 2,
+                                    "key_header": "X-Api-Key", "key": "k3y"}
+            config = validate(raw_config)
+            db.execute("DELETE FROM outbox")
+            with db.conn:
+                notify.enqueue(db, config.notify, at, "booked", None, "0912345678", "xin chào")
+            assert notify.send_due(db, config, at) == 0
+            row = db.execute("SELECT status, attempts, last_error FROM outbox").fetchone()
+            assert (row["status"], row["attempts"]) == ("pending", 1) and row["last_error"], url
+            notify.send_due(db, config, at + timedelta(seconds=5))
+            assert db.execute("SELECT status FROM outbox").fetchone()[0] == "failed", url
+        assert landed == []  # the key never went elsewhere
+    finally:
+        redirecting.shutdown()
+        garbage.close()

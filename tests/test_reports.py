@@ -527,3 +527,24 @@ def test_booked_and_walk_in_tickets_and_booking_rates(db, raw_config):
     assert title == "Đặt lịch trực tuyến" and rows[0][:5] == ["Hộ tịch", 2, 1, 1, 0]
     _title, _headers, rows = report_tables.table(report, "booked")
     assert [row[:2] for row in rows] == [["Đặt lịch trực tuyến", 1], ["Không đặt lịch", 1]]
+
+
+def test_heavy_reports_run_a_few_at_once(peak_client):
+    """Issue 24, low 16: ten parallel 366-day XLSX exports took 63 s each and 2.9 GB.
+    While REPORTS_AT_ONCE reports are being computed, another is refused at once
+    (429 reports_busy, Retry-After) instead of piling up."""
+    from supervisor import reports as report_views
+
+    client, supervisor, _officer = peak_client
+    for _ in range(report_views.REPORTS_AT_ONCE):  # as if two exports were running now
+        assert report_views.RUNNING.acquire(blocking=False)
+    try:
+        for path in ("/api/reports", "/api/reports/all.xlsx", "/api/reports/capacity"):
+            busy = client.get(path, headers=supervisor)
+            assert busy.status_code == 429 and busy.get_json()["error"] == "reports_busy", path
+            assert busy.headers["Retry-After"] == "10"
+    finally:
+        for _ in range(report_views.REPORTS_AT_ONCE):
+            report_views.RUNNING.release()
+    assert client.get("/api/reports/all.xlsx", headers=supervisor).status_code == 200
+    assert client.get("/api/reports", headers=supervisor).status_code == 200  # the slots were given back

@@ -1,5 +1,7 @@
 """The server process: restart after kill -9, the socket options it relies on, and the
 limits that keep a hall full of phones from locking the screens out."""
+import http.client
+import json
 import socket
 import sqlite3
 import subprocess
@@ -125,6 +127,68 @@ def test_a_flood_of_idle_connections_locks_nobody_out(make_server, mode):
             sock.close()
 
 
+def _polling_sessions(port: int, stop: threading.Event, most: int) -> dict:
+    """The audit's attack: over one keep-alive connection from 127.0.0.2, open a
+    Socket.IO long-polling session and join the namespace, again and again."""
+    tally = {"requests": 0, "opened": 0, "statuses": set()}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=("127.0.0.2", 0))
+    try:
+        while not stop.is_set() and tally["requests"] < most:
+            conn.request("GET", "/socket.io/?EIO=4&transport=polling")
+            reply = conn.getresponse()
+            body = reply.read()
+            tally["requests"] += 1
+            tally["statuses"].add(reply.status)
+            if reply.status != 200:
+                continue
+            sid = json.loads(body[body.index(b"{"):].split(b"\x1e")[0])["sid"]
+            conn.request("POST", f"/socket.io/?EIO=4&transport=polling&sid={sid}", body=b"40",
+                         headers={"Content-Type": "text/plain;charset=UTF-8"})
+            conn.getresponse().read()
+            tally["opened"] += 1
+    except OSError:
+        pass  # the server closed the connection: that too ends the attack
+    finally:
+        conn.close()
+    return tally
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+def test_long_polling_sessions_cannot_escape_the_connection_limits(make_server, mode):
+    """Issue 24, high 1, replayed: one connection looping polling handshakes made
+    /healthz count 29,359 clients against limits of 40 per address. Socket.IO is
+    websocket-only now (every page and the printer agent use nothing else), so each
+    session is a TCP connection under the connection limits. Meanwhile the hall is
+    served: a kiosk ticket and a call each answered within 1 s. Bounded: at most 3,000
+    requests or 4 s."""
+    srv = make_server(mode, {"server": {"max_connections_per_address": 40}}).start()
+    officer, kiosk = srv.token("officer"), srv.kiosk
+    stop, result = threading.Event(), {}
+    attack = threading.Thread(target=lambda: result.update(_polling_sessions(srv.port, stop, 3000)))
+    attack.start()
+    slowest = 0.0
+    try:
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline and attack.is_alive():
+            started = time.monotonic()
+            issued = requests.post(srv.url + "/api/tickets", headers=kiosk, json={"service": "HT"}, timeout=5)
+            called = requests.post(srv.url + "/api/counters/1/call-next", headers=officer, json={}, timeout=5)
+            assert issued.status_code == 201 and called.status_code == 200
+            slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        attack.join(timeout=10)
+    assert result["requests"] > 100, "the attack never ran: the test proves nothing"
+    assert result["opened"] == 0 and result["statuses"] == {400}
+    assert requests.get(srv.url + "/healthz", timeout=5).json()["connected_clients"] <= 40
+    assert slowest < 1, f"the hall waited {slowest:.2f} s"
+    # Screens still connect, over websocket.
+    sock, status, _ = open_websocket(srv.port)
+    sock.close()
+    assert status.startswith("HTTP/1.1 101")
+
+
 def test_connection_cap_counts_open_sockets_per_address():
     cap = ConnectionCap(total=3, per_address=2)
     a1, a2, a3, b1, b2 = (socket.socket() for _ in range(5))
@@ -232,3 +296,53 @@ def test_a_closed_websocket_ends_its_connection(make_server, mode):
         sock.settimeout(2)  # far below the idle timeout, far above a prompt close
         while sock.recv(4096):  # the server's close frame, then the end of the stream
             pass                # (socket.timeout if the server holds the connection)
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+def test_no_secret_from_a_path_reaches_the_log(make_server, mode):
+    """Issue 24, medium 7: `GET /b/<token>`, `/t/<token>` and `/enroll/<code>` were logged
+    whole, so whoever read the log could open and cancel a booking or enrol a kiosk."""
+    srv = make_server(mode, {"center": {"hours": {"mon-sun": ["00:00-24:00"]}}, "booking": {"enabled": True}}).start()
+    ticket = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
+    day = requests.get(srv.url + "/api/booking", timeout=5).json()["days"][1]
+    made = requests.post(srv.url + "/api/bookings", timeout=5, json={
+        "service": "HT", "day": day, "slot": "08:00", "name": "Lê Văn Cường", "phone": "0912345678"}).json()
+    link = srv.enrol_link("kiosk", "Sảnh 2")
+    secrets = [ticket["token"], made["token"], link.rsplit("/", 1)[1]]
+    for path in (f"/t/{ticket['token']}", f"/api/t/{ticket['token']}", f"/b/{made['token']}",
+                 f"/b/{made['token']}/booking.ics", f"/api/bookings/{made['token']}"):
+        assert requests.get(srv.url + path, timeout=5).status_code == 200, path
+    assert requests.get(link, timeout=5, allow_redirects=False).status_code in (200, 302)
+    assert requests.get(srv.url + "/t/not-a-token", timeout=5).status_code == 404
+    time.sleep(0.3)
+    log = srv.log.read_text(encoding="utf-8")
+    assert "GET /b/" in log and "GET /t/" in log  # the requests are logged...
+    assert not [s for s in secrets + ["not-a-token"] if s in log]  # ...without their secrets
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+def test_a_request_trickling_its_headers_is_cut_off_at_the_idle_timeout(make_server, mode):
+    """Issue 24, low 10: one byte every 3 s kept an unfinished request open past
+    idle_timeout_s (the socket timeout restarts at every byte). Now its line and headers
+    must all arrive within idle_timeout_s. Bounded: about 5 s."""
+    srv = make_server(mode, {"server": {"idle_timeout_s": 3}}).start()
+    sock = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    sock.settimeout(None)  # blocking: _still_open peeks without waiting
+    try:
+        sock.sendall(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        closed_after = None
+        while time.monotonic() - started < 8:
+            time.sleep(0.5)
+            try:
+                sock.sendall(b"X")  # a header that never ends, a byte at a time
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+            if not _still_open(sock):
+                closed_after = time.monotonic() - started
+                break
+        assert closed_after is not None and closed_after < 5, closed_after
+    finally:
+        sock.close()
+    assert requests.get(srv.url + "/api/state", timeout=5).ok  # a whole request is served as ever

@@ -22,6 +22,9 @@
   var last = null;
   var online = false;
   var loadedAt = Date.now();
+  // The server's settings come as data, not as an inline script (the pages' CSP runs none).
+  var config = JSON.parse($("display-config").textContent);
+  Announcer.configure(config.sound);
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -254,9 +257,9 @@
     if (e.key === "t" || e.key === "T") setup($("sound-test").hidden);
   });
   setup(new URLSearchParams(location.search).get("setup") === "1");
-  if (window.SERVER_CLOCK) {
-    clockOffset = window.SERVER_CLOCK.epoch_ms - Date.now();
-    timezone = window.SERVER_CLOCK.timezone;
+  if (config.clock) {
+    clockOffset = config.clock.epoch_ms - Date.now();
+    timezone = config.clock.timezone;
   }
   Announcer.onevent = speaking;
   Announcer.preload();

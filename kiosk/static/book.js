@@ -89,12 +89,31 @@
                    name: $("name").value, phone: $("phone").value };
       if ($("id_number").value.trim()) body.id_number = $("id_number").value.trim();
       Live.api("POST", "/api/bookings", body).then(function (made) {
-        location.href = "/b/" + encodeURIComponent(made.token);
+        if (made.token) { location.href = "/b/" + encodeURIComponent(made.token); return; }
+        askCode(made);  // the center confirms the phone first: nothing is held yet
       }, function (err) {
         showError(err);
         if (err.code === "slot_full") loadSlots();
         ready();
       });
+    });
+  }
+
+  function askCode(pending) {
+    $("who").hidden = true;
+    $("confirm").hidden = false;
+    $("confirm-phone").textContent = pending.phone;
+    $("confirm-code").focus();
+    $("confirm").addEventListener("submit", function (event) {
+      event.preventDefault();
+      $("confirm-submit").disabled = true;
+      Live.api("POST", "/api/bookings/confirm", { request: pending.request, code: $("confirm-code").value.trim() })
+        .then(function (made) {
+          location.href = "/b/" + encodeURIComponent(made.token);
+        }, function (err) {
+          $("confirm-error").textContent = err.message;
+          $("confirm-submit").disabled = err.code === "confirm_expired" || err.code === "slot_full";
+        });
     });
   }
 
