@@ -4,12 +4,20 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 CONFIG  ?= config.yaml
-# Debian packages the tests use: a real browser, the voice tools that build clips, and
-# Redis for the several-processes tests (the tests start their own redis-server).
-SYSTEM_TOOLS := chromium espeak-ng sox redis-server
-SYSTEM_PKGS  := chromium espeak-ng sox libsox-fmt-all redis-server
+# Debian packages the tests use: a real browser, the voice tools that build clips, Redis
+# for the several-processes tests (the tests start their own redis-server), and libfaketime
+# for servers whose clock a test sets (test-clock; tests/conftest.py).
+SYSTEM_TOOLS := chromium espeak-ng sox redis-server faketime
+SYSTEM_PKGS  := chromium espeak-ng sox libsox-fmt-all redis-server faketime
+# test-clock: the tests whose servers run on the real clock, at fixed instants of the
+# center's day: before opening, at lunch, a minute before midnight, and 05:00 (22:00 UTC
+# the day before: the UTC date is not the center's).
+CLOCK_INSTANTS := 2026-11-30T06:59 2026-11-30T11:45 2026-11-30T23:59 2026-12-01T05:00
+CLOCK_TESTS    := tests/test_browser_phone.py tests/test_browser_supervisor.py::test_staff_pages_share_one_readable_navigation_and_devices_show_a_qr_code \
+                  tests/test_browser_screens.py::test_kiosk_outside_working_hours_says_when_it_opens \
+                  tests/test_server.py::test_the_server_starts_the_day_at_start_up tests/test_browser_display.py::test_clock_is_the_servers_in_the_centers_time_zone
 
-.PHONY: run test bench peak-day system-deps clean
+.PHONY: run test test-clock bench peak-day system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +41,11 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-clock
+
+test-clock: $(STAMP) system-deps
+	@for at in $(CLOCK_INSTANTS); do echo "test-clock: the center's clock at $$at"; \
+	  MOTCUA_TEST_AT=$$at $(BIN)/python -m pytest -q -p no:cacheprovider $(CLOCK_TESTS) || exit 1; done
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_calls.py

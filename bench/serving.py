@@ -16,6 +16,8 @@ def wait_until_serving(url: str, path: str, proc, log: Path | None = None, timeo
         try:
             if requests.get(url + path, timeout=1).ok:
                 return
-        except requests.ConnectionError:
-            time.sleep(0.02)  # a refused connect costs little; every test waits for a start
+        except (requests.ConnectionError, requests.Timeout):
+            # A refused connect costs little; every test waits for a start. A first answer
+            # slower than a second (a busy machine, a start still importing) is asked again.
+            time.sleep(0.02)
     raise RuntimeError(f"server did not start{said()}")

@@ -85,6 +85,16 @@ def call_ticket(counter_id):
     return jsonify({"ticket": ticket})
 
 
+@bp.post("/api/counters/<int:counter_id>/undo-transfer")
+@require("officer")
+def undo_transfer(counter_id):
+    """The officer's "Hoàn tác" after a transfer: back to the former field, and to this desk."""
+    ticket_id = request_json("ticket").get("ticket")
+    ticket = queue.undo_transfer(get_db(), counter_id, ticket_id, now(), actor())
+    events.called(ticket, recall=False)
+    return jsonify({"ticket": ticket})
+
+
 @bp.post("/api/counters/<int:counter_id>/recall")
 @require("officer")
 def recall(counter_id):
@@ -132,6 +142,12 @@ def resume(counter_id):
     queue.set_paused(get_db(), counter_id, False, now(), actor())
     events.changed()
     return _counter_reply(counter_id)
+
+
+@bp.get("/api/counters/<int:counter_id>/next")
+def next_number(counter_id):
+    """What "Gọi tiếp" would call now: the officer sees the next number, not only counts."""
+    return jsonify({"number": queue.next_number(get_db(), counter_id, now(), config().queue)})
 
 
 @bp.get("/api/counters")

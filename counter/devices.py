@@ -4,10 +4,11 @@ and revoke devices in supervisor/devices.py.
 The link is opened once, on that device, which gets a long-lived cookie (browsers)
 or a secret for Bearer use (other kiosk software, through the API).
 """
-from flask import jsonify, render_template, session, url_for
+from flask import abort, jsonify, render_template, session, url_for
 
 from shared import auth
-from shared.web import config, error, get_db, guessed_wrong, now, request_json
+from shared.enrolment import enrolment_url
+from shared.web import absolute_url, config, error, get_db, guessed_wrong, now, qr_svg, request_json
 
 from . import bp
 
@@ -27,6 +28,15 @@ def enrol_page(invite):
         guessed_wrong("enrolment code")
         return render_template("enrol_failed.html", center=config().center), 404
     return render_template("enrol.html", center=config().center, device=offered)
+
+
+@bp.get("/enroll/<invite>/qr.svg")
+def enrol_qr(invite):
+    """The link as a QR code for the supervisor's devices page: the device scans it (or the
+    link is copied), and nothing there is a hyperlink to click on the supervisor's own PC."""
+    if auth.invitation(get_db(), invite, now()) is None:
+        abort(404)
+    return qr_svg(enrolment_url(absolute_url(""), invite))
 
 
 @bp.post("/api/devices/enrol")

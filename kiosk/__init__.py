@@ -84,6 +84,7 @@ def ticket_status(ticket: dict) -> dict:
     ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
     ticket["estimate"] = estimate.shown_on_phone(db, config(), ticket, at)
+    ticket["at"] = audit.stamp(at)  # the server's moment, which the phone shows as "Cập nhật lúc"
     return ticket
 
 

@@ -71,6 +71,8 @@ def create_app(config: Config) -> Flask:
     for bp in (kiosk_bp, counter_bp, display_bp, supervisor_bp):
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
+    # The staff navigation (shared/templates/staff_nav.html) lists Lịch hẹn only when booking is on.
+    app.context_processor(lambda: {"booking_enabled": config.booking.enabled})
     _operations(app)
 
     own_hosts = {urlsplit(config.server.public_url).netloc} - {""}

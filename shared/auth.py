@@ -183,9 +183,18 @@ def identify_device(db, secret: str | None) -> dict | None:
     return dict(row) if row else None
 
 
-def any_enrolled(db, kind: str) -> bool:
-    return db.execute("SELECT 1 FROM devices WHERE kind = ? AND hash IS NOT NULL AND revoked_at IS NULL",
-                      (kind,)).fetchone() is not None
+def any_enrolled(db, kind: str, counter_id: int | None = None) -> bool:
+    """Whether a device of this kind (a rating tablet: of this counter) is enrolled."""
+    return db.execute("SELECT 1 FROM devices WHERE kind = ? AND hash IS NOT NULL AND revoked_at IS NULL"
+                      " AND (? IS NULL OR counter_id = ?)", (kind, counter_id, counter_id)).fetchone() is not None
+
+
+def drop_unused_invitations(db, kind: str, name: str, counter_id: int | None) -> None:
+    """Forget the unused invitations of one device, before a fresh one replaces them (`serve`
+    prints new links at each start): /devices does not fill up with dead invitations."""
+    with immediate(db):
+        db.execute("DELETE FROM devices WHERE hash IS NULL AND revoked_at IS NULL AND kind = ? AND name = ?"
+                   " AND counter_id IS ?", (kind, name, counter_id))
 
 
 def list_devices(db) -> list[dict]:

@@ -442,10 +442,29 @@ def _cancel_message(config: Config, row, reason: str) -> str:
             f"{_when_text(row['day'], row['slot'])}) đã bị huỷ. Lý do: {reason}")
 
 
-def close(db, config: Config, day, service, slot, reason, at: datetime, actor=None) -> int:
+def close(db, config: Config, day, service, slot, reason, at: datetime, actor=None) -> dict:
     """Close a day (service ""), a field's day (slot "") or one slot to booking; the
-    bookings it holds are cancelled and their citizens notified. Returns how many."""
+    bookings it holds are cancelled and their citizens notified. Returns how many of each
+    ({"cancelled", "notified"}), the same figures `closing_effect` promised beforehand."""
     reason = _reason(reason)
+    service, slot = _closure_target(db, config, day, service, slot, at)
+    with immediate(db):
+        db.execute("INSERT INTO booking_closures (day, service, slot, reason, at) VALUES (?, ?, ?, ?, ?)"
+                   " ON CONFLICT DO UPDATE SET reason = excluded.reason", (day, service, slot, reason, stamp(at)))
+        log_event(db, at, "booking_closed", service=service or None, actor=actor, day=day, slot=slot, reason=reason)
+        rows = _held(db, day, service, slot)
+        for row in rows:
+            _cancel(db, config, row, at, reason, actor, _cancel_message(config, row, reason))
+    return _effect(config, rows)
+
+
+def closing_effect(db, config: Config, day, service, slot, at: datetime) -> dict:
+    """What closing would do, changing nothing: the supervisor is told and asked first."""
+    service, slot = _closure_target(db, config, day, service, slot, at)
+    return _effect(config, _held(db, day, service, slot))
+
+
+def _closure_target(db, config: Config, day, service, slot, at: datetime) -> tuple[str, str]:
     try:
         when = date.fromisoformat(day) if isinstance(day, str) else None
     except ValueError:
@@ -455,16 +474,19 @@ def close(db, config: Config, day, service, slot, reason, at: datetime, actor=No
     service, slot = _closure_key(db, service, slot)
     if slot and (not service or slot not in {_hhmm(s) for s, _ in _slot_starts(config, service, when)}):
         raise QueueError("Khung giờ không có trong lịch của lĩnh vực.", "invalid_slot")
-    with immediate(db):
-        db.execute("INSERT INTO booking_closures (day, service, slot, reason, at) VALUES (?, ?, ?, ?, ?)"
-                   " ON CONFLICT DO UPDATE SET reason = excluded.reason", (day, service, slot, reason, stamp(at)))
-        log_event(db, at, "booking_closed", service=service or None, actor=actor, day=day, slot=slot, reason=reason)
-        rows = db.execute(BOOKING_SELECT + " WHERE b.day = ? AND b.status = 'booked'"
-                          " AND (? = '' OR b.service = ?) AND (? = '' OR b.slot = ?)",
-                          (day, service, service, slot, slot)).fetchall()
-        for row in rows:
-            _cancel(db, config, row, at, reason, actor, _cancel_message(config, row, reason))
-    return len(rows)
+    return service, slot
+
+
+def _held(db, day: str, service: str, slot: str) -> list:
+    """The live bookings a closure of (day, service, slot) would cancel."""
+    return db.execute(BOOKING_SELECT + " WHERE b.day = ? AND b.status = 'booked'"
+                      " AND (? = '' OR b.service = ?) AND (? = '' OR b.slot = ?)",
+                      (day, service, service, slot, slot)).fetchall()
+
+
+def _effect(config: Config, rows) -> dict:
+    messaged = 0 if config.notify.kind == "none" else sum(1 for row in rows if row["phone"])
+    return {"cancelled": len(rows), "notified": messaged}
 
 
 def _closure_key(db, service, slot) -> tuple[str, str]:
@@ -479,7 +501,8 @@ def _closure_key(db, service, slot) -> tuple[str, str]:
 
 
 def reopen(db, day, service, slot, at: datetime, actor=None) -> bool:
-    """Undo a closure (bookings it cancelled stay cancelled)."""
+    """Take booking again for a closed day or slot; the bookings the closure cancelled stay
+    cancelled (their citizens were told so): the page says this before it reopens."""
     if not isinstance(day, str):
         raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_day")
     service, slot = _closure_key(db, service, slot)
@@ -547,6 +570,9 @@ def check_in(db, config: Config, at: datetime, scanned, device_id: int | None = 
         raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_booking_code")
     id_number = id_number_from_card(scanned)
     code = None if id_number else re.sub(r"[\s\-]", "", scanned).upper()
+    if code is not None and len(code) != CODE_LENGTH:
+        raise QueueError(f"Mã đặt lịch có {CODE_LENGTH} ký tự (đã nhập {len(code)}): xin kiểm tra lại.",
+                         "invalid_booking_code")
     rules = config.booking
     with immediate(db):
         row = _find_today(db, config, at, code, scanned if id_number else None)

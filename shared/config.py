@@ -255,12 +255,24 @@ def _service_code(value, where: str) -> str:
     return value
 
 
+SHORT_NAME_MAX = 20
+
+
+def _short_name(value, where: str) -> str:
+    """What a hall display shows for a field whose name is too long for a counter's tile."""
+    value = optional_text(value, where)
+    if len(value) > SHORT_NAME_MAX:
+        raise ConfigError(f"{where}: at most {SHORT_NAME_MAX} characters (it must fit a hall display's tile)")
+    return value
+
+
 @dataclass(frozen=True, kw_only=True)
 class Service(Section):
     """A procedure field as first created in the database (the supervisor edits it after)."""
     code: str = option(check=_service_code)
     name: str = option(check=text)
     name_en: str = option("", optional_text)
+    short_name: str = option("", _short_name)
     prefix: str = option("", optional_text)
     start: int = option(1, whole(0))
     digits: int = option(1, whole(1, 9))

@@ -216,9 +216,12 @@ def init_database(db: sqlite_utils.Database, config) -> list[str]:
     with immediate(db):
         for position, service in enumerate(config.services):
             db.execute(
-                """INSERT INTO services (code, name, name_en, prefix, start, digits, daily_cap, open, position)
-                   VALUES (:code, :name, :name_en, :prefix, :start, :digits, :daily_cap, :open, :position)
+                """INSERT INTO services (code, name, name_en, short_name, prefix, start, digits, daily_cap, open,
+                                        position)
+                   VALUES (:code, :name, :name_en, :short_name, :prefix, :start, :digits, :daily_cap, :open,
+                           :position)
                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
+                     short_name = excluded.short_name,
                      prefix = excluded.prefix,
                      start = excluded.start, digits = excluded.digits,
                      daily_cap = excluded.daily_cap, position = excluded.position""",

@@ -25,18 +25,27 @@ def invite_link(config: Config, db, kind: str, name: str | None, counter: int | 
 
 
 def first_enrolment_links(config: Config, base: str) -> list[str]:
-    """Until a kiosk is enrolled, `serve` prints fresh one-time links, so that a
-    newcomer gets a working kiosk and rating tablet from what `make run` prints."""
+    """Until a kiosk is enrolled (and, separately, the first counter's rating tablet),
+    `serve` prints a fresh one-time link for it at every start, so that a newcomer gets a
+    working kiosk and rating tablet from what `make run` prints; the link it printed at the
+    previous start, unused, is dropped rather than left on /devices."""
     db = connect(config.database.path)
     try:
-        if auth.any_enrolled(db, "kiosk"):
-            return []
         at = datetime.now(ZoneInfo(config.center.timezone))
-        lines = ["  one-time links that enrol the browser opening them (valid 24 h; more: motcua device invite):",
-                 f"  {'kiosk':<11}{invite_link(config, db, 'kiosk', 'Máy lấy số 1', None, at, base)}"]
-        first = db.execute("SELECT id FROM counters ORDER BY position, id LIMIT 1").fetchone()
-        if first is not None:
-            lines.append(f"  {'rating':<11}{invite_link(config, db, 'rating', None, first[0], at, base)}")
-        return lines
+        links = []
+        if not auth.any_enrolled(db, "kiosk"):
+            auth.drop_unused_invitations(db, "kiosk", FIRST_KIOSK, None)
+            links.append(f"  {'kiosk':<11}{invite_link(config, db, 'kiosk', FIRST_KIOSK, None, at, base)}")
+        first = db.execute("SELECT id, name FROM counters ORDER BY position, id LIMIT 1").fetchone()
+        if first is not None and not auth.any_enrolled(db, "rating", first["id"]):
+            auth.drop_unused_invitations(db, "rating", first["name"], first["id"])
+            links.append(f"  {'rating':<11}{invite_link(config, db, 'rating', None, first['id'], at, base)}")
+        if not links:
+            return []
+        return ["  one-time links: open each on its device and answer its question (valid 24 h;"
+                " more: motcua device invite):", *links]
     finally:
         db.conn.close()
+
+
+FIRST_KIOSK = "Máy lấy số 1"

@@ -56,16 +56,20 @@ def services(db, at: datetime) -> list[dict]:
         (day_of(at),),
     ).fetchall())
     return [
-        {"code": row["code"], "name": row["name"], "name_en": row["name_en"], "open": bool(row["open"]),
+        {"code": row["code"], "name": row["name"], "name_en": row["name_en"],
+         "short_name": row["short_name"] or row["name"], "open": bool(row["open"]),
          "waiting": waiting.get(row["code"], 0)}
         for row in db.execute("SELECT * FROM services ORDER BY position, code")
     ]
 
 
 def recent_calls(db, at: datetime, limit: int) -> list[dict]:
-    """Today's latest calls, newest first, for the hall's history column."""
+    """Today's latest calls, newest first, for the hall's history column; `callback` marks a
+    number called again after it was marked a no-show (the citizen who had stepped out)."""
     rows = db.execute(
-        """SELECT e.at, e.kind, e.counter_id, t.number, t.service
+        """SELECT e.at, e.kind, e.counter_id, t.number, t.service,
+                  EXISTS (SELECT 1 FROM audit n WHERE n.ticket_id = e.ticket_id AND n.kind = 'no_show'
+                          AND n.id < e.id) AS callback
            FROM audit e JOIN tickets t ON t.id = e.ticket_id
            WHERE e.kind IN ('called', 'recalled') AND e.at >= ?
            ORDER BY e.id DESC LIMIT ?""",
@@ -73,7 +77,7 @@ def recent_calls(db, at: datetime, limit: int) -> list[dict]:
     ).fetchall()
     return [
         {"number": r["number"], "service": r["service"], "counter": r["counter_id"],
-         "at": r["at"], "recall": r["kind"] == "recalled"}
+         "at": r["at"], "recall": r["kind"] == "recalled", "callback": bool(r["callback"])}
         for r in rows
     ]
 

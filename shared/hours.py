@@ -66,12 +66,24 @@ def next_opening(week: Week, at: datetime) -> datetime | None:
 
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def status(week: Week, at: datetime) -> dict:
     """What a kiosk shows: open now or not, and when it next opens."""
     opening = next_opening(week, at)
     return {"open": is_open(week, at), "next_open": opening.isoformat(timespec="minutes") if opening else None}
+
+
+def closed_notice(week: Week, at: datetime) -> str | None:
+    """What `serve` prints when it starts outside center.hours (a newcomer trying the demo on
+    a Sunday evening would otherwise meet a kiosk whose fields are all greyed out)."""
+    if is_open(week, at):
+        return None
+    opening = next_opening(week, at)
+    return (f"  the center is closed now (center.hours): the kiosk hands out numbers again at "
+            f"{opening:%H:%M} {WEEKDAYS_EN[opening.weekday()]} {opening:%d/%m}. To try it now, remove center.hours from the config "
+            f"(or add this day's hours) and start again.")
 
 
 def require_open(week: Week, at: datetime) -> None:

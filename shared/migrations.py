@@ -185,3 +185,10 @@ def promised_waits(db):
     reason    TEXT
 )""")
     db.execute("CREATE INDEX IF NOT EXISTS promises_ticket ON promises (ticket_id, id)")
+
+
+@STEPS(name="0011_field_short_names")
+def field_short_names(db):
+    """services.short_name: the hall display shows "LĐ-TB&XH", never a cut "Lao động - Thươ…"."""
+    if "short_name" not in db["services"].columns_dict:
+        db["services"].add_column("short_name", str, not_null_default="")

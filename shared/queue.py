@@ -6,6 +6,7 @@ Each change runs in one BEGIN IMMEDIATE transaction that also writes the
 audit event, so what is announced has always been stored first and the day
 can be replayed from the `audit` table.
 """
+import json
 import math
 import secrets
 from datetime import datetime, timedelta
@@ -295,7 +296,7 @@ def _next_waiting(db, counter_id: int, day: str, policy):
     prefer = int(_priority_turn(db, counter_id, day, policy))
     for priority in (prefer, 1 - prefer):
         row = db.execute(
-            """SELECT id FROM tickets
+            """SELECT id, number FROM tickets
                WHERE status = 'waiting' AND day = ? AND priority = ?
                  AND service IN (SELECT service FROM counter_services WHERE counter_id = ?)
                ORDER BY arrived_at, id LIMIT 1""",
@@ -306,17 +307,56 @@ def _next_waiting(db, counter_id: int, day: str, policy):
     return None
 
 
+def next_number(db, counter_id: int, at: datetime, policy) -> str | None:
+    """The number "Gọi tiếp" would call now at this counter, shown to its officer beforehand."""
+    counter_row(db, counter_id)
+    row = _next_waiting(db, counter_id, day_of(at), policy)
+    return row["number"] if row else None
+
+
+def _require_free(db, counter_id: int) -> None:
+    """A call by hand never ends the citizen at the desk: the officer says how that one left
+    (Xong or Vắng mặt) first, so no service time is made up and nobody is finished unseen."""
+    current = current_ticket_id(db, counter_id)
+    if current is not None:
+        number = db.execute("SELECT number FROM tickets WHERE id = ?", (current,)).fetchone()[0]
+        raise Conflict(f"Quầy đang phục vụ số {number}: bấm Xong hoặc Vắng mặt cho số này trước.", "counter_busy")
+
+
+def _callable(db, ticket_id: int, at: datetime, statuses) -> None:
+    row = db.execute("SELECT status, day FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    if row is None:
+        raise NotFound("Không tìm thấy số thứ tự này.", "ticket_not_found")
+    if row["day"] != day_of(at) or row["status"] not in statuses:
+        raise Conflict("Số thứ tự này không còn chờ gọi.", "ticket_not_callable")
+
+
 def call_ticket(db, counter_id: int, ticket_id: int, at: datetime, actor=None) -> dict:
-    """Call one ticket by id: a no-show who came back, or a citizen picked by hand."""
+    """Call one ticket by id at a free desk: a no-show who came back, or a citizen picked by hand."""
     ticket_id = as_ticket_id(ticket_id)
     with immediate(db):
         _serving_counter(db, counter_id)
-        row = db.execute("SELECT status, day FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-        if row is None:
-            raise NotFound("Không tìm thấy số thứ tự này.", "ticket_not_found")
-        if row["day"] != day_of(at) or row["status"] not in ("waiting", "no_show"):
-            raise Conflict("Số thứ tự này không còn chờ gọi.", "ticket_not_callable")
-        _end_current(db, counter_id, "done", at, actor)
+        _require_free(db, counter_id)
+        _callable(db, ticket_id, at, ("waiting", "no_show"))
+        _mark_called(db, ticket_id, counter_id, at, "called", actor)
+    return get_ticket(db, ticket_id)
+
+
+def undo_transfer(db, counter_id: int, ticket_id: int, at: datetime, actor=None) -> dict:
+    """Take back this counter's transfer: the ticket returns to the field it came from and is
+    called back to this desk (only while it still waits, untouched, in the new field)."""
+    ticket_id = as_ticket_id(ticket_id)
+    with immediate(db):
+        _serving_counter(db, counter_id)
+        _require_free(db, counter_id)
+        _callable(db, ticket_id, at, ("waiting",))
+        last = db.execute("SELECT kind, counter_id, service, data FROM audit WHERE ticket_id = ?"
+                          " ORDER BY id DESC LIMIT 1", (ticket_id,)).fetchone()
+        if last is None or last["kind"] != "transferred" or last["counter_id"] != counter_id:
+            raise Conflict("Số này không vừa được chuyển từ quầy này.", "transfer_not_undoable")
+        back = json.loads(last["data"])["from_service"]
+        db.execute("UPDATE tickets SET service = ? WHERE id = ?", (back, ticket_id))
+        log_event(db, at, "transfer_undone", ticket_id, counter_id, back, actor=actor, to_service=last["service"])
         _mark_called(db, ticket_id, counter_id, at, "called", actor)
     return get_ticket(db, ticket_id)
 

@@ -56,7 +56,7 @@ TABLES = {
     "booked": ("Đặt lịch và không đặt lịch", lambda rep: rep["booked"],
                ("Nhóm", lambda r: r["name"]), COUNTS + WAIT + SERVICE_TIME + RATED),
     "bookings": ("Đặt lịch trực tuyến", lambda rep: rep["bookings"], ("Lĩnh vực", lambda r: r["name"]),
-                 [("Đã đặt", lambda r: r["made"]), ("Đã đến", lambda r: r["checked_in"]),
+                 [("Tổng số lịch đặt", lambda r: r["made"]), ("Đã đến", lambda r: r["checked_in"]),
                   ("Không đến", lambda r: r["no_show"]), ("Đã huỷ", lambda r: r["cancelled"]),
                   ("Tỷ lệ đến (%)", lambda r: pct(r["checked_in_pct"])),
                   ("Tỷ lệ không đến (%)", lambda r: pct(r["no_show_pct"]))]),

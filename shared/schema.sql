@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS services (
     daily_cap INTEGER,
     open      INTEGER NOT NULL DEFAULT 1,
     position  INTEGER NOT NULL DEFAULT 0,
-    name_en   TEXT NOT NULL DEFAULT ''     -- English name for the kiosk's English mode
+    name_en   TEXT NOT NULL DEFAULT '',    -- English name for the kiosk's English mode
+    short_name TEXT NOT NULL DEFAULT ''    -- the hall display's name when the full one is too long
 );
 
 CREATE TABLE IF NOT EXISTS counters (

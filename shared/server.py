@@ -20,6 +20,8 @@ import sys
 import threading
 import warnings
 import weakref
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 log = logging.getLogger("motcua.server")
 SWITCH_INTERVAL_S = 0.0005  # measured in bench/bench_calls.py: docs/performance.md
@@ -223,6 +225,10 @@ def _print_urls(config, base: str) -> None:
                         ("supervisor", "/supervisor"), ("devices", "/devices"), ("reports", "/reports")):
         print(f"  {label:<11}{base}{path}", flush=True)
     from .enrolment import first_enrolment_links
+    from .hours import closed_notice
 
     for line in first_enrolment_links(config, base):
         print(line, flush=True)
+    closed = closed_notice(config.center.hours, datetime.now(ZoneInfo(config.center.timezone)))
+    if closed:
+        print(closed, flush=True)

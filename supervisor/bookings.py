@@ -5,9 +5,12 @@ from flask import jsonify, render_template, request
 from shared import booking, notify
 from shared.audit import day_of
 from shared.errors import QueueError
-from shared.web import actor, booking_enabled, config, error, get_db, now, request_json
+from shared.web import Check, actor, booking_enabled, config, error, get_db, now, request_json
 
 from . import bp
+
+DRY_RUN = Check(lambda value: isinstance(value, bool), "invalid_dry_run", "dry_run phải là true hoặc false.",
+                default=False)
 
 
 @bp.get("/bookings")
@@ -40,11 +43,15 @@ def staff_cancel_booking(booking_id):
 @bp.post("/api/booking/closures")
 @booking_enabled
 def close_booking():
-    """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}."""
-    body = request_json("day", "service", "slot", "reason")
-    cancelled = booking.close(get_db(), config(), body.get("day"), body.get("service"), body.get("slot"),
-                              body.get("reason"), now(), actor())
-    return jsonify({"cancelled": cancelled}), 201
+    """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}; with
+    "dry_run": true, only say how many bookings it would cancel and citizens it would message."""
+    body = request_json("day", "service", "slot", "reason", dry_run=DRY_RUN)
+    if body["dry_run"]:
+        return jsonify(booking.closing_effect(get_db(), config(), body.get("day"), body.get("service"),
+                                              body.get("slot"), now()))
+    done = booking.close(get_db(), config(), body.get("day"), body.get("service"), body.get("slot"),
+                         body.get("reason"), now(), actor())
+    return jsonify(done), 201
 
 
 @bp.delete("/api/booking/closures")

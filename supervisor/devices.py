@@ -1,10 +1,14 @@
 """Supervisors invite the kiosks and rating tablets the hall may trust, and revoke them
 (see shared/auth.py); the device enrols itself through counter/devices.py.
 
-A device is invited by name; the one-time link is opened on that device.
+A device is invited by name; the one-time link is shown as a QR code and text to copy (never
+a hyperlink to click on the supervisor's PC) and opened on that device.
 Revoking stops the device at once.
 """
-from flask import jsonify, render_template
+import ipaddress
+from urllib.parse import urlsplit
+
+from flask import jsonify, render_template, url_for
 
 from shared import auth, events
 from shared.enrolment import enrolment_url
@@ -33,7 +37,20 @@ def invite():
         code = auth.invite_device(get_db(), body.get("kind"), body.get("name"), counter, now())
     except ValueError as exc:
         raise QueueError(f"Không tạo được lời mời: {exc}.", "invalid_device") from None
-    return jsonify({"link": enrolment_url(absolute_url(""), code)}), 201
+    link = enrolment_url(absolute_url(""), code)
+    return jsonify({"link": link, "qr": url_for("counter.enrol_qr", invite=code),
+                    "loopback": _loopback(urlsplit(link).hostname or "")}), 201
+
+
+def _loopback(host: str) -> bool:
+    """Whether a link's host means "this very machine" (127.0.0.1, ::1, localhost): from a
+    kiosk it would reach the kiosk itself, never the server."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @bp.delete("/api/devices/<int:device_id>")

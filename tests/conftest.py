@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,6 +39,34 @@ sys.path.insert(0, str(ROOT / "bench"))  # the benches' helpers, shared with the
 from serving import wait_until_serving  # noqa: E402
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ASYNC_MODES = ("eventlet", "threading")
+
+# Tests pass at any hour: `make test-clock` runs the tests that start real servers at fixed
+# instants of the center's day (MOTCUA_TEST_AT, e.g. 2026-11-30T23:59): each `motcua serve`
+# then runs under Debian's libfaketime from that instant on, at the real pace, and the tests
+# compute what they expect with center_now(), the same moved clock. In-process tests use the
+# fixed `clock` fixture (app.config["CLOCK"]) and need none of this.
+TEST_AT = os.environ.get("MOTCUA_TEST_AT")
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+CLOCK_SHIFT = (datetime.fromisoformat(TEST_AT).replace(tzinfo=TZ) - datetime.now(TZ)) if TEST_AT else timedelta(0)
+
+
+def center_now() -> datetime:
+    """The center's time as the servers of this run see it (moved by MOTCUA_TEST_AT)."""
+    return datetime.now(TZ) + CLOCK_SHIFT
+
+
+def faked_clock_env(async_mode: str, at: datetime | None = None) -> dict:
+    """The environment of a server process whose clock starts at `at` (a test that needs a
+    given hour), else at the run's moved clock (MOTCUA_TEST_AT), else the real one. Only
+    eventlet servers: under libfaketime a threading server's state events stall (measured:
+    tests/test_events.py's threading cases time out), so `test-clock` runs eventlet ones."""
+    if at is None and not TEST_AT:
+        return dict(os.environ)
+    assert async_mode == "eventlet", "a moved clock (libfaketime) is for eventlet servers only"
+    assert os.path.exists(FAKETIME_LIB), "a moved clock needs Debian's faketime package (make system-deps)"
+    start = (at or center_now()).astimezone(timezone.utc)
+    return {**os.environ, "LD_PRELOAD": FAKETIME_LIB, "TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "FAKETIME": start.strftime("@%Y-%m-%d %H:%M:%S")}
 
 
 def demo_raw(db_path) -> dict:
@@ -187,11 +215,12 @@ def open_websocket(port: int, extra_headers: str = "") -> tuple[socket.socket, s
 class Server:
     """A real `motcua serve` process on a loopback port."""
 
-    def __init__(self, workdir: Path, async_mode: str, extra: dict | None = None):
+    def __init__(self, workdir: Path, async_mode: str, extra: dict | None = None, at: datetime | None = None):
         self.workdir = workdir
+        self.at = at  # the center time this server's clock starts at (libfaketime), or None
         self.config_path = workdir / "config.yaml"
         raw = demo_raw(workdir / "motcua.db")
-        raw["server"]["async_mode"] = async_mode
+        raw["server"]["async_mode"] = self.async_mode = async_mode
         for section, values in (extra or {}).items():  # e.g. {"printer": {...}, "center": {"hours": ...}}
             raw.setdefault(section, {}).update(values)
         self.config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -225,12 +254,12 @@ class Server:
 
     def token(self, role: str) -> dict:
         with self.database() as (_, database):
-            return bearer(create_token(database, role, "", datetime.now(TZ)))
+            return bearer(create_token(database, role, "", center_now()))
 
     def enrol_link(self, kind: str, name: str | None = None, counter: int | None = None) -> str:
         """A one-time enrolment link (at this server) for a browser page to open first."""
         with self.database() as (config, database):
-            link = invite_link(config, database, kind, name or None, counter, datetime.now(TZ))
+            link = invite_link(config, database, kind, name or None, counter, center_now())
         return self.url + urlparse(link).path
 
     @functools.cached_property
@@ -250,9 +279,15 @@ class Server:
             [*self.program, "--config", str(self.config_path), "serve",
              "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.cwd, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            env=faked_clock_env(self.async_mode, self.at),
         )
         wait_until_serving(self.url, "/api/services", self.proc, self.log)
         return self
+
+    def now(self) -> datetime:
+        """The center's time by this server's clock (which a test may have moved)."""
+        epoch_ms = requests.get(self.url + "/api/time", timeout=5).json()["epoch_ms"]
+        return datetime.fromtimestamp(epoch_ms / 1000, TZ)
 
     def kill(self, sig=signal.SIGKILL):
         if self.proc and self.proc.poll() is None:
@@ -297,8 +332,8 @@ def make_server(tmp_path):
     """Start servers by hand (restart tests); all are stopped afterwards."""
     started = []
 
-    def make(async_mode="eventlet", extra=None):
-        srv = Server(tmp_path, async_mode, extra)
+    def make(async_mode="eventlet", extra=None, at=None):
+        srv = Server(tmp_path, async_mode, extra, at)
         started.append(srv)
         return srv
 

@@ -77,3 +77,4 @@ def test_devices_enrol_once_within_a_day_and_stop_when_revoked(db, clock):
 def test_bad_invitations_are_refused(db, clock, kind, name, counter):
     with pytest.raises(ValueError):
         auth.invite_device(db, kind, name, counter, clock())
+

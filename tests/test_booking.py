@@ -250,6 +250,9 @@ def test_check_in_too_late_or_unknown(db, config):
         booking.check_in(db, config, MONDAY.replace(hour=8), CARD)
     assert booking.id_number_from_card(CARD) == "001090012345"
     assert booking.id_number_from_card("not|a|card") is None
+    with pytest.raises(errors.QueueError) as short:  # one key missed: say how long a code is
+        booking.check_in(db, config, MONDAY.replace(hour=8), made["code"][:5])
+    assert short.value.code == "invalid_booking_code" and "6 ký tự" in short.value.message
 
 
 def test_personal_data_is_masked_and_erased_after_keep_days(db, config):
@@ -295,7 +298,10 @@ def test_reminder_and_near_turn_are_queued_once(db, config):
 def test_closing_a_slot_cancels_and_notifies_its_bookings(db, config):
     kept = make(db, config, slot="08:30")
     gone = make(db, config, phone="0987654321")
-    assert booking.close(db, config, "2026-11-23", "CT", "08:00", "Mất điện", MONDAY) == 1
+    assert booking.closing_effect(db, config, "2026-11-23", "CT", "", MONDAY) == {"cancelled": 2, "notified": 2}
+    assert booking.closing_effect(db, config, "2026-11-23", "CT", "08:00", MONDAY) == {"cancelled": 1, "notified": 1}
+    assert booking.booking_by_token(db, config, gone["token"], MONDAY)["status"] == "booked"  # only counted
+    assert booking.close(db, config, "2026-11-23", "CT", "08:00", "Mất điện", MONDAY) == {"cancelled": 1, "notified": 1}
     assert booking.booking_by_token(db, config, gone["token"], MONDAY)["status"] == "cancelled"
     assert booking.booking_by_token(db, config, kept["token"], MONDAY)["status"] == "booked"
     assert not next(s for s in booking.slots(db, config, "CT", "2026-11-23", MONDAY) if s["start"] == "08:00")["open"]
@@ -383,8 +389,10 @@ def test_supervisor_listing_and_cancel_with_reason(app, config, supervisor, offi
     assert client.post(f"/api/bookings/{made['id']}/cancel", json={}, headers=supervisor).status_code == 400
     reply = client.post(f"/api/bookings/{made['id']}/cancel", json={"reason": "Nghỉ lễ"}, headers=supervisor)
     assert reply.get_json()["status"] == "cancelled"
+    asked = client.post("/api/booking/closures", json={"day": "2026-11-23", "dry_run": True}, headers=supervisor)
+    assert asked.status_code == 200 and asked.get_json() == {"cancelled": 0, "notified": 0}
     closed = client.post("/api/booking/closures", json={"day": "2026-11-24", "reason": "Nghỉ lễ"}, headers=supervisor)
-    assert closed.status_code == 201
+    assert closed.status_code == 201 and closed.get_json() == {"cancelled": 0, "notified": 0}
     assert "2026-11-24" not in client.get("/api/booking").get_json()["days"]
     for body in ({"day": "2026-11-24", "service": "HT", "slot": ["08:00"], "reason": "x"},
                  {"day": ["2026-11-24"], "reason": "x"}, {"day": "2026-11-24", "service": {}, "reason": "x"}):

@@ -10,8 +10,8 @@ expect = sync_api.expect
 ACTIONS = '.actions button:not([hidden])'
 
 
-def desk(srv, browser, counter_id=1):
-    page = open_page(browser, f"{srv.url}/counter?counter={counter_id}")
+def desk(srv, browser, counter_id=1, width=1280, height=900):
+    page = open_page(browser, f"{srv.url}/counter?counter={counter_id}", width, height)
     page.context.set_default_timeout(10000)  # the machine is shared: a busy moment must not fail a test
     page.fill("#token", srv.token("officer")["Authorization"][7:])
     page.press("#token", "Enter")
@@ -186,3 +186,73 @@ def test_a_dead_server_is_explained_in_vietnamese(make_server, browser):
     expect(error).to_contain_text("thử lại")
     assert "Failed" not in error.inner_text() and "fetch" not in error.inner_text()
     counter.context.close()
+
+
+def test_a_busy_desk_at_1366x768_mistakes_are_safe_and_an_outage_is_seen(make_server, browser):
+    """One server and one desk for the day's ordinary mistakes: a no-show clicked while someone
+    is served, undoing a call-back and a transfer, the layout of a small screen, an outage."""
+    srv = make_server("eventlet").start()
+    for _ in range(4):
+        issue(srv)
+    page = desk(srv, browser, 1, 1366, 768)
+    page.keyboard.press("n")
+    expect(page.locator("#current")).to_have_text("1001")
+    page.keyboard.press("v")
+    expect(page.locator("#no-shows")).to_contain_text("1001")
+    page.keyboard.press("n")
+    expect(page.locator("#current")).to_have_text("1002")
+
+    # The small screen: the next number waiting, the no-show list in view, Đăng xuất after the actions.
+    expect(page.locator("#next-number")).to_have_text("1003")
+    missed = page.locator("#no-shows button", has_text="1001")
+    missed.wait_for()
+    assert page.evaluate("document.querySelector('#no-shows button').getBoundingClientRect().bottom") <= 768
+    page.evaluate("document.activeElement.blur()")
+    order = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.dataset.action || ''"))
+    assert "logout" not in order[:order.index("call-next")], order
+
+    # 1001 clicked while 1002 is served: refused, 1002 stays at the desk, unfinished.
+    missed.click()
+    expect(page.locator("#error")).to_contain_text("đang phục vụ số 1002")
+    expect(page.locator("#current")).to_have_text("1002")
+    assert "1002" in called_numbers(srv)
+    finish = page.locator('[data-action="finish"]')
+    finish.click()
+    finish.click()
+    expect(page.locator("#current")).to_have_text("Chưa gọi số")
+    missed.click()                                   # at a free desk it is called back, and undoable
+    expect(page.locator("#current")).to_have_text("1001")
+    expect(page.locator("#undo")).to_contain_text("Hoàn tác: trả 1001 về danh sách vắng mặt")
+    page.keyboard.press("z")
+    expect(page.locator("#current")).to_have_text("Chưa gọi số")
+    expect(page.locator("#no-shows")).to_contain_text("1001")
+
+    # A transfer undone comes back to this field, not only to this desk.
+    page.keyboard.press("n")
+    expect(page.locator("#current")).to_have_text("1003")
+    page.keyboard.press("t")
+    page.locator("#transfer-fields button", has_text="Cư trú").click()
+    expect(page.locator("#current")).to_have_text("Chưa gọi số")
+    expect(page.locator("#undo")).to_contain_text("đưa 1003 về Hộ tịch và gọi lại")
+    page.keyboard.press("z")
+    expect(page.locator("#current")).to_have_text("1003")
+    expect(page.locator("#current-field")).to_have_text("Hộ tịch")
+    back = requests.get(srv.url + "/api/tickets?status=called", timeout=5).json()
+    assert [(t["number"], t["service"]) for t in back] == [("1003", "HT")]
+
+    # The server stops: a large banner, dimmed buttons, no "trực tuyến" beside the error.
+    srv.kill()
+    banner = page.locator(".offline-banner")
+    expect(banner).to_be_visible()
+    assert float(page.locator('[data-action="recall"]').evaluate("e => getComputedStyle(e).opacity")) < 0.5
+    page.evaluate("document.querySelector('[data-action=recall]').click()")
+    expect(page.locator("#error")).to_contain_text("Không kết nối được máy chủ")
+    expect(page.locator("#status")).not_to_contain_text("trực tuyến")
+    srv.start()                                      # back: the banner and the stale error go by themselves
+    expect(page.locator("#status")).to_have_attribute("data-status", "online", timeout=20000)
+    expect(banner).to_be_hidden()
+    expect(page.locator("#error")).to_have_text("")
+    page.context.close()

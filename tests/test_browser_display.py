@@ -106,9 +106,14 @@ def test_waiting_calls_are_marked_new_and_a_recall_is_said_as_a_recall(make_serv
     one, two = hall.locator('.tile[data-counter="1"]'), hall.locator('.tile[data-counter="2"]')
     expect(one).to_have_class("tile speaking")
     expect(two).to_have_class("tile queued")                 # the lighter mark while it waits
+    mark = float(two.evaluate("t => getComputedStyle(t, '::after').fontSize").removesuffix("px"))
+    assert mark >= 24                                        # "MỚI" readable, not 14 px
+    # "Vừa gọi" follows the voice: 1002 is not listed before the hall hears it.
+    assert hall.locator("#recent li .num").all_inner_texts() == ["1001"]
     expect(hall.locator("#now-number")).to_have_text("1001")
     expect(hall.locator("#now-counter")).to_have_text("→ Quầy 1")
     expect(two).to_have_class("tile speaking", timeout=15000)
+    expect(hall.locator("#recent li .num")).to_have_text(["1002", "1001"])
     expect(one).to_have_class("tile")
     hall.wait_for_function("Announcer.pending() === 0", timeout=15000)
     requests.post(f"{srv.url}/api/counters/1/recall", json={}, headers=officer, timeout=5).raise_for_status()
@@ -116,6 +121,14 @@ def test_waiting_calls_are_marked_new_and_a_recall_is_said_as_a_recall(make_serv
     expect(hall.locator("#now-number")).to_have_text("1001")
     hall.wait_for_function("Announcer.pending() === 0", timeout=15000)
     assert hall.evaluate("Announcer.log.filter(e => e.event === 'end').map(e => e.form)") == ["short", "full", "full"]
+    # 1002 stepped out, came back, and is called back at counter 3: marked as a call-back.
+    requests.post(f"{srv.url}/api/counters/2/no-show", json={}, headers=officer, timeout=5).raise_for_status()
+    missed = requests.get(srv.url + "/api/tickets?status=no_show", timeout=5).json()[0]
+    requests.post(f"{srv.url}/api/counters/3/call", json={"ticket": missed["id"]}, headers=officer,
+                  timeout=5).raise_for_status()
+    first = hall.locator("#recent li").first
+    expect(first).to_contain_text("1002 gọi lại", timeout=15000)
+    expect(first).to_contain_text("Quầy 3")
     hall.context.close()
 
 
@@ -131,6 +144,12 @@ def test_clock_is_the_servers_in_the_centers_time_zone(make_server, browser):
     expect(hall.locator("#clock")).to_have_text(server.strftime("%H:%M"), timeout=10000)
     expect(hall.locator("#date")).to_contain_text(server.strftime("%d/%m/%Y"))
     context.close()
+
+
+NOT_CUT = """() => [...document.querySelectorAll('.tile .name, .tile .field')].filter(
+    e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.textContent)"""
+SIZES = """() => ({h: innerHeight, banner: parseFloat(getComputedStyle(document.getElementById('now-number')).fontSize),
+    nums: [...document.querySelectorAll('.tile .num')].map(e => parseFloat(getComputedStyle(e).fontSize))})"""
 
 
 def test_1366x768_with_14_counters_is_readable_and_the_speaker_test_is_for_staff(make_server, browser):
@@ -149,6 +168,17 @@ def test_1366x768_with_14_counters_is_readable_and_the_speaker_test_is_for_staff
         fits: t.scrollHeight <= t.clientHeight + 1 && t.getBoundingClientRect().bottom <= innerHeight}))""")
     assert len(sizes) == 14
     assert all(s["num"] >= 72 and s["text"] >= 24 and s["fits"] for s in sizes), sizes
+    # For 10 m: digits >= distance/200, i.e. numbers >= 10.5% of the screen's height, the banner's
+    # larger; field names short ("LĐ-TB&XH") and never cut; at 1366x768 and at 1920x1080.
+    expect(hall.locator('.tile[data-counter="6"] .field')).to_have_text("LĐ-TB&XH")
+    for width, height in ((1366, 768), (1920, 1080)):
+        hall.set_viewport_size({"width": width, "height": height})
+        hall.wait_for_function(f"innerHeight === {height}")
+        hall.wait_for_timeout(300)
+        seen = hall.evaluate(SIZES)
+        assert min(seen["nums"]) >= 0.105 * height, (width, seen)
+        assert seen["banner"] >= max(0.14 * height, max(seen["nums"])), (width, seen)
+        assert hall.evaluate(NOT_CUT) == [], width
     assert not hall.locator("#sound-test").is_visible()
     hall.keyboard.press("t")                                 # staff at the TV's keyboard
     expect(hall.locator("#sound-test")).to_be_visible()

@@ -186,3 +186,53 @@ def test_the_kiosk_says_before_and_after_issuing_when_the_counters_may_not_reach
     kiosk.click('#services button[data-service="DD"]')   # the citizen may still take a number
     expect(kiosk.locator("#issued-wait")).to_have_text(late)
     kiosk.context.close()
+
+
+def test_the_kiosk_forgets_the_last_citizen_and_an_outage_is_seen_and_ends(make_server, browser):
+    srv = make_server("eventlet", {"booking": {"enabled": True},
+                                   "center": {"hours": {"mon-sun": ["00:00-24:00"]}}}).start()
+    kiosk = kiosk_page(browser, srv, 1080, 1920)
+    # Priority and English chosen, then the citizen walks away: 20 s later the next one gets neither.
+    kiosk.click("#priority")
+    kiosk.click("#lang")
+    expect(kiosk.locator("#lang")).to_have_text("Tiếng Việt")
+    kiosk.clock.run_for(10_000)
+    expect(kiosk.locator("#priority")).to_have_attribute("aria-pressed", "true")
+    kiosk.clock.run_for(12_000)
+    expect(kiosk.locator("#priority")).to_have_attribute("aria-pressed", "false")
+    expect(kiosk.locator("#lang")).to_have_text("English")
+    expect(kiosk.locator('[data-t="lead"]')).to_have_text("Chạm vào lĩnh vực để lấy số thứ tự")
+    # The number just taken is offered again to its citizen, not to the next ones for minutes.
+    kiosk.click('#services button[data-service="HT"]')
+    expect(kiosk.locator("#issued-number")).to_have_text("1001")
+    kiosk.click("#done")
+    expect(kiosk.locator("#again")).to_have_text("Xem lại số vừa lấy: 1001")
+    kiosk.clock.run_for(22_000)
+    expect(kiosk.locator("#again")).to_be_hidden()
+    # An open check-in panel closes too.
+    kiosk.click("#checkin-open")
+    expect(kiosk.locator("#checkin")).to_be_visible()
+    kiosk.clock.run_for(22_000)
+    expect(kiosk.locator("#checkin")).to_be_hidden()
+    expect(kiosk.locator("#start")).to_be_visible()
+
+    # The server stops: a large banner, the field buttons dimmed.
+    srv.kill()
+    banner = kiosk.locator("#status")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Mất kết nối tới máy chủ")
+    assert font_px(banner) >= 28
+    field = kiosk.locator('#services button[data-service="HT"]')
+    assert float(field.evaluate("e => getComputedStyle(e).opacity")) < 0.5
+    kiosk.evaluate("document.querySelector('#services button').click()")  # a tap that got through anyway
+    expect(kiosk.locator("#error")).to_contain_text("Không kết nối được máy chủ")
+    # It comes back: the banner and the stale error go by themselves.
+    srv.start()
+    for _ in range(20):
+        kiosk.clock.run_for(1_000)
+        if banner.is_hidden():
+            break
+    expect(banner).to_be_hidden()
+    expect(kiosk.locator("#error")).to_have_text("")
+    assert float(field.evaluate("e => getComputedStyle(e).opacity")) == 1
+    kiosk.context.close()

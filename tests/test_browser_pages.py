@@ -10,6 +10,7 @@ import requests
 from playwright import sync_api
 
 
+
 @pytest.fixture
 def srv(make_server):
     return make_server("eventlet").start()

@@ -77,11 +77,9 @@ def test_counter_confirms_only_xong_and_undoes_a_no_show(make_server, browser):
 
 
 def test_kiosk_outside_working_hours_says_when_it_opens(make_server, browser):
-    from datetime import datetime
+    from conftest import center_now
 
-    from conftest import TZ
-
-    period = "23:00-23:30" if datetime.now(TZ).hour < 12 else "01:00-01:30"  # never now
+    period = "23:00-23:30" if center_now().hour < 12 else "01:00-01:30"  # never now
     srv = make_server("eventlet", {"center": {"hours": {"mon-sun": [period]}}}).start()
     kiosk = open_page(browser, srv.enrol_link("kiosk"), 1080, 1920)
     expect(kiosk.locator("#hours")).to_be_visible()

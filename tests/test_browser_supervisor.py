@@ -9,7 +9,7 @@ closing by a slip) are caught. Debian's chromium, no network beyond 127.0.0.1.
 import re
 
 import requests
-from conftest import free_port, local_only
+from conftest import center_now, free_port, local_only
 from playwright import sync_api
 from test_browser_pages import open_page
 
@@ -237,3 +237,66 @@ def test_a_duplicate_name_an_empty_counter_and_closing_by_a_slip_are_caught(make
         assert requests.get(srv.url + "/api/counters", timeout=5).json()[-1]["open"] is False
     finally:
         page.context.close()
+
+
+STAFF_PAGES = ("/counter", "/supervisor", "/bookings", "/devices", "/reports", "/reports/help")
+LINKS = """() => [...document.querySelectorAll('a')].filter(a => a.offsetParent !== null).map(a => {
+    let e = a, bg = 'rgba(0, 0, 0, 0)';
+    while (e && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) { bg = getComputedStyle(e).backgroundColor; e = e.parentElement; }
+    return {text: a.textContent.trim(), href: a.getAttribute('href'), color: getComputedStyle(a).color, bg: bg}; })"""
+
+
+def contrast(fg: str, bg: str) -> float:
+    def luminance(css):
+        channels = [int(v) / 255 for v in re.findall(r"[\d.]+", css)[:3]]
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_staff_pages_share_one_readable_navigation_and_devices_show_a_qr_code(make_server, browser):
+    srv = make_server("eventlet", {"booking": {"enabled": True},
+                                   "center": {"hours": {"mon-sun": ["00:00-24:00"]}}}).start()
+    # The supervisor's PC is set to UTC+14: "cập nhật" still shows the center's time (UTC+7).
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN",
+                                  timezone_id="Pacific/Kiritimati")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(srv.url + "/devices")
+    page.fill("#token", srv.token("supervisor")["Authorization"][7:])
+    page.press("#token", "Enter")
+    sync_api.expect(page.locator("#devices")).to_be_visible()
+    for path in STAFF_PAGES:
+        before = center_now().strftime("%H:%M")
+        page.goto(srv.url + path)
+        if path == "/counter":
+            sync_api.expect(page.locator("#desk")).to_be_visible()
+        if path == "/supervisor":
+            sync_api.expect(page.locator("#updated")).not_to_have_text("")
+            assert page.locator("#updated").inner_text() in {f"· cập nhật {before}",
+                                                               f"· cập nhật {center_now():%H:%M}"}
+        links = page.evaluate(LINKS)
+        nav = {link["href"] for link in links}
+        assert {"/counter", "/supervisor", "/bookings", "/devices", "/reports"} <= nav, (path, nav)
+        for link in links:
+            assert contrast(link["color"], link["bg"]) >= 4.5, (path, link)
+
+    # Devices: the one-time link is a QR code and text to copy, never a hyperlink to click here;
+    # opened from 127.0.0.1 it warns that other devices cannot reach it.
+    page.goto(srv.url + "/devices")
+    page.fill("#name", "Sảnh tầng 1")
+    page.click("#invite button[type=submit]")
+    sync_api.expect(page.locator("#link")).to_be_visible()
+    link = page.locator("#link-url").inner_text()
+    assert "/enroll/" in link and page.locator("#link a").count() == 0
+    page.wait_for_function("document.getElementById('link-qr').naturalWidth > 0")
+    sync_api.expect(page.locator("#link-loopback")).to_be_visible()
+    page.click("#link-copy")
+    sync_api.expect(page.locator("#link-copied")).not_to_have_text("")
+    # Opened by mistake on the supervisor's PC, the link asks and changes nothing until answered.
+    page.goto(link)
+    sync_api.expect(page.locator("h1")).to_have_text("Đăng ký máy này làm kiosk 'Sảnh tầng 1'?")
+    page.goto(srv.url + "/devices")
+    sync_api.expect(page.locator("#list")).to_contain_text("chưa mở đường dẫn")
+    page.context.close()

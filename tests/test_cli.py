@@ -159,3 +159,4 @@ def test_backup_of_a_missing_database_says_so(tmp_path):
     server = Server(tmp_path, "threading")
     assert main(["--config", str(server.config_path), "backup", str(tmp_path / "copy.db")]) == 1
     assert not (tmp_path / "copy.db").exists()
+

@@ -32,6 +32,7 @@ def test_shipped_config_is_a_realistic_demo_center():
     (("services", 2, "daily_cap"), 0, "services[2].daily_cap"),
     (("services", 0, "open"), "yes", "services[0].open"),
     (("services", 3, "name_en"), 42, "services[3].name_en"),
+    (("services", 4, "short_name"), "Lao động - Thương binh", "services[4].short_name"),
     (("counters", 0, "services"), ["XX"], "counters[0].services"),
     (("counters", 1, "name"), None, "counters[1].name"),
     (("server", "log_file"), "/no/such/folder/motcua.log", "server.log_file"),

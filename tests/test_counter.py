@@ -7,7 +7,7 @@ from conftest import _token, bearer, invite
 from shared import auth
 from shared.config import validate
 
-ACTIONS = ["call-next", "recall", "finish", "no-show", "pause", "resume", "transfer", "call"]
+ACTIONS = ["call-next", "recall", "finish", "no-show", "pause", "resume", "transfer", "call", "undo-transfer"]
 
 
 def issue(client, service="HT", priority=False):
@@ -49,6 +49,36 @@ def test_no_show_then_called_back(client, officer):
     assert response.status_code == 200 and response.get_json()["ticket"]["counter"]["id"] == 2
 
 
+def test_calling_back_a_no_show_never_finishes_the_citizen_at_the_desk(client, officer):
+    missed, at_desk = issue(client), issue(client)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
+    client.post("/api/counters/1/no-show", headers=officer, json={})
+    client.post("/api/counters/1/call-next", headers=officer, json={})       # at_desk is served
+    refused = client.post("/api/counters/1/call", headers=officer, json={"ticket": missed["id"]})
+    assert refused.status_code == 409 and refused.get_json()["error"] == "counter_busy"
+    assert "1002" in refused.get_json()["message"]
+    assert client.get(f"/api/tickets/{at_desk['id']}").get_json()["status"] == "called"
+    assert client.get(f"/api/tickets/{missed['id']}").get_json()["status"] == "no_show"
+    client.post("/api/counters/1/finish", headers=officer, json={})
+    assert client.post("/api/counters/1/call", headers=officer, json={"ticket": missed["id"]}).status_code == 200
+    # Its undo on the desk: the one called back is a no-show again.
+    assert client.post("/api/counters/1/no-show", headers=officer, json={}).get_json()["current"] is None
+    assert client.get(f"/api/tickets/{missed['id']}").get_json()["status"] == "no_show"
+
+
+def test_undo_of_a_transfer_restores_the_field(client, officer):
+    ticket = issue(client)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
+    client.post("/api/counters/1/transfer", headers=officer, json={"service": "CT"})
+    elsewhere = client.post("/api/counters/2/undo-transfer", headers=officer, json={"ticket": ticket["id"]})
+    assert elsewhere.status_code == 409 and elsewhere.get_json()["error"] == "transfer_not_undoable"
+    back = client.post("/api/counters/1/undo-transfer", headers=officer, json={"ticket": ticket["id"]}).get_json()
+    assert (back["ticket"]["service"], back["ticket"]["status"]) == ("HT", "called")
+    assert back["ticket"]["counter"]["id"] == 1
+    again = client.post("/api/counters/1/undo-transfer", headers=officer, json={"ticket": ticket["id"]})
+    assert again.status_code == 409
+
+
 def test_transfer_pause_resume(client, officer):
     ticket = issue(client)
     client.post("/api/counters/1/call-next", headers=officer, json={})
@@ -73,6 +103,8 @@ def test_transfer_pause_resume(client, officer):
     ("call", {"ticket": "1"}, 400, "invalid_ticket"),
     ("call", {"ticket": True}, 400, "invalid_ticket"),
     ("call", {"ticket": 999}, 404, "ticket_not_found"),
+    ("undo-transfer", {"ticket": "1"}, 400, "invalid_ticket"),
+    ("undo-transfer", {"ticket": 999}, 404, "ticket_not_found"),
     ("call-next", {"after": "x"}, 400, "invalid_after"),
 ])
 def test_bad_counter_actions(client, officer, action, body, status, code):

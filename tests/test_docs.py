@@ -48,3 +48,14 @@ def test_every_error_code_is_documented():
 def test_readme_states_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
+
+
+def test_readme_quick_start_gives_the_staff_tokens_with_the_config():
+    """A newcomer at /counter needs a token: the quick start says how, and every `motcua`
+    command line in the README names the config it acts on."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[:readme.index("## Deploying")]
+    assert "token create --role officer" in quick_start and "/counter" in quick_start
+    assert "center.hours" in quick_start                       # the demo's hours are said before a Sunday try-out
+    commands = [line.strip() for line in readme.splitlines() if line.strip().startswith(".venv/bin/motcua ")]
+    assert commands and all("--config" in line for line in commands), commands

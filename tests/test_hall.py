@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from queue_steps import call, events, issue
-from shared import hall
+from shared import hall, queue
 from shared.config import validate
 from shared.db import connect, init_database
 from shared.errors import QueueError
@@ -27,6 +27,17 @@ def test_state_is_small_and_complete(db, clock):
     assert state["counters"][0]["current"]["number"] == called["number"]
     assert state["recent"][0]["number"] == called["number"]
     assert {s["code"]: s["waiting"] for s in state["services"]}["HT"] == 0
+    assert {s["code"]: s["short_name"] for s in state["services"]}["LDXH"] == "LĐ-TB&XH"
+    assert {s["code"]: s["short_name"] for s in state["services"]}["HT"] == "Hộ tịch"  # none set: the name
+
+
+def test_a_call_back_after_a_no_show_is_marked_in_the_recent_calls(db, clock):
+    ticket = issue(db, clock)
+    call(db, clock)
+    queue.no_show(db, 1, clock.tick())
+    queue.call_ticket(db, 2, ticket["id"], clock.tick())
+    recent = hall.state(db, clock.tick(), recent=5)["recent"]
+    assert [(r["counter"], r["callback"]) for r in recent] == [(2, True), (1, False)]
 
 
 def test_service_caps_show_full_fields(raw_config, tmp_path, clock):

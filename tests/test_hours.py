@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from shared.hours import is_open, next_opening, parse_hours
+from shared.hours import closed_notice, is_open, next_opening, parse_hours
 from conftest import TZ
 
 WEEK = parse_hours({"mon-fri": ["07:30-11:30", "13:30-17:00"], "sat": ["07:30-11:30"]})
@@ -22,6 +22,14 @@ def test_next_opening_skips_closed_days():
     assert next_opening(WEEK, datetime(2026, 11, 23, 6, 0, tzinfo=TZ)) == datetime(2026, 11, 23, 7, 30, tzinfo=TZ)
     assert next_opening({}, datetime(2026, 11, 23, 6, 0, tzinfo=TZ)) is None
     assert is_open({}, datetime(2026, 11, 29, 3, 0, tzinfo=TZ))
+
+
+def test_serve_says_when_it_starts_while_the_center_is_closed():
+    """A Sunday try-out of the demo: `serve` says the kiosk is closed until Monday, and how to try it now."""
+    sunday = closed_notice(WEEK, datetime(2026, 11, 29, 15, 0, tzinfo=TZ))
+    assert "07:30 Mon 30/11" in sunday and "remove center.hours" in sunday
+    assert closed_notice(WEEK, datetime(2026, 11, 30, 8, 0, tzinfo=TZ)) is None
+    assert closed_notice({}, datetime(2026, 11, 29, 15, 0, tzinfo=TZ)) is None
 
 
 @pytest.mark.parametrize("raw", [["07:30-11:30"], {"mon-xyz": []}, {"fri-mon": ["07:00-08:00"]},

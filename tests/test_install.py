@@ -46,8 +46,11 @@ def installed(tmp_path_factory) -> Path:
     site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, "test-venv-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-                    "--no-build-isolation", str(source)], check=True, timeout=300, cwd=work)
+    built = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                            "--no-build-isolation", str(source)], check=True, timeout=300, cwd=work,
+                           capture_output=True, text=True)
+    # `make run` shows what the build says before the server's addresses: nothing, from our config.
+    assert "Warning" not in built.stdout + built.stderr, built.stderr
     return venv / "bin"
 
 

@@ -8,7 +8,8 @@ def test_services_list_fields_with_waiting_counts(client):
     client.post("/api/tickets", json={"service": "CT"})
     services = client.get("/api/services").get_json()
     assert len(services) == 8
-    assert services[1] == {"code": "CT", "name": "Chứng thực", "name_en": "Certification", "open": True, "waiting": 1}
+    assert services[1] == {"code": "CT", "name": "Chứng thực", "name_en": "Certification",
+                           "short_name": "Chứng thực", "open": True, "waiting": 1}
 
 
 def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock, config):

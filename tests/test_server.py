@@ -64,15 +64,15 @@ def test_accepted_sockets_inherit_tcp_nodelay():
 
 def test_the_server_starts_the_day_at_start_up(make_server):
     """A field closed for the day yesterday is open again as soon as the server starts."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
-    from conftest import TZ
+    from conftest import center_now
     from shared.db import connect
 
     server = make_server("eventlet")
     server.cli("init")
     db = connect(str(server.workdir / "motcua.db"))
-    yesterday = (datetime.now(TZ) - timedelta(days=1)).isoformat(timespec="milliseconds")
+    yesterday = (center_now() - timedelta(days=1)).isoformat(timespec="milliseconds")
     db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
     db.execute("INSERT INTO audit (at, kind, service) VALUES (?, 'service_closed', 'DD')", (yesterday,))
     db.conn.close()

@@ -1,6 +1,9 @@
 /* Counter desk: every action a button with a one-key shortcut shown on it; the keys work
    whatever has focus. Only Xong (finish) cannot be undone, so only it asks for a second
-   press; a no-show or a transfer can be undone at once (Z) by calling the same ticket back.
+   press; a no-show, a transfer and a call-back can be undone at once (Z): the no-show is
+   called back, the transfer taken back to this field and desk, the call-back returned to
+   the no-show list. A no-show is called back only at a free desk (the server refuses
+   otherwise): the citizen being served is never finished unseen.
    Buttons keep their places (fixed grid, reserved lines), so a relabel or a banner never
    moves the button under the officer's finger.
 
@@ -24,6 +27,7 @@
     counter_paused: "Quầy đang tạm dừng: bấm Tiếp tục (P) rồi gọi số.",
     no_current_ticket: "Quầy chưa có ai đang được phục vụ: bấm Gọi tiếp (N).",
     ticket_not_callable: "Số này đã được gọi hoặc đã xong ở quầy khác: không cần gọi lại.",
+    transfer_not_undoable: "Số này đã được gọi ở quầy khác sau khi chuyển: không hoàn tác được nữa.",
     counter_not_found: "Quầy này không còn: chọn lại quầy ở góc trên.",
     forbidden: "Mã đăng nhập này không được thao tác ở quầy: đăng nhập bằng mã của cán bộ."
   };
@@ -104,6 +108,9 @@
       b.disabled = !c.open || (b.hasAttribute("data-needs-current") && !c.current)
         || (c.paused && (b.dataset.action === "call-next" || b.dataset.action === "recall"));
     });
+    $("no-show-hint").textContent = c.current
+      ? "(đang phục vụ số " + c.current.number + ": bấm Xong hoặc Vắng mặt trước khi gọi lại số khác)"
+      : "(bấm để gọi lại)";
     $("waiting").replaceChildren.apply($("waiting"), c.services.map(function (code) {
       var li = document.createElement("li"), n = document.createElement("span");
       li.textContent = (svc[code] || { name: code }).name + ":";
@@ -114,9 +121,14 @@
     }));
   }
 
+  /* The no-show list and the number "Gọi tiếp" would call, read again after every change. */
   function loadNoShows() {
     if (noShowsBusy) { noShowsAgain = true; return; }
     noShowsBusy = true;
+    var asked = counterId;
+    Live.api("GET", "/api/counters/" + asked + "/next").then(function (r) {
+      if (asked === counterId) $("next-number").textContent = r.number || "không còn ai chờ";
+    }).catch(function () {});
     Live.api("GET", "/api/tickets?status=no_show").then(function (list) {
       var svc = names(), c = mine(), own = c ? c.services : [];
       list.sort(function (a, b) { return (own.indexOf(b.service) >= 0) - (own.indexOf(a.service) >= 0); });
@@ -127,7 +139,7 @@
         s.textContent = (svc[t.service] || { name: t.service }).name;
         b.append(s);
         b.title = "Gọi lại số " + t.number + " về quầy này";
-        b.onclick = function () { act("call", { ticket: t.id }); };
+        b.onclick = function () { callBack(t); };
         li.appendChild(b);
         return li;
       });
@@ -163,16 +175,28 @@
     return false;
   }
 
-  function setUndo(ticket, text) {
-    undo = ticket;
+  /* The note under the buttons and the one undo it offers: {label, action, body} or null. */
+  function setUndo(next, text) {
+    undo = next;
     $("note-text").textContent = text;
-    $("undo").hidden = !ticket;
-    if (ticket) $("undo-number").textContent = ticket.number;
+    $("undo").hidden = !next;
+    if (next) $("undo-text").textContent = "Hoàn tác: " + next.label;
   }
 
   function showError(err) {
     if (err.status === 401) showLogin();
     $("error").textContent = ADVICE[err.code] || err.message;
+    $("error").dataset.network = String(!err.code || err.code === "network");
+  }
+
+  /* A no-show who came back: only at a free desk (the server says which number is still
+     being served otherwise); undone by marking it a no-show again. */
+  function callBack(t) {
+    if (busy || !counterId) return;
+    run(post("call", { ticket: t.id }).then(function () {
+      setUndo({ label: "trả " + t.number + " về danh sách vắng mặt", action: "no-show" },
+        "Đã gọi lại số " + t.number + ".");
+    }));
   }
 
   function post(action, body) {
@@ -204,8 +228,10 @@
     var c = mine(), current = c && c.current;
     closeTransfer();
     if (!current) return;
+    var from = (names()[current.service] || { name: current.service }).name;
     run(post("transfer", { service: field.code }).then(function () {
-      setUndo(current, "Đã chuyển số " + current.number + " sang " + field.name + ".");
+      setUndo({ label: "đưa " + current.number + " về " + from + " và gọi lại", action: "undo-transfer",
+                body: { ticket: current.id } }, "Đã chuyển số " + current.number + " sang " + field.name + ".");
     }));
   }
 
@@ -277,8 +303,10 @@
     }
     closeTransfer();
     run(post(action, body).then(function () {
-      if (action === "no-show" && current) setUndo(current, "Đã ghi vắng mặt số " + current.number + ".");
-      else setUndo(null, "");
+      if (action === "no-show" && current) {
+        setUndo({ label: "gọi lại " + current.number, action: "call", body: { ticket: current.id } },
+          "Đã ghi vắng mặt số " + current.number + ".");
+      } else setUndo(null, "");
     }));
   }
 
@@ -287,7 +315,11 @@
     b.onclick = function () { act(b.dataset.action, undefined, b); };
   });
   $("undo").onclick = function () {
-    if (undo) { var t = undo; setUndo(null, ""); act("call", { ticket: t.id }); }
+    if (!undo || busy || !counterId) return;
+    var u = undo;
+    setUndo(null, "");
+    endHold();
+    run(post(u.action, u.body));
   };
   $("transfer-cancel").onclick = closeTransfer;
 
@@ -338,6 +370,10 @@
       if (hold) holdTick();                  // a rating may have just arrived
       if (!$("desk").hidden) loadNoShows();
     },
-    status: function (s) { $("status").dataset.status = s; $("status").textContent = s === "online" ? "● trực tuyến" : "Mất kết nối…"; }
+    status: function (s) {
+      $("status").dataset.status = s;
+      $("status").textContent = s === "online" ? "● trực tuyến" : "Mất kết nối…";
+      if (s === "online" && $("error").dataset.network === "true") $("error").textContent = "";  // stale now
+    }
   });
 })();

@@ -1,9 +1,13 @@
 /* Hall display: every open counter from `state`; each `called` is announced in order, and
    the tile of the call being read is the one highlighted (with the "Mời số … → Quầy …"
    banner), while calls waiting their turn carry a lighter "new" mark. Tiles are sized from
-   the screen so 1..16 counters fit without scrolling (at 1366x768 with 14 counters: text
-   at least 24 px, numbers at least 72 px), and updated in place so nothing shifts. The
-   clock is the server's, in the center's time zone. */
+   the screen so 1..16 counters fit without scrolling, and updated in place so nothing shifts.
+   Sized for 10 m (docs/voice.md, "Reading from 10 m"): digits at least 1/200 of the distance
+   tall, i.e. numbers of 14 counters at least 10.5% of the screen's height, the banner's
+   number larger still. Fields show their configured short name on one line; a name that
+   still does not fit goes on two smaller lines, never cut. "Vừa gọi" lists a call once its
+   announcement starts, so the list is in the order the hall hears; a number called back
+   after a no-show is marked. The clock is the server's, in the center's time zone. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -37,7 +41,7 @@
   }
 
   /* Pick the grid that gives the biggest number for this many counters on this screen:
-     name (one line), number and field (two lines) must fit the tile's height. */
+     name, number and field (one line each) must fit the tile's height. */
   function layout(n, longest) {
     var box = $("counters");
     var gap = Math.max(6, Math.round(Math.min(innerWidth, innerHeight) * 0.012));
@@ -51,7 +55,7 @@
       var size = Math.min(300, (w * 0.94) / (0.6 * longest + 0.1)), fits = false;
       for (; size >= 12 && !fits; size -= 2) {
         var t = textSizes(size);
-        fits = t.name * 1.15 + size * 1.1 + t.field * 2.4 <= h - 10 - 0.04 * w;  // borders, padding
+        fits = t.name * 1.3 + size + t.field * 1.3 <= h - 10 - 0.02 * w;  // borders, padding
       }
       size += 2;
       if (!best || (fits && !best.fits) || (fits === best.fits && size > best.size)) {
@@ -85,9 +89,24 @@
       : c.services.map(function (s) { return services[s] || s; }).join(" · ");
   }
 
+  /* A field that does not fit one line takes two smaller ones (same height), never an ellipsis. */
+  function fitField(t) {
+    var field = t.children[2];
+    t.classList.remove("long");
+    if (field.scrollWidth > field.clientWidth + 1) t.classList.add("long");
+  }
+
+  /* Calls the announcer has not started yet: not in "Vừa gọi" until the hall hears them. */
+  function unheard(r) {
+    return Object.keys(calls).some(function (id) {
+      var c = calls[id];
+      return !c.started && c.number === r.number && c.counter === r.counter && c.recall === r.recall;
+    });
+  }
+
   function render(state) {
     last = state;
-    state.services.forEach(function (s) { services[s.code] = s.name; });
+    state.services.forEach(function (s) { services[s.code] = s.short_name || s.name; });
     var open = state.counters.filter(function (c) { return c.open; });
     var ids = open.map(function (c) { return c.id; }).join(",");
     var box = $("counters");
@@ -107,11 +126,18 @@
       if (c.current) longest = Math.max(longest, c.current.number.length);
     });
     layout(open.length, longest);
+    open.forEach(function (c) { fitField(tiles[c.id]); });
+    renderRecent();
+  }
+
+  function renderRecent() {
     var names = {};
-    state.counters.forEach(function (c) { names[c.id] = c.name; });
-    $("recent").replaceChildren.apply($("recent"), state.recent.map(function (r) {
-      var li = el("li", r.recall ? "recall" : "");
-      li.append(el("span", "num", r.number), el("span", "where", "→ " + (names[r.counter] || "")));
+    last.counters.forEach(function (c) { names[c.id] = c.name; });
+    $("recent").replaceChildren.apply($("recent"), last.recent.filter(function (r) { return !unheard(r); }).map(function (r) {
+      var li = el("li", (r.recall ? "recall" : "") + (r.callback ? " callback" : ""));
+      var num = el("span", "num", r.number);
+      if (r.callback) num.append(el("small", "back", " gọi lại"));
+      li.append(num, el("span", "where", "→ " + (names[r.counter] || "")));
       return li;
     }));
   }
@@ -144,6 +170,8 @@
     if (!call) return;
     var banner = $("now-calling");
     if (entry.event === "start") {
+      call.started = true;
+      if (last) renderRecent();
       markWaiting(call.counter, -1);
       Object.keys(tiles).forEach(function (id) { tiles[id].classList.remove("speaking"); });
       if (tiles[call.counter]) tiles[call.counter].classList.add("speaking");
@@ -176,7 +204,7 @@
     // How long ago the server made the call, by its clock; a clock more than 5 s off is ignored.
     var age = Date.now() + clockOffset - Date.parse(event.ticket.called_at);
     if (age >= 0 && age < 5000) say.age = age;
-    calls[say.id] = { counter: event.counter.id, number: event.ticket.number, recall: event.recall };
+    calls[say.id] = { counter: event.counter.id, number: event.ticket.number, recall: event.recall, started: false };
     markWaiting(event.counter.id, 1);
     Announcer.enqueue(say);
   }

@@ -27,8 +27,17 @@
   function bookPage() {
     var chosen = null;
 
+    /* The button stays off until everything is there, and says what is still missing. */
     function ready() {
-      $("submit").disabled = !chosen || !$("name").value.trim() || !$("phone").value.trim();
+      var missing = [];
+      if (!chosen) missing.push(["khung giờ", "a time"]);
+      if (!$("name").value.trim()) missing.push(["họ và tên", "your name"]);
+      if (!$("phone").value.trim()) missing.push(["số điện thoại", "your phone"]);
+      $("submit").disabled = missing.length > 0;
+      if (missing.length) {
+        bilingual($("missing"), "Để đặt lịch, xin chọn hoặc nhập: " + missing.map(function (m) { return m[0]; }).join(", ") + ".",
+          "Still needed: " + missing.map(function (m) { return m[1]; }).join(", ") + ".");
+      } else $("missing").textContent = "";
     }
 
     function loadSlots() {
@@ -119,6 +128,9 @@
       $("name").textContent = b.name;
       $("phone").textContent = b.phone;
       $("cancel").hidden = b.status !== "booked";
+      // A cancelled or missed booking is nothing to scan or to put in a calendar any more.
+      var live = b.status === "booked" || b.status === "checked_in";
+      $("qr").hidden = $("qr-hint").hidden = $("ics").hidden = !live;
       $("ticket-link").hidden = !b.ticket_token;
       if (b.ticket_token) $("ticket-link").href = "/t/" + encodeURIComponent(b.ticket_token);
     }

@@ -4,14 +4,16 @@
    chip ID card's QR code) to a USB scanner, which types the code and Enter into the
    page like a keyboard. Scanned input is caught anywhere on the start screen; the
    panel is added by this script so the kiosk's own page and script stay as they are.
-   The ticket it issues is shown here with its QR code; too early says when to come,
-   too late sends the citizen to the ordinary numbers. */
+   The ticket it issues is shown on the kiosk's own ticket screen (Kiosk.show), the same as
+   a walk-in's; too early says when to come, too late sends the citizen to the ordinary
+   numbers; a wrong code stays on the keypad to be corrected. The panel closes when the
+   kiosk forgets an idle citizen ("kiosk:reset"). */
 (function () {
   "use strict";
   var start = document.getElementById("start");
   if (!start) return;                                  // a kiosk not enrolled
   var KEYS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";        // the booking codes' alphabet
-  var CODE_LENGTH = 6, SCAN_GAP_MS = 3000, SHOW_S = 30;
+  var CODE_LENGTH = 6, SCAN_GAP_MS = 3000;
   var typed = "", scan = "", lastKey = 0, closeTimer = null;
 
   function el(tag, attrs, children) {
@@ -34,17 +36,10 @@
   keypad.append(el("button", { type: "button", "data-key": "back", "class": "wide", text: "⌫ Xoá" }));
   keypad.append(el("button", { type: "button", "data-key": "ok", "class": "wide ok", text: "Xác nhận · OK" }));
   var message = el("p", { id: "checkin-message", "class": "checkin-message", role: "alert" });
-  var ticket = el("div", { id: "checkin-ticket", "class": "checkin-ticket", hidden: "" }, [
-    el("p", { "class": "label" }, both("Số thứ tự của bạn", "Your number")),
-    el("p", { id: "checkin-number", "class": "num big" }),
-    el("p", { id: "checkin-field", "class": "field" }),
-    el("p", { "class": "booked-tag" }, both("Đã đặt lịch: được gọi theo giờ hẹn", "Booked: called at your time")),
-    el("img", { id: "checkin-qr", "class": "qr", alt: "QR", width: "200", height: "200" })
-  ]);
   var close = el("button", { id: "checkin-close", "class": "checkin-close", type: "button" }, both("Đóng", "Close"));
   var panel = el("section", { id: "checkin", "class": "checkin", hidden: "", "aria-label": "Tôi đã đặt lịch" }, [
     el("h2", {}, both("Nhập mã đặt lịch hoặc quét mã QR", "Type your booking code or scan its QR code")),
-    shown, keypad, message, ticket, close
+    shown, keypad, message, close
   ]);
   start.append(opener);
   document.body.append(panel);
@@ -54,9 +49,6 @@
   function open() {
     typed = "";
     message.textContent = "";
-    ticket.hidden = true;
-    keypad.hidden = false;
-    shown.hidden = false;
     draw();
     panel.hidden = false;
     start.hidden = true;
@@ -70,23 +62,15 @@
   }
 
   function showTicket(t) {
-    keypad.hidden = true;
-    shown.hidden = true;
-    message.textContent = "";
-    document.getElementById("checkin-number").textContent = t.number;
-    document.getElementById("checkin-field").textContent = t.service_name;
-    document.getElementById("checkin-qr").src = "/t/" + encodeURIComponent(t.token) + "/qr.svg";
-    ticket.hidden = false;
-    closeTimer = setTimeout(shut, SHOW_S * 1000);
+    shut();
+    window.Kiosk.show(t);
   }
 
   function submit(code) {
     if (!code) return;
     message.textContent = "…";
     Live.api("POST", "/api/bookings/check-in", { code: code }).then(showTicket, function (err) {
-      typed = "";
-      draw();
-      message.textContent = err.message;
+      message.textContent = err.message;                // what was typed stays, to be corrected
       if (err.code === "booking_too_late") {
         closeTimer = setTimeout(shut, 8000);         // back to the fields: an ordinary number
       }
@@ -94,6 +78,7 @@
   }
 
   opener.addEventListener("click", open);
+  document.addEventListener("kiosk:reset", function () { if (!panel.hidden) shut(); });
   close.addEventListener("click", shut);
   keypad.addEventListener("click", function (e) {
     var key = e.target.closest("button");

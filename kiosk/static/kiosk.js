@@ -2,13 +2,18 @@
    issue time, whether a paper ticket comes, the counters serving it, the people ahead,
    an honest wait estimate and a QR code for the phone page. Many citizens have no
    smartphone and no printer may work, so the number stays until the next citizen
-   touches the screen, and can be shown again for a few minutes.
-   Vietnamese first, English on request. */
+   touches the screen, and can be shown again by the one who took it (until the screen has
+   been left alone for IDLE_S: then it is the next citizen's).
+   Vietnamese first, English on request. The start screen forgets the last citizen: after
+   IDLE_S without a touch, priority, language and any open panel (check-in) are reset.
+   The page exposes Kiosk.show(ticket) (check-in shows its ticket the same way) and sends
+   "kiosk:reset" on the document when it forgets. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var KEEP_S = 60, LOCK_MS = 1500, RETRY_FALLBACK_S = 60;
-  var AGAIN_S = Number($("start").dataset.reprintS);  /* as long as the server allows a reprint */
+  var KEEP_S = 60, LOCK_MS = 1500, RETRY_FALLBACK_S = 60, IDLE_S = 20;
+  var AGAIN_S = Number($("start").dataset.reprintS);  /* at most as long as the server allows a reprint */
+  var touchedAt = Date.now();
   var lang = "vi", priority = false, busy = false, lockedUntil = 0;
   var services = [], hours = { open: true, next_open: null }, printerOk = true, printerKind = "none";
   var shown = null, shownAt = 0, last = null, lastError = null, fetching = false, again = false;
@@ -25,6 +30,7 @@
       soon: "Sắp đến lượt", minutes: "khoảng {n}", after: " (sau {t})", hours: "{h} giờ {m} phút", mins: "{m} phút",
       late: "Có thể không kịp trong hôm nay",
       qr: "Quét mã để theo dõi lượt của bạn trên điện thoại", done: "Xong", priority_tag: " · Ưu tiên",
+      booked_tag: " · Đã đặt lịch: được gọi theo giờ hẹn",
       issued_at: "Lấy lúc {time} ngày {date}",
       paper_none: "Không có vé giấy. Xin hãy ghi nhớ số này hoặc chụp ảnh màn hình.",
       paper_printing: "Vé giấy đang được in. Xin nhận vé ở máy in.",
@@ -32,7 +38,7 @@
       again: "Xem lại số vừa lấy: {n}", again_print: "In lại số vừa lấy: {n}",
       slow_down: "Xin chờ {n} giây rồi chạm lại.",
       slow_why: "Máy vừa cấp nhiều số liên tiếp.",
-      offline: "Mất kết nối tới máy chủ, đang thử lại…", lang: "English",
+      offline: "Mất kết nối tới máy chủ, đang thử lại… Xin chờ, chưa lấy số được lúc này.", lang: "English",
       cannot_reach: "Không kết nối được máy chủ. Xin chạm lại sau ít phút hoặc hỏi cán bộ hướng dẫn.",
       closed_now: "Ngoài giờ làm việc.", opens: "Trung tâm mở cửa lúc {t}.",
       days: ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"]
@@ -47,6 +53,7 @@
       soon: "Very soon", minutes: "about {n}", after: " (after {t})", hours: "{h} h {m} min", mins: "{m} min",
       late: "You may not be served today",
       qr: "Scan to follow your turn on your phone", done: "Done", priority_tag: " · Priority",
+      booked_tag: " · Booked: called at your time",
       issued_at: "Taken at {time} on {date}",
       paper_none: "No paper ticket. Please remember this number or take a photo of the screen.",
       paper_printing: "Your paper ticket is printing. Please take it from the printer.",
@@ -54,7 +61,7 @@
       again: "Show my number again: {n}", again_print: "Print my number again: {n}",
       slow_down: "Please wait {n} seconds, then touch again.",
       slow_why: "This kiosk has just issued many numbers in a row.",
-      offline: "Lost the connection to the server, retrying…", lang: "Tiếng Việt",
+      offline: "Lost the connection to the server, retrying… Please wait: no numbers can be taken now.", lang: "Tiếng Việt",
       cannot_reach: "Cannot reach the server. Please try again in a few minutes or ask a staff member.",
       closed_now: "Outside working hours.", opens: "The center opens at {t}.",
       days: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
@@ -104,6 +111,7 @@
     $("lang").textContent = t("lang");                 // its accessible name is what it reads
     $("lang").lang = lang === "vi" ? "en" : "vi";
     $("error").textContent = lastError ? errorText(lastError) : "";
+    if (document.body.dataset.live === "offline") $("status").textContent = t("offline");
     render();
     drawSlowDown();
     drawAgain();
@@ -233,7 +241,7 @@
   function fill(ticket) {
     $("issued-number").textContent = ticket.number;
     $("issued-service").textContent = serviceName(ticket.service, ticket.service_name) +
-      (ticket.priority ? t("priority_tag") : "");
+      (ticket.priority ? t("priority_tag") : "") + (ticket.booked ? t("booked_tag") : "");
     $("issued-time").textContent = issuedText(ticket.issued_at);
     var status = ticket.status_info;                   // fresher than the issue reply, e.g. when shown again
     $("issued-ahead").textContent = status ? status.ahead : ticket.ahead;
@@ -269,10 +277,28 @@
     }).catch(function () {});
   }
 
+  function setPriority(on) {
+    priority = on;
+    $("priority").setAttribute("aria-pressed", String(on));
+    document.querySelector('[data-t="lead"]').textContent = priority ? t("lead_priority") : t("lead");
+  }
+
+  /* Nobody has touched the start screen for IDLE_S: whoever chose priority, English or the
+     check-in panel has gone, and their number is not the next citizen's to see. */
+  function forget() {
+    if (!$("issued").hidden || Date.now() - touchedAt < IDLE_S * 1000) return;
+    document.dispatchEvent(new Event("kiosk:reset"));
+    if (!priority && lang === "vi" && !last && !lastError) return;
+    setPriority(false);
+    last = null;
+    lastError = null;
+    lang = "vi";
+    translate();
+  }
+
   function back() {
     shown = null;
-    priority = false;
-    $("priority").setAttribute("aria-pressed", "false");
+    setPriority(false);
     $("issued").hidden = true;
     $("start").hidden = false;
     busy = false;
@@ -306,11 +332,12 @@
   $("issued").addEventListener("click", function (e) {
     if (!e.target.closest("button") && Date.now() - shownAt >= KEEP_S * 1000) back();
   });
-  $("priority").onclick = function () {
-    priority = !priority;
-    this.setAttribute("aria-pressed", String(priority));
-    document.querySelector('[data-t="lead"]').textContent = priority ? t("lead_priority") : t("lead");
-  };
+  $("priority").onclick = function () { setPriority(!priority); };
+  ["pointerdown", "keydown"].forEach(function (kind) {
+    document.addEventListener(kind, function () { touchedAt = Date.now(); }, true);
+  });
+  setInterval(forget, 1000);
+  window.Kiosk = { show: function (ticket) { last = { ticket: ticket, at: Date.now() }; show(ticket); } };
   loadHours();
   setInterval(loadHours, 60000);
   $("lang").onclick = function () { lang = lang === "vi" ? "en" : "vi"; translate(); };
@@ -323,9 +350,11 @@
       loadServices();
     },
     status: function (s) {
-      $("status").dataset.status = s;
-      $("status").hidden = s === "online";
       $("status").textContent = s === "online" ? "" : t("offline");
+      if (s === "online" && lastError && (!lastError.code || lastError.code === "network")) {
+        lastError = null;                              // the outage is over: its error is stale
+        $("error").textContent = "";
+      }
     }
   });
   loadServices();

@@ -3,14 +3,20 @@
    It reconnects by itself with backoff and reports its status, so a hall TV
    can show a discreet "reconnecting" mark instead of stale numbers.
 
-   Live.connect({state: fn, called: fn, status: fn("online"|"offline")}) */
+   Live.connect({state: fn, called: fn, status: fn("online"|"offline")})
+   The page's <body data-live> follows the status too, so a page's CSS can dim its buttons and
+   show its large offline banner (.offline-banner) for as long as the server is out of reach;
+   a page clears its stale errors in its status handler when "online" comes back. */
 (function () {
   "use strict";
 
   function connect(handlers) {
     var ws = null, delay = 500, pingTimer = null, closed = false;
 
-    function setStatus(s) { if (handlers.status) handlers.status(s); }
+    function setStatus(s) {
+      document.body.dataset.live = s;
+      if (handlers.status) handlers.status(s);
+    }
 
     function watchdog(ms) {
       clearTimeout(pingTimer);
@@ -92,8 +98,10 @@
     });
   }
 
-  function clockText(date) {
-    return date.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+  /* "08:15" from a server stamp such as "2026-11-30T08:15:02.120+07:00": the center's own
+     time, read as written, never the browser's clock or time zone (which may be another day). */
+  function clockText(stamp) {
+    return String(stamp).slice(11, 16);
   }
 
   function allowed(me, role) { return me.role === role || me.role === "supervisor"; }

@@ -67,7 +67,7 @@
       list.push(li);
     }
     $("serving").replaceChildren.apply($("serving"), list);
-    $("updated").textContent = "Cập nhật lúc " + Live.clockText(new Date());
+    $("updated").textContent = "Cập nhật lúc " + Live.clockText(t.at);
     document.title = t.number + " · " + s[0];
   }
 

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
-  var STATUS = { booked: "Đã đặt", checked_in: "Đã đến", no_show: "Không đến", cancelled: "Đã huỷ" };
+  // "Chờ đến": booked and not yet arrived (the reports' "Tổng số lịch đặt" counts every booking made).
+  var STATUS = { booked: "Chờ đến", checked_in: "Đã đến", no_show: "Không đến", cancelled: "Đã huỷ" };
   var names = {};
 
   function fail(err) {
@@ -30,8 +31,26 @@
     return b;
   }
 
-  function close(body) {
-    Live.api("POST", "/api/booking/closures", body).then(load).catch(fail);
+  /* Closing cancels bookings and messages citizens: the server counts them first (dry run),
+     the supervisor reads the figures and confirms, then it closes. */
+  function close(body, what) {
+    var ask = Object.assign({}, body, { dry_run: true });
+    delete ask.reason;
+    Live.api("POST", "/api/booking/closures", ask).then(function (effect) {
+      var question = "Đóng đặt lịch " + what + ".\nViệc này huỷ " + effect.cancelled + " lịch hẹn và nhắn tin cho "
+        + effect.notified + " công dân (lý do: " + body.reason + ").\nLịch đã huỷ không khôi phục được khi mở lại. Đóng?";
+      if (!confirm(question)) return null;
+      return Live.api("POST", "/api/booking/closures", body).then(function (done) {
+        $("result").textContent = "Đã đóng " + what + ": huỷ " + done.cancelled + " lịch hẹn, nhắn tin cho "
+          + done.notified + " công dân.";
+        return load();
+      });
+    }).catch(fail);
+  }
+
+  function scope(service, slot, day) {
+    return (service ? "lĩnh vực " + (names[service] || service) : "mọi lĩnh vực") + ", "
+      + (slot ? "khung giờ " + slot : "cả ngày") + " " + day.split("-").reverse().join("/");
   }
 
   function load() {
@@ -49,7 +68,7 @@
         return cells([names[s.service] || s.service, s.slot, s.booked, s.checked_in, s.no_show, s.cancelled,
           button("Đóng khung giờ", function () {
             var reason = prompt("Lý do đóng khung giờ " + s.slot + "?");
-            if (reason) close({ day: day.day, service: s.service, slot: s.slot, reason: reason });
+            if (reason) close({ day: day.day, service: s.service, slot: s.slot, reason: reason }, scope(s.service, s.slot, day.day));
           })]);
       }));
       $("closures").replaceChildren.apply($("closures"), day.closures.map(function (c) {
@@ -57,8 +76,13 @@
         li.textContent = "Đã đóng: " + (c.service ? names[c.service] || c.service : "cả trung tâm") + " " +
           (c.slot || "cả ngày") + " (" + c.reason + ") ";
         li.append(button("Mở lại", function () {
+          if (!confirm("Mở lại đặt lịch " + scope(c.service, c.slot, c.day) + " cho lịch hẹn mới?\n"
+            + "Các lịch đã huỷ khi đóng vẫn bị huỷ (công dân đã được báo tin).")) return;
           Live.api("DELETE", "/api/booking/closures", { day: c.day, service: c.service, slot: c.slot })
-            .then(load).catch(fail);
+            .then(function () {
+              $("result").textContent = "Đã mở lại " + scope(c.service, c.slot, c.day) + ": nhận lịch mới; lịch đã huỷ vẫn huỷ.";
+              return load();
+            }).catch(fail);
         }));
         return li;
       }));
@@ -78,7 +102,7 @@
     var body = { day: $("day").value, reason: $("close-reason").value };
     if ($("close-service").value) body.service = $("close-service").value;
     if ($("close-slot").value.trim()) body.slot = $("close-slot").value.trim();
-    close(body);
+    close(body, scope(body.service, body.slot, body.day));
   };
   var showLogin = Live.staff({ role: "supervisor", main: "bookings", start: load });
 })();

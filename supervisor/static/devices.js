@@ -1,4 +1,5 @@
-/* Devices: invite a kiosk or rating tablet (a one-time link) and revoke one. */
+/* Devices: invite a kiosk or rating tablet (a one-time link, shown as a QR code and text to
+   copy, never as a link to click here) and revoke one. */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -51,10 +52,27 @@
     var body = { kind: $("kind").value, name: $("name").value };
     if (body.kind === "rating") body.counter = Number($("counter").value);
     Live.api("POST", "/api/devices", body).then(function (r) {
-      $("link-url").textContent = $("link-url").href = r.link;
+      $("link-url").textContent = r.link;            // text, never a hyperlink to click here
+      $("link-qr").src = r.qr;
+      $("link-loopback").hidden = !r.loopback;
+      $("link-copied").textContent = "";
       $("link").hidden = false;
       return load();
     }).catch(fail);
+  };
+  /* Copy without the clipboard API when it is missing (a plain-http LAN page): select the text. */
+  $("link-copy").onclick = function () {
+    var text = $("link-url").textContent, done = function () { $("link-copied").textContent = "Đã sao chép."; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { selectLink(); });
+    } else selectLink();
+    function selectLink() {
+      var range = document.createRange();
+      range.selectNodeContents($("link-url"));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      $("link-copied").textContent = document.execCommand("copy") ? "Đã sao chép." : "Bấm Ctrl+C để sao chép.";
+    }
   };
   var showLogin = Live.staff({ role: "supervisor", main: "devices", start: load });
 })();

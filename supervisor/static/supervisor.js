@@ -195,7 +195,7 @@
     sync($("counters"), board.counters, function (c) { return c.id; }, buildCounter, updateCounter);
     var open = board.counters.filter(function (c) { return c.open; }).length;
     setText($("open-count"), "· " + open + " đang mở / " + board.counters.length);
-    setText($("updated"), "· cập nhật " + Live.clockText(new Date()));
+    setText($("updated"), "· cập nhật " + Live.clockText(board.at));
   }
 
   /* One read at a time; a push that arrives meanwhile asks for one more. */
