@@ -1,19 +1,30 @@
 """The supervisor's live dashboard (JSON) and closing or reopening a field for the day."""
 from flask import jsonify
 
-from shared import dashboard, events, notify, printing
+from shared import dashboard, devices, events, health, hours, notify, printing
 from shared.web import actor, get_db, json_body, now, require, settings
 
 from . import bp
 
 
+def device_states(db, at) -> list[dict]:
+    """Every device's live state, as the devices view and the dashboard's alerts see it."""
+    cfg = settings()
+    return devices.states(db, at, health.version(), cfg["voice"]["max_lag_s"], cfg["health"]["late_call_s"])
+
+
 @bp.get("/api/dashboard")
 @require("supervisor")
 def dashboard_json():
-    cfg = settings()["reports"]
-    notices = notify.summary(get_db()) if settings()["notify"]["kind"] != "none" else None
-    return jsonify(dashboard.build(get_db(), now(), printing.health(get_db(), settings()["printer"]["kind"]),
-                                   cfg["wait_alert_min"], cfg["pause_alert_min"], notices))
+    cfg, db, at = settings(), get_db(), now()
+    notices = notify.summary(db) if cfg["notify"]["kind"] != "none" else None
+    week = hours.parse_hours(cfg["center"]["hours"])
+    device_alerts = devices.alerts(device_states(db, at), at, hours.is_open(week, at),
+                                   cfg["health"]["display_offline_s"], cfg["voice"]["max_lag_s"],
+                                   cfg["health"]["late_call_s"])
+    return jsonify(dashboard.build(db, at, printing.health(db, cfg["printer"]["kind"]),
+                                   cfg["reports"]["wait_alert_min"], cfg["reports"]["pause_alert_min"], notices,
+                                   cfg["health"], week, device_alerts))
 
 
 @bp.patch("/api/services/<code>")

@@ -1,7 +1,7 @@
 """The ticket kiosk: citizens pick a field and get a number."""
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import events, hours, queue
+from shared import events, hours, presence, queue
 from shared.queue import QueueError
 from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
 
@@ -77,12 +77,13 @@ def show(ticket_id):
 
 
 def ticket_status(ticket: dict) -> dict:
-    """A ticket with what its citizen wants to know: which counters serve its field,
-    the numbers they serve now, and an honest wait estimate."""
-    db = get_db()
-    serving = [c for c in queue.counters(db, queue.day_of(now()))
+    """A ticket with what its citizen wants to know: which counters serve its field (and
+    whether an officer is at each), the numbers they serve now, and an honest wait estimate."""
+    db, at = get_db(), now()
+    staffed = presence.serving_counters(db, at)
+    serving = [c for c in queue.counters(db, queue.day_of(at))
                if c["open"] and ticket["service"] in c["services"]]
-    ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
+    ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"], "staffed": c["id"] in staffed,
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
     ticket["estimate"] = queue.wait_estimate(db, ticket["service"], ticket["ahead"], now())
     return ticket

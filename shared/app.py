@@ -63,6 +63,8 @@ def create_app(config: dict) -> Flask:
     for bp in (kiosk_bp, counter_bp, display_bp):
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
+    # Every page carries the version it was served by: after an upgrade it reloads itself (live.js).
+    app.context_processor(lambda: {"version": health.version()})
     _operations(app)
 
     own_hosts = {urlsplit(config["server"]["public_url"]).netloc} - {""}

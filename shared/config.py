@@ -93,7 +93,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     if not isinstance(raw, dict):
         raise ConfigError("config: the file must be a mapping of sections")
     sections = {"center", "database", "kiosk", "server", "queue", "services", "counters", "voice", "printer",
-                "reports", "booking", "notify"}
+                "reports", "booking", "notify", "health"}
     unknown = set(raw) - sections
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
@@ -159,6 +159,7 @@ def validate(raw, base_dir: Path = Path(".")) -> dict:
     config["booking"] = _booking(_section(raw, "booking", set(BOOKING_DEFAULTS) | {"services"}),
                                  {s["code"] for s in config["services"]}, config["center"]["hours"])
     config["notify"] = _notify(_section(raw, "notify", set(NOTIFY_DEFAULTS)))
+    config["health"] = _health(_section(raw, "health", set(HEALTH_DEFAULTS)))
     # Imported here, not at the top: `motcua serve` reads the async mode before
     # anything heavy (python-escpos) is imported, so eventlet can patch first.
     from .printing import validate_printer_config
@@ -193,6 +194,23 @@ def _message_queue(value) -> str:
     if url and not re.match(r"^rediss?://[^/\s]+(/\d+)?$", url):
         raise ConfigError("server.message_queue: must be empty or a Redis URL such as redis://127.0.0.1:6379/0")
     return url
+
+
+HEALTH_DEFAULTS = {  # key: (default, lowest, highest); docs/operations.md says what each means
+    "presence_grace_s": (20, 1, 600),
+    "no_officer_alert_min": (2, 0, 240),
+    "unstaffed_alert_min": (10, 0, 240),
+    "idle_alert_min": (5, 1, 240),
+    "display_offline_s": (30, 5, 3600),
+    "late_call_s": (10, 2, 600),
+    "beat_s": (15, 1, 300),
+}
+
+
+def _health(raw: dict) -> dict:
+    """Presence of officers and the health of the hall's screens (alerts' thresholds)."""
+    return {key: _int(raw.get(key, default), f"health.{key}", low, high)
+            for key, (default, low, high) in HEALTH_DEFAULTS.items()}
 
 
 REPORT_DEFAULTS = {

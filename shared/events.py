@@ -13,12 +13,12 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import printing, queue, voice
+from . import auth, devices, health, presence, printing, queue, voice
 from .auth import allowed, identify
-from .web import get_db, now, settings
+from .web import actor_of, get_db, now, settings
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
@@ -46,15 +46,71 @@ def on_connect(auth=None):
         join_room(f"printer:{kiosk}")
         printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
         return
+    if isinstance(auth, dict) and isinstance(auth.get("page"), str):
+        _page_joined(auth)
     # To this one client, which is connected to this process: not through the message
     # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish
     # per screen and exhaust the Redis connection pool (docs/performance.md).
     emit("state", current_state(), ignore_queue=True)
+    emit("beat", beat(), ignore_queue=True)
+
+
+def _page_joined(hello: dict) -> None:
+    """A page says what it is ({"page", "counter"?}); only a logged-in officer's counter
+    page (presence) and an enrolled device's own page get a row. Anyone else stays a
+    plain listener, as a phone is."""
+    db, at, page, counter = get_db(), now(), hello["page"], hello.get("counter")
+    if page == "counter":
+        secret = session.get("staff")
+        caller = auth.session_holder(db, secret, at)
+        if (allowed(caller, "officer") and isinstance(counter, int) and not isinstance(counter, bool)
+                and presence.counter_page_joined(db, request.sid, counter, caller["id"], actor_of(caller),
+                                                 auth.session_key(secret), at)):
+            changed()
+        return
+    device = auth.identify_device(db, session.get("device"))
+    if device is not None:
+        devices.device_joined(db, request.sid, page, device, at)
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
     printing.agent_left(get_db(), request.sid)
+    grace = settings()["health"]["presence_grace_s"]
+    left = presence.screen_left(get_db(), request.sid, now(), grace)
+    if left is not None and left["kind"] == "counter":
+        # Present for the grace still; the screens learn it ended once it has.
+        socketio.start_background_task(_after, current_app._get_current_object(), grace + 0.5)
+
+
+def _after(app, seconds: float) -> None:
+    socketio.sleep(seconds)
+    changed(app)
+
+
+@socketio.on("report")
+def on_report(data=None):
+    """A trusted page's device report (shared/devices.py); the answer is the ack."""
+    return devices.report(get_db(), request.sid, data, now())
+
+
+def beat() -> dict:
+    """What every page hears every health.beat_s: the server's version (a page of another
+    version reloads), how often beats come (silence for 2.5 of them: reconnect), and the
+    latest call (a display that has not heard it asks for what it missed)."""
+    return {"version": health.version(), "every": settings()["health"]["beat_s"],
+            "last_call": devices.latest_call(get_db(), now())}
+
+
+def beat_forever(app) -> None:
+    """Forever, in each server process: a beat to the pages connected to this process."""
+    while True:
+        socketio.sleep(app.config["MOTCUA"]["health"]["beat_s"])
+        try:
+            with app.app_context():
+                socketio.emit("beat", beat(), ignore_queue=True)
+        except Exception:  # noqa: BLE001 - a locked database this once; the next beat tries again
+            log.exception("beat failed")
 
 
 def printer_agent(sid: str) -> str | None:

@@ -128,3 +128,42 @@ def online_booking(db):
     last_error    TEXT
 )""")
     db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")
+
+
+@STEPS(name="0007_hall_health")
+def hall_health(db):
+    """Presence and device reports (`screens`); hall displays may be enrolled (devices.kind)."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'devices'").fetchone()[0]
+    if "'display'" not in sql:  # SQLite cannot alter a CHECK: the table is rebuilt, rows and ids kept
+        db.execute("ALTER TABLE devices RENAME TO devices_before_0007")
+        db.execute("""CREATE TABLE devices (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind          TEXT NOT NULL CHECK (kind IN ('kiosk', 'rating', 'display')),
+        name          TEXT NOT NULL,
+        counter_id    INTEGER REFERENCES counters(id),
+        hash          TEXT UNIQUE,
+        invite_hash   TEXT UNIQUE,
+        invite_until  TEXT,
+        created_at    TEXT NOT NULL,
+        enrolled_at   TEXT,
+        revoked_at    TEXT)""")
+        db.execute("INSERT INTO devices SELECT id, kind, name, counter_id, hash, invite_hash, invite_until,"
+                   " created_at, enrolled_at, revoked_at FROM devices_before_0007")
+        db.execute("DROP TABLE devices_before_0007")
+    db.execute("""CREATE TABLE IF NOT EXISTS screens (
+        sid           TEXT PRIMARY KEY,
+        pid           INTEGER NOT NULL,
+        kind          TEXT NOT NULL,
+        device_id     INTEGER REFERENCES devices(id),
+        token_id      INTEGER REFERENCES tokens(id),
+        session_hash  TEXT,
+        counter_id    INTEGER REFERENCES counters(id),
+        officer       TEXT,
+        since         TEXT,
+        connected_at  TEXT NOT NULL,
+        gone_at       TEXT,
+        present_until TEXT,
+        reported_at   TEXT,
+        report        TEXT)""")
+    db.execute("CREATE INDEX IF NOT EXISTS screens_counter ON screens (counter_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS screens_device ON screens (device_id)")

@@ -45,7 +45,7 @@ from escpos.capabilities import CAPABILITIES  # noqa: E402 - after the folder ab
 from escpos.printer import File, Network, Serial, Usb  # noqa: E402
 
 from . import blocking  # noqa: E402
-from .db import immediate  # noqa: E402
+from .db import immediate, process_alive  # noqa: E402
 from .ticket_image import WIDTHS, TicketSlip, png_bytes, render_ticket  # noqa: E402
 
 LOCAL_KINDS = ("network", "usb", "serial", "file")
@@ -595,20 +595,10 @@ def agent_kiosk(db, sid: str) -> str | None:
     return row[0] if row else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def has_agent(db, kiosk: str) -> bool:
     """Whether a live server process holds a printer agent for `kiosk`."""
     pids = [row[0] for row in db.execute("SELECT pid FROM printer_agents WHERE kiosk = ?", (kiosk,))]
-    return any(_alive(pid) for pid in pids)
+    return any(process_alive(pid) for pid in pids)
 
 
 def forget_agents_of(db, pid: int) -> None:

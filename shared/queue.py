@@ -11,6 +11,7 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
+from . import presence
 from .db import immediate
 
 STRICT = "strict"
@@ -580,9 +581,11 @@ def recent_calls(db, at: datetime, limit: int) -> list[dict]:
 
 
 def state(db, at: datetime, recent: int) -> dict:
-    """Everything a display needs to draw the hall, in one small document."""
+    """Everything a display needs to draw the hall, in one small document. `staffed`:
+    an officer is present at the counter (an open counter without one is not served)."""
+    here = presence.present(db, at)
     return {
-        "counters": counters(db, day_of(at)),
+        "counters": [dict(c, staffed=c["id"] in here) for c in counters(db, day_of(at))],
         "services": services(db, at),
         "recent": recent_calls(db, at, recent),
     }
@@ -601,9 +604,11 @@ def wait_estimate(db, service: str, ahead: int, at: datetime, min_samples: int =
     """How long a citizen with `ahead` people before them may wait, from today's service times.
 
     Uses the mean service time (called to finished) of today's finished tickets of the
-    field, shared among the open, unpaused counters that serve it. Returns
-    {"minutes": int or None, "samples": n, "counters": k, "reason": None or text code}:
-    minutes is None ("not_enough_data", "no_counter") when an honest guess is impossible.
+    field, shared among the open, unpaused counters that serve it with an officer present
+    (shared/presence.py). Returns {"minutes": int or None, "samples": n, "counters": k,
+    "reason": None or text code}: minutes is None ("not_enough_data", "no_counter", or
+    "no_officer" when such counters are open but nobody is at them) when an honest guess
+    is impossible.
     """
     rows = db.execute(
         "SELECT called_at, finished_at FROM tickets WHERE day = ? AND service = ? AND status = 'done'"
@@ -615,14 +620,13 @@ def wait_estimate(db, service: str, ahead: int, at: datetime, min_samples: int =
         seconds = (datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["called_at"])).total_seconds()
         if 0 < seconds < 4 * 3600:
             durations.append(seconds)
-    serving = db.execute(
-        "SELECT count(*) FROM counters c JOIN counter_services s ON s.counter_id = c.id"
-        " WHERE s.service = ? AND c.open = 1 AND c.paused = 0",
-        (service,),
-    ).fetchone()[0]
+    serving = sum(1 for c in presence.serving_counters(db, at).values()
+                  if not c["paused"] and service in c["services"])
     result = {"minutes": None, "samples": len(durations), "counters": serving, "reason": None}
     if serving == 0:
-        result["reason"] = "no_counter"
+        result["reason"] = "no_officer" if db.execute(
+            "SELECT 1 FROM counters c JOIN counter_services s ON s.counter_id = c.id"
+            " WHERE s.service = ? AND c.open = 1 AND c.paused = 0", (service,)).fetchone() else "no_counter"
     elif ahead == 0:
         result["minutes"] = 0
     elif len(durations) < min_samples:

@@ -120,7 +120,7 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     host = host or cfg["host"]
     port = port or cfg["port"]
 
-    from . import events, notify, printing, queue
+    from . import events, notify, presence, printing, queue
     from .app import create_app
     from .web import get_db, now
 
@@ -128,7 +128,9 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     with app.app_context():
         queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
         printing.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
+        presence.forget_process(get_db(), os.getpid(), now())
     events.socketio.start_background_task(events.day_rollover, app)
+    events.socketio.start_background_task(events.beat_forever, app)
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.
     events.socketio.start_background_task(notify.work_forever, config, events.socketio.sleep)

@@ -11,7 +11,7 @@ def test_services_list_fields_with_waiting_counts(client):
     assert services[1] == {"code": "CT", "name": "Chứng thực", "name_en": "Certification", "open": True, "waiting": 1}
 
 
-def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock):
+def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock, staffed):
     for _ in range(4):
         client.post("/api/tickets", json={"service": "HT"})
     for _ in range(3):  # three served in 6 minutes each, at Quầy 1 (Quầy 1 and 2 serve HT)

@@ -51,7 +51,7 @@ def test_a_release_0_1_database_keeps_every_row(old_path, config):
     assert init_database(db, config) == ["0001_devices_and_sessions", "0002_cookie_key_out_of_database",
                                          "0003_printer_agents", "0004_english_field_names",
                                          "0005_rating_tablets",
-                                         "0006_online_booking"]
+                                         "0006_online_booking", "0007_hall_health"]
     for table in KEPT:
         after = rows(db, table)
         assert [{k: row[k] for k in old_row} for row, old_row in zip(after, before[table])] == before[table]

@@ -9,7 +9,7 @@ def issue(client, service="HT", priority=False):
     return response.get_json()
 
 
-def test_ticket_by_token_tells_the_citizen_everything(client, officer, clock):
+def test_ticket_by_token_tells_the_citizen_everything(client, officer, clock, staffed):
     first, second = issue(client), issue(client)
     status = client.get(f"/api/t/{second['token']}").get_json()
     assert status["number"] == "1002" and status["status"] == "waiting" and status["ahead"] == 1

@@ -4,9 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from shared import queue
+from shared import presence, queue
 from shared.db import connect, init_database
 from shared.queue import Conflict, NotFound, QueueError
+
+from conftest import staff
 
 STRICT = {"priority_policy": "strict", "priority_every": 3}
 
@@ -315,6 +317,7 @@ def test_fourteen_counters_calling_at_once_never_share_a_ticket(config, db, cloc
 
 
 def test_wait_estimate_is_honest_without_enough_data(db, clock):
+    staff(db, clock(), 1, 2)
     for _ in range(6):
         issue(db, clock)
     estimate = queue.wait_estimate(db, "HT", 3, clock.tick())
@@ -324,6 +327,7 @@ def test_wait_estimate_is_honest_without_enough_data(db, clock):
 
 
 def test_wait_estimate_uses_todays_service_times_and_open_counters(db, clock):
+    staff(db, clock(), 1, 2)
     for _ in range(6):
         issue(db, clock)
     for _ in range(3):
@@ -336,6 +340,25 @@ def test_wait_estimate_uses_todays_service_times_and_open_counters(db, clock):
     assert queue.wait_estimate(db, "HT", 3, clock.tick())["minutes"] == 12
     queue.update_counter(db, 1, {"open": False}, clock.tick())
     assert queue.wait_estimate(db, "HT", 3, clock.tick())["reason"] == "no_counter"
+
+
+def test_wait_estimate_counts_only_counters_with_an_officer(db, clock):
+    """Open is not served: Quầy 2 is open for Hộ tịch but nobody is at it."""
+    for _ in range(6):
+        issue(db, clock)
+    staff(db, clock(), 1)
+    for _ in range(3):
+        call(db, clock, 1)
+        clock.tick(240)
+        queue.finish(db, 1, clock.tick(0))
+    assert queue.wait_estimate(db, "HT", 3, clock.tick()) == {"minutes": 12, "samples": 3, "counters": 1,
+                                                             "reason": None}
+    queue.set_paused(db, 1, True, clock.tick())
+    estimate = queue.wait_estimate(db, "HT", 3, clock.tick())
+    assert (estimate["minutes"], estimate["counters"], estimate["reason"]) == (None, 0, "no_officer")
+    assert presence.serving_counters(db, clock()) == {1: {
+        "actor": presence.present(db, clock())[1]["actor"], "since": presence.present(db, clock())[1]["since"],
+        "paused": True, "services": ["HT"]}}
 
 
 def test_service_caps_show_full_fields(config, tmp_path, clock):

@@ -293,11 +293,13 @@
     endHold();
     closeTransfer();
     $("login").hidden = false; $("desk").hidden = true; $("token").focus();
+    if (state) announce();
   }
 
   function start(me) {
     $("login").hidden = true;
     $("desk").hidden = false;
+    if (state) announce();
     $("who").textContent = me && me.name ? me.name : "";
     if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
     loadNoShows();
@@ -341,6 +343,7 @@
     closeTransfer();
     tablet = false;
     render();
+    announce();
     loadNoShows();
     checkTablet();
   };
@@ -354,10 +357,25 @@
 
   Live.api("GET", "/api/me").then(start).catch(showLogin);
   setInterval(checkTablet, 5000);
-  Live.connect({
+  /* Presence: the officer is at the counter while this page, logged in, is connected for it.
+     The connection says which counter when it opens, so a login or another counter opens a
+     new one (the server reads the session from it). */
+  var announced = null;
+  function announce() {
+    var want = $("desk").hidden ? null : counterId;
+    if (want !== announced) live.reconnect();
+  }
+  var live = Live.connect({
+    hello: function () {
+      announced = $("desk").hidden ? null : counterId;
+      return { page: "counter", counter: announced };
+    },
+    report: function () { return {}; },
+    quiet: function () { return !busy && !hold && $("transfer").hidden; },
     state: function (s) {
       state = s;
       render();
+      announce();
       if (hold) holdTick();                  // a rating may have just arrived
       if (!$("desk").hidden) loadNoShows();
     },

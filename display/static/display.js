@@ -70,14 +70,16 @@
     return t;
   }
 
+  /* An open counter nobody is at ("Chưa có cán bộ") looks unlike an idle staffed one ("—"). */
   function fillTile(t, c) {
-    var cur = c.current;
-    t.classList.toggle("paused", c.paused);
-    t.classList.toggle("idle", !c.paused && !cur);
+    var cur = c.current, away = c.staffed === false && !cur;
+    t.classList.toggle("unstaffed", away);
+    t.classList.toggle("paused", c.paused && !away);
+    t.classList.toggle("idle", !c.paused && !cur && !away);
     if (c.paused) cur = null;             // the officer stepped away: show the fields, not a number
     t.classList.toggle("priority", !!(cur && cur.priority));
     t.children[0].textContent = c.name;
-    t.children[1].textContent = c.paused ? "Tạm dừng" : (cur ? cur.number : "—");
+    t.children[1].textContent = away ? "Chưa có cán bộ" : c.paused ? "Tạm dừng" : (cur ? cur.number : "—");
     t.children[2].textContent = cur ? (services[cur.service] || cur.service)
       : c.services.map(function (s) { return services[s] || s; }).join(" · ");
   }

@@ -22,6 +22,7 @@
       waiting: "Đang chờ: ", estimate: "Chờ khoảng {n} phút", closed: "Tạm ngừng nhận hồ sơ", full: "Đã hết số hôm nay",
       your_number: "Số thứ tự của bạn", ahead: "Người chờ trước bạn", wait: "Thời gian chờ dự kiến",
       served_at: "Quầy phục vụ: ", no_counter: "Chưa có quầy mở cho lĩnh vực này",
+      no_officer: "Chưa có cán bộ tại quầy của lĩnh vực này", no_officer_short: "Chưa có cán bộ tại quầy",
       soon: "Sắp đến lượt", minutes: "khoảng {n} phút", no_data: "Chưa đủ dữ liệu hôm nay để ước tính",
       qr: "Quét mã để theo dõi lượt của bạn trên điện thoại", done: "Xong", priority_tag: " · Ưu tiên",
       issued_at: "Lấy lúc {time} ngày {date}",
@@ -43,6 +44,7 @@
       waiting: "Waiting: ", estimate: "Wait about {n} min", closed: "Not taking files now", full: "No numbers left today",
       your_number: "Your number", ahead: "People ahead of you", wait: "Estimated wait",
       served_at: "Served at: ", no_counter: "No counter open for this field yet",
+      no_officer: "No officer at this field's counters yet", no_officer_short: "No officer at the counter yet",
       soon: "Very soon", minutes: "about {n} min", no_data: "Not enough data today to estimate",
       qr: "Scan to follow your turn on your phone", done: "Done", priority_tag: " · Priority",
       issued_at: "Taken at {time} on {date}",
@@ -128,7 +130,9 @@
       b.className = !s.open ? "closed" : (s.full ? "full" : "");
       b.children[0].textContent = lang === "en" && s.name_en ? s.name_en : s.name;
       b.children[1].textContent = !s.open ? t("closed") : (s.full ? t("full") : t("waiting") + s.waiting);
-      b.children[2].textContent = s.open && !s.full && s.waiting && minutes ? t("estimate").replace("{n}", minutes) : "";
+      b.children[2].textContent = !s.open || s.full ? ""
+        : s.estimate && s.estimate.reason === "no_officer" ? t("no_officer_short")
+        : s.waiting && minutes ? t("estimate").replace("{n}", minutes) : "";
     });
   }
 
@@ -221,13 +225,15 @@
     $("issued-ahead").textContent = status ? status.ahead : ticket.ahead;
     drawPaper();
     if (!status) { $("issued-counters").textContent = ""; $("issued-wait").textContent = "…"; return; }
-    var names = status.counters.map(function (c) { return c.name; });
-    $("issued-counters").textContent = names.length ? t("served_at") + names.join(", ") : t("no_counter");
+    // Only counters with an officer present serve the citizen; open ones without one are not named.
+    var names = status.counters.filter(function (c) { return c.staffed; }).map(function (c) { return c.name; });
+    $("issued-counters").textContent = names.length ? t("served_at") + names.join(", ")
+      : t(status.counters.length ? "no_officer" : "no_counter");
     var e = status.estimate;
     $("issued-wait").classList.toggle("soft", e.minutes === null);
     $("issued-wait").textContent = e.minutes === 0 ? t("soon")
       : e.minutes ? t("minutes").replace("{n}", e.minutes)
-      : e.reason === "no_counter" ? t("no_counter") : t("no_data");
+      : e.reason === "no_counter" ? t("no_counter") : e.reason === "no_officer" ? t("no_officer") : t("no_data");
   }
 
   function show(ticket) {

@@ -30,6 +30,7 @@
     if (e.minutes === 0) return two("Sắp đến lượt", "Very soon");
     if (e.minutes) return two("khoảng " + e.minutes + " phút", "about " + e.minutes + " min");
     if (e.reason === "no_counter") return two("Chưa có quầy mở", "No counter open yet");
+    if (e.reason === "no_officer") return two("Chưa có cán bộ tại quầy", "No officer at the counter yet");
     return two("Chưa đủ dữ liệu hôm nay", "Not enough data yet today");
   }
 
@@ -49,7 +50,8 @@
       var li = document.createElement("li"), name = document.createElement("span"), num = document.createElement("span");
       name.textContent = c.name;
       num.className = "num";
-      num.textContent = c.paused ? "tạm dừng" : (c.current || "—");
+      num.textContent = !c.staffed ? "chưa có cán bộ" : c.paused ? "tạm dừng" : (c.current || "—");
+      if (!c.staffed) li.className = "unstaffed";
       li.append(name, num);
       return li;
     });
