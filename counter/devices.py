@@ -1,4 +1,5 @@
-"""Enrolling the kiosks and rating tablets that the hall may trust (see shared/auth.py).
+"""Enrolling the kiosks, rating tablets and hall displays that the hall may trust (see
+shared/auth.py), and the live view of every device (shared/devices.py).
 
 A supervisor invites a device by name; the link is opened once, on that device,
 which gets a long-lived cookie (browsers) or a secret for Bearer use (other
@@ -6,16 +7,20 @@ kiosk software, through the API). Revoking stops the device at once.
 """
 from flask import jsonify, redirect, render_template, session, url_for
 
-from shared import auth
-from shared.queue import QueueError
+from shared import auth, health, printing
+from shared.queue import QueueError, stamp
 from shared.web import absolute_url, error, get_db, json_body, now, only_keys, require, settings
 
 from . import bp
+from .dashboard import device_states
 
 
 def _landing(enrolled: dict) -> str:
     if enrolled["kind"] == "kiosk":
         return url_for("kiosk.page")
+    if enrolled["kind"] == "display":  # a hall display, or a counter's counter-top screen
+        return (url_for("display.counter_top", counter_id=enrolled["counter_id"]) if enrolled["counter_id"]
+                else url_for("display.page"))
     return url_for("counter.rate_page", counter_id=enrolled["counter_id"])
 
 
@@ -52,10 +57,23 @@ def list_devices():
     return jsonify(auth.list_devices(get_db()))
 
 
+@bp.get("/api/devices/live")
+@require("supervisor")
+def live_devices():
+    """Every enrolled device and officer's counter page as it is now, and the printer."""
+    db, at = get_db(), now()
+    return jsonify({"at": stamp(at), "version": health.version(), "devices": device_states(db, at),
+                    "printer": printing.health(db, settings()["printer"]["kind"]),
+                    "thresholds": {"display_offline_s": settings()["health"]["display_offline_s"],
+                                   "max_lag_s": settings()["voice"]["max_lag_s"],
+                                   "late_call_s": settings()["health"]["late_call_s"]}})
+
+
 @bp.post("/api/devices")
 @require("supervisor")
 def invite():
-    """Body {"kind": "kiosk"|"rating", "name", "counter" (rating tablets)}: a one-time link."""
+    """Body {"kind": "kiosk"|"rating"|"display", "name", "counter" (rating tablets; a display's
+    makes it that counter's counter-top screen)}: a one-time link."""
     body = only_keys(json_body(), "kind", "name", "counter")
     counter = body.get("counter")
     if counter is not None and (isinstance(counter, bool) or not isinstance(counter, int)):

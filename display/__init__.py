@@ -1,7 +1,8 @@
 """The waiting-hall TV, the counter-top screens and the citizen's phone status page."""
+from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory, url_for
 
 from shared import events, queue, voice
 from shared.web import actor, get_db, json_body, now, phone_url, qr_svg, require, settings
@@ -85,6 +86,20 @@ def put_notice():
 @bp.get("/api/state")
 def state():
     return jsonify(events.current_state())
+
+
+@bp.get("/api/calls")
+def calls_since():
+    """?since=<ISO time>: today's calls and recalls after it (at most 20, oldest first), as
+    `called` carries them: a display that was away catches up (display.js)."""
+    since = request.args.get("since", "")
+    try:
+        datetime.fromisoformat(since)
+    except ValueError:
+        raise queue.QueueError("since phải là thời điểm ISO 8601.", "invalid_date") from None
+    return jsonify([dict(call, announce=voice.announcement(call["ticket"]["number"], call["counter"]["name"],
+                                                            call["recall"], settings()["voice"], call["counter"]["id"]))
+                    for call in queue.calls_since(get_db(), since, now())])
 
 
 @bp.get("/display/static/voice/<path:name>")

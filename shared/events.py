@@ -165,7 +165,7 @@ def called(ticket: dict, recall: bool) -> None:
     """A number was called (or called again): announce it at once, then refresh state."""
     counter = ticket["counter"]
     socketio.emit("called", {
-        "ticket": ticket, "counter": counter, "recall": recall,
+        "ticket": ticket, "counter": counter, "recall": recall, "at": queue.stamp(now()),
         "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"],
                                        counter["id"]),
     })

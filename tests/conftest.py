@@ -253,6 +253,20 @@ class Server:
         """Bearer headers of this server's enrolled kiosk (made on first use)."""
         return self.device("kiosk", "Sảnh")
 
+    def staff(self, *counter_ids) -> list:
+        """An officer present at each of these counters: a logged-in counter page's connection
+        each (Socket.IO clients, open until the test disconnects them or the server stops)."""
+        pages = []
+        for cid in counter_ids:
+            http = requests.Session()
+            http.post(self.url + "/api/login", json={"token": self.token("officer")["Authorization"][7:]},
+                      timeout=5).raise_for_status()
+            page = socketio.Client(reconnection=False)
+            page.connect(self.url, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())},
+                         transports=["websocket"], auth={"page": "counter", "counter": cid}, wait_timeout=10)
+            pages.append(page)
+        return pages
+
     def device(self, kind: str, name: str | None = None, counter: int | None = None) -> dict:
         """Bearer headers of a device enrolled through the API, as kiosk software would."""
         code = self.enrol_link(kind, name, counter).rsplit("/", 1)[1]

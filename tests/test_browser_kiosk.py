@@ -125,6 +125,7 @@ def test_the_servers_own_refusal_shows_its_retry_after(make_server, browser):
 
 
 def test_portrait_kiosk_fills_the_screen_with_readable_waits(srv, browser):
+    srv.staff(1, 2)
     for _ in range(4):
         issue(srv, "HT")
     officer = srv.token("officer")

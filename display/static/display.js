@@ -18,6 +18,13 @@
   var last = null;
   var online = false;
   var loadedAt = Date.now();
+  var maxLag = Announcer.configure({}).maxLag;   // voice.max_lag_s, from the page
+  var seen = {}, seenOrder = [];  // the last 200 announcement ids heard, so a catch-up repeats none
+  var lastCallAt = "";     // the server's called_at of the latest call heard
+  var recentLate = [];     // seconds each of the last calls reached this screen after it was made
+  var recentLag = [];      // seconds each of the last calls waited between heard and spoken
+  var heard = {};          // announcement id -> performance.now() when it was heard
+  var catching = false;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -138,11 +145,24 @@
   }
 
   /* The announcer says what it is reading: that call, and only it, gets the strong highlight. */
+  function keep(list, value) {
+    list.push(value);
+    if (list.length > 10) list.shift();
+  }
+
   function speaking(entry) {
     var call = calls[entry.id];
     if (!call) return;
     var banner = $("now-calling");
+    if (entry.event === "end" && entry.via === "dropped") {   // stale: shown, never read late
+      markWaiting(call.counter, -1);
+      delete calls[entry.id];
+      delete heard[entry.id];
+      return;
+    }
     if (entry.event === "start") {
+      if (heard[entry.id] !== undefined) keep(recentLag, (entry.at - heard[entry.id]) / 1000);
+      delete heard[entry.id];
       markWaiting(call.counter, -1);
       Object.keys(tiles).forEach(function (id) { tiles[id].classList.remove("speaking"); });
       if (tiles[call.counter]) tiles[call.counter].classList.add("speaking");
@@ -171,13 +191,51 @@
       render(last);
     }
     var say = { id: event.ticket.id + "." + event.ticket.recalls, recall: event.recall };
+    if (seen[say.id]) return;
+    seen[say.id] = true;
+    seenOrder.push(say.id);
+    if (seenOrder.length > 200) delete seen[seenOrder.shift()];
     for (var k in event.announce) say[k] = event.announce[k];
-    // How long ago the server made the call, by its clock; a clock more than 5 s off is ignored.
-    var age = Date.now() + clockOffset - Date.parse(event.ticket.called_at);
-    if (age >= 0 && age < 5000) say.age = age;
+    // How long ago the server made the call (or recall), by its clock.
+    var at = event.at || event.ticket.called_at, age = Date.now() + clockOffset - Date.parse(at);
+    if (at > lastCallAt) lastCallAt = at;
+    keep(recentLate, Math.max(0, age / 1000));
+    // A call this screen heard late (it was away) is shown, but spoken only while still fresh.
+    if (age > maxLag * 1000) return;
+    if (age >= 0 && age < 5000) say.age = age;   // a clock more than 5 s off is ignored
     calls[say.id] = { counter: event.counter.id, number: event.ticket.number, recall: event.recall };
+    heard[say.id] = performance.now();
     markWaiting(event.counter.id, 1);
     Announcer.enqueue(say);
+  }
+
+  /* After a reconnect, or when the server's beat names a call this screen never heard: ask for
+     the calls made since the last one heard. Tiles and history come with `state`; only calls
+     younger than voice.max_lag_s are spoken (called() decides). */
+  function catchUp() {
+    if (catching || !lastCallAt) return;
+    catching = true;
+    fetch("/api/calls?since=" + encodeURIComponent(lastCallAt), { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (list) { list.forEach(called); })
+      .catch(function () {}).then(function () { catching = false; });
+  }
+
+  function beat(b) {
+    if (b.last_call && lastCallAt && b.last_call.at > lastCallAt) catchUp();
+  }
+
+  /* The device report (docs/api.md): only an enrolled display's is kept by the server. */
+  function report() {
+    return {
+      sound: Announcer.needsUnlock() ? "blocked" : "ok",
+      lag_s: recentLag.length ? Math.max.apply(null, recentLag) : 0,
+      late_s: recentLate.length ? Math.max.apply(null, recentLate) : 0,
+      last_call_at: lastCallAt || undefined,
+      clock_offset_ms: Math.round(clockOffset),
+      pending: Announcer.pending(),
+      dropped: Announcer.dropped
+    };
   }
 
   function soundButtons() {
@@ -198,7 +256,7 @@
   }
 
   function status(s) {
-    if (s === "online" && !online) syncClock();
+    if (s === "online" && !online) { syncClock(); catchUp(); }
     online = s === "online";
     $("status").dataset.status = s;
     $("status").textContent = online ? "" : "Đang kết nối lại…";
@@ -242,5 +300,17 @@
   setInterval(syncClock, 600000);
   tick();
   status("offline");
-  Live.connect({ state: function (s) { render(s); showNotice(s.notice || ""); }, called: called, status: status });
+  var live = Live.connect({
+    hello: function () { return { page: "display" }; },
+    report: report,
+    quiet: function () { return Announcer.pending() === 0; },   // an upgrade reloads between calls
+    beat: beat,
+    state: function (s) {
+      render(s);
+      showNotice(s.notice || "");
+      if (!lastCallAt && s.recent.length) lastCallAt = s.recent[0].at;   // heard before this page loaded
+    },
+    called: function (e) { called(e); live.report(); },
+    status: status
+  });
 })();

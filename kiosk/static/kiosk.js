@@ -304,6 +304,9 @@
   setInterval(loadHours, 60000);
   $("lang").onclick = function () { lang = lang === "vi" ? "en" : "vi"; translate(); };
   Live.connect({
+    hello: function () { return { page: "kiosk" }; },
+    report: function () { return {}; },
+    quiet: function () { return !shown; },   // never while a citizen reads their number
     state: function (state) {
       printerOk = !state.printer || state.printer.ok !== false;
       printerKind = state.printer ? state.printer.kind : "none";

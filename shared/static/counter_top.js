@@ -25,6 +25,8 @@
   }
 
   Live.connect({
+    hello: function () { return { page: "counter_top" }; },
+    report: function () { return {}; },
     state: render,
     called: called,
     status: function (s) {
