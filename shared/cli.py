@@ -32,12 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     token_commands.add_parser("list", help="list tokens by id, role and holder")
     revoke = token_commands.add_parser("revoke", help="stop a token from working")
     revoke.add_argument("id", type=int, help="the token's id, from `motcua token list`")
-    device = commands.add_parser("device", help="enrol kiosks and rating tablets")
+    device = commands.add_parser("device", help="enrol kiosks, rating tablets and hall displays")
     device_commands = device.add_subparsers(dest="device_command", required=True)
     invite = device_commands.add_parser("invite", help="print a one-time enrolment link for a device")
-    invite.add_argument("--kind", choices=("kiosk", "rating"), required=True)
+    invite.add_argument("--kind", choices=("kiosk", "rating", "display"), required=True)
     invite.add_argument("--name", help="the device's name (default: the counter's, for a rating tablet)")
-    invite.add_argument("--counter", type=int, help="the counter a rating tablet belongs to")
+    invite.add_argument("--counter", type=int, help="the counter a rating tablet (or a counter-top display)"
+                                                       " belongs to")
     device_commands.add_parser("list", help="list enrolled and invited devices")
     revoke_device = device_commands.add_parser("revoke", help="stop a device from working")
     revoke_device.add_argument("id", type=int, help="the device's id, from `motcua device list`")
@@ -228,7 +229,8 @@ def invite_link(config: dict, db, kind: str, name: str | None, counter: int | No
     if name is None and counter is not None:
         row = db.execute("SELECT name FROM counters WHERE id = ?", (counter,)).fetchone()
         name = row[0] if row else ""
-    code = auth.invite_device(db, kind, name if name is not None else "Máy lấy số", counter, at)
+    default = {"kiosk": "Máy lấy số", "display": "Màn hình sảnh"}.get(kind, "")
+    code = auth.invite_device(db, kind, name if name is not None else default, counter, at)
     base = config["server"]["public_url"] or base or f"http://127.0.0.1:{config['server']['port']}"
     return f"{base}/enroll/{code}"
 

@@ -253,14 +253,17 @@ class Server:
         """Bearer headers of this server's enrolled kiosk (made on first use)."""
         return self.device("kiosk", "Sảnh")
 
-    def staff(self, *counter_ids) -> list:
-        """An officer present at each of these counters: a logged-in counter page's connection
-        each (Socket.IO clients, open until the test disconnects them or the server stops)."""
+    def staff(self, *counter_ids, token: str | None = None) -> list:
+        """An officer present at each of these counters (`token`'s, else a new "Cán bộ <id>"):
+        a logged-in counter page's connection each (Socket.IO clients, open until the test
+        disconnects them or the server stops)."""
         pages = []
         for cid in counter_ids:
+            if token is None:
+                with self.database() as (_, database):
+                    secret = create_token(database, "officer", f"Cán bộ {cid}", datetime.now(TZ))
             http = requests.Session()
-            http.post(self.url + "/api/login", json={"token": self.token("officer")["Authorization"][7:]},
-                      timeout=5).raise_for_status()
+            http.post(self.url + "/api/login", json={"token": token or secret}, timeout=5).raise_for_status()
             page = socketio.Client(reconnection=False)
             page.connect(self.url, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())},
                          transports=["websocket"], auth={"page": "counter", "counter": cid}, wait_timeout=10)

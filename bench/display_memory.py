@@ -1,0 +1,152 @@
+"""Benchmark: a hall display's memory over many calls (the announcer's queue must stay bounded).
+
+Starts the real server (`motcua serve`, eventlet) on a database of its own, puts a ticket at
+each of 7 counters, opens `/display` in Debian's Chromium and then has the counters recall
+their numbers, round-robin, N times at a steady rate: every recall is a `called` event the
+display draws and hands to its announcer. Two runs:
+
+- `keep`: `voice.mode: chime`, where a call that follows another within the run gap costs the
+  announcer nothing to read, so it keeps pace with any rate: what a normal day's display holds;
+- `flood`: `voice.mode: auto` (the shipped clips, about 2 s a call) at the same rate, far more
+  than it can say: the backlog must be dropped, not kept (docs/voice.md, "Pacing").
+
+The heap is read through the DevTools protocol after a forced garbage collection
+(HeapProfiler.collectGarbage, Runtime.getHeapUsage): once after a warm-up of 500 calls, and
+again after the N calls. The target: growth under 1 MB in both runs.
+
+usage: python bench/display_memory.py [--calls 20000] [--rate 60] [--runs keep,flood]
+"""
+import argparse
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+import yaml
+from serving import wait_until_serving
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WARM_UP = 500
+COUNTERS = 7
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(workdir: Path, mode: str):
+    """A server with the demo center, the given voice mode, all-day hours; its URL, process and
+    the headers of an enrolled kiosk and an officer."""
+    from shared.auth import create_token, enrol_device, invite_device
+    from shared.config import validate
+    from shared.db import connect, init_database
+
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["database"]["path"] = str(workdir / "motcua.db")
+    raw["center"]["hours"] = {"mon-sun": ["00:00-24:00"]}
+    raw["kiosk"] = {"max_tickets_per_minute": 0}
+    raw["server"].update({"async_mode": "eventlet", "max_connections_per_address": 0})
+    raw.setdefault("voice", {})["mode"] = mode
+    (workdir / "config.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    config = validate(raw, base_dir=workdir)
+    db = connect(config["database"]["path"])
+    init_database(db, config)
+    at = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    kiosk = enrol_device(db, invite_device(db, "kiosk", "Sảnh", None, at), at)[1]
+    officer = create_token(db, "officer", "Bench", at)
+    db.conn.close()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = workdir / f"server-{mode}.log"
+    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "--config", str(workdir / "config.yaml"), "serve",
+                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    wait_until_serving(url, "/api/services", proc, log)
+    return url, proc, {"Authorization": f"Bearer {kiosk}"}, {"Authorization": f"Bearer {officer}"}
+
+
+def heap_mb(cdp) -> float:
+    cdp.send("HeapProfiler.collectGarbage")
+    cdp.send("HeapProfiler.collectGarbage")
+    return cdp.send("Runtime.getHeapUsage")["usedSize"] / 1e6
+
+
+def recalls(url: str, officer: dict, n: int, rate: float, http: requests.Session) -> float:
+    """n recalls at `rate` per second, round-robin over the counters; returns the achieved rate."""
+    started = time.monotonic()
+    for i in range(n):
+        due = started + i / rate
+        pause = due - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        http.post(f"{url}/api/counters/{i % COUNTERS + 1}/recall", headers=officer, json={},
+                  timeout=10).raise_for_status()
+    return n / (time.monotonic() - started)
+
+
+def run(mode: str, calls: int, rate: float, browser) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix=f"motcua-display-memory-{mode}-"))
+    url, proc, kiosk, officer = start(workdir, mode)
+    http = requests.Session()
+    try:
+        services = ["HT", "HT", "CT", "DD", "DKKD", "LDXH", "TKQ"]
+        for counter, code in enumerate(services, start=1):
+            http.post(url + "/api/tickets", headers=kiosk, json={"service": code}, timeout=10).raise_for_status()
+            http.post(f"{url}/api/counters/{counter}/call-next", headers=officer, json={},
+                      timeout=10).raise_for_status()
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+        page = context.new_page()
+        page.goto(url + "/display")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'online'")
+        cdp = context.new_cdp_session(page)
+        recalls(url, officer, WARM_UP, rate, http)
+        page.wait_for_timeout(1500)
+        before = heap_mb(cdp)
+        achieved = recalls(url, officer, calls, rate, http)
+        page.wait_for_timeout(1500)
+        after = heap_mb(cdp)
+        state = page.evaluate("({pending: Announcer.pending(), dropped: Announcer.dropped,"
+                              " log: Announcer.log.length, tiles: document.querySelectorAll('.tile').length})")
+        context.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {"mode": mode, "calls": calls, "rate": round(achieved, 1), "heap_before_mb": round(before, 3),
+            "heap_after_mb": round(after, 3), "growth_kb": round((after - before) * 1000, 1), **state}
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=20000)
+    parser.add_argument("--rate", type=float, default=60.0, help="calls per second")
+    parser.add_argument("--runs", default="keep,flood", help="keep (voice.mode chime) and/or flood (auto)")
+    args = parser.parse_args()
+    modes = {"keep": "chime", "flood": "auto"}
+    args_chromium = ["--no-sandbox", "--disable-gpu", "--mute-audio", "--autoplay-policy=no-user-gesture-required"]
+    failed = False
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=args_chromium)
+        for name in args.runs.split(","):
+            result = run(modes[name], args.calls, args.rate, browser)
+            ok = result["growth_kb"] < 1000
+            failed |= not ok
+            print(f"{name:5}  {result}  {'OK' if ok else 'OVER 1 MB'}", flush=True)
+        browser.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
