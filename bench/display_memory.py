@@ -5,16 +5,20 @@ each of 7 counters, opens `/display` in Debian's Chromium and then has the count
 their numbers, round-robin, N times at a steady rate: every recall is a `called` event the
 display draws and hands to its announcer. Two runs:
 
-- `keep`: `voice.mode: chime`, where a call that follows another within the run gap costs the
-  announcer nothing to read, so it keeps pace with any rate: what a normal day's display holds;
-- `flood`: `voice.mode: auto` (the shipped clips, about 2 s a call) at the same rate, far more
-  than it can say: the backlog must be dropped, not kept (docs/voice.md, "Pacing").
+- `keep`: a pace the announcer keeps: `voice.mode: chime` with the chime replaced by a 20 ms
+  silent clip and no pause between calls (Announcer.configure), so each call is "read" in
+  about 0.1 s through the same queue, Web Audio scheduling and log as a real one, and calls
+  come at `--keep-rate` (default 8 a second): nothing backs up, every call is played;
+- `flood`: `voice.mode: auto` (the shipped clips, about 2 s a call) at `--rate` (default 60 a
+  second), far more than it can say: the backlog must be dropped, not kept (docs/voice.md).
 
 The heap is read through the DevTools protocol after a forced garbage collection
-(HeapProfiler.collectGarbage, Runtime.getHeapUsage): once after a warm-up of 500 calls, and
-again after the N calls. The target: growth under 1 MB in both runs.
+(HeapProfiler.collectGarbage, Runtime.getHeapUsage): once after a warm-up of 500 calls (while
+the page also decodes its clip set), and again after the N calls. The target: growth under
+1 MB in both runs. `dropped` counts the calls the announcer dropped during the N calls
+(0 in the keep run: it kept pace), `pending` those still queued at the end.
 
-usage: python bench/display_memory.py [--calls 20000] [--rate 60] [--runs keep,flood]
+usage: python bench/display_memory.py [--calls 20000] [--rate 60] [--keep-rate 8] [--runs flood,keep]
 """
 import argparse
 import shutil
@@ -35,6 +39,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WARM_UP = 500
 COUNTERS = 7
+
+
+def silence(ms: int = 20, rate: int = 22050) -> bytes:
+    """A WAV file of `ms` milliseconds of silence: the `keep` run's chime."""
+    import io
+    import wave
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\0\0" * (rate * ms // 1000))
+    return out.getvalue()
+
+
+SILENCE = silence()
 
 
 def free_port() -> int:
@@ -106,17 +126,24 @@ def run(mode: str, calls: int, rate: float, browser) -> dict:
                       timeout=10).raise_for_status()
         context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
         page = context.new_page()
+        if mode == "chime":
+            context.route("**/voice/chime.ogg", lambda route: route.fulfill(body=SILENCE, content_type="audio/wav"))
         page.goto(url + "/display")
         page.wait_for_function("document.getElementById('status').dataset.status === 'online'")
+        if mode == "chime":
+            page.evaluate("Announcer.configure({itemGap: 0, chimeGap: 0, runGap: 600})")
         cdp = context.new_cdp_session(page)
-        recalls(url, officer, WARM_UP, rate, http)
+        recalls(url, officer, WARM_UP, rate, http)      # while the page also decodes its clip set
         page.wait_for_timeout(1500)
         before = heap_mb(cdp)
+        dropped_before = page.evaluate("Announcer.dropped")
         achieved = recalls(url, officer, calls, rate, http)
         page.wait_for_timeout(1500)
         after = heap_mb(cdp)
-        state = page.evaluate("({pending: Announcer.pending(), dropped: Announcer.dropped,"
-                              " log: Announcer.log.length, tiles: document.querySelectorAll('.tile').length})")
+        state = page.evaluate("""() => {
+          return {pending: Announcer.pending(), dropped: Announcer.dropped, log: Announcer.log.length,
+                  tiles: document.querySelectorAll('.tile').length}; }""")
+        state["dropped"] -= dropped_before                   # during the measured calls
         context.close()
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -131,16 +158,18 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20000)
-    parser.add_argument("--rate", type=float, default=60.0, help="calls per second")
-    parser.add_argument("--runs", default="keep,flood", help="keep (voice.mode chime) and/or flood (auto)")
+    parser.add_argument("--rate", type=float, default=60.0, help="calls per second of the flood run")
+    parser.add_argument("--keep-rate", type=float, default=8.0, help="calls per second of the keep run")
+    parser.add_argument("--runs", default="flood,keep", help="flood (voice.mode auto) and/or keep (a 20 ms chime)")
     args = parser.parse_args()
     modes = {"keep": "chime", "flood": "auto"}
+    rates = {"keep": args.keep_rate, "flood": args.rate}
     args_chromium = ["--no-sandbox", "--disable-gpu", "--mute-audio", "--autoplay-policy=no-user-gesture-required"]
     failed = False
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=args_chromium)
         for name in args.runs.split(","):
-            result = run(modes[name], args.calls, args.rate, browser)
+            result = run(modes[name], args.calls, rates[name], browser)
             ok = result["growth_kb"] < 1000
             failed |= not ok
             print(f"{name:5}  {result}  {'OK' if ok else 'OVER 1 MB'}", flush=True)

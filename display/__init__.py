@@ -92,14 +92,16 @@ def state():
 def calls_since():
     """?since=<ISO time>: today's calls and recalls after it (at most 20, oldest first), as
     `called` carries them: a display that was away catches up (display.js)."""
-    since = request.args.get("since", "")
+    at = now()
     try:
-        datetime.fromisoformat(since)
+        since = datetime.fromisoformat(request.args.get("since", ""))
     except ValueError:
-        raise queue.QueueError("since phải là thời điểm ISO 8601.", "invalid_date") from None
+        since = None
+    if since is None or since.tzinfo is None:
+        raise queue.QueueError("since phải là thời điểm ISO 8601 có múi giờ.", "invalid_date")
     return jsonify([dict(call, announce=voice.announcement(call["ticket"]["number"], call["counter"]["name"],
                                                             call["recall"], settings()["voice"], call["counter"]["id"]))
-                    for call in queue.calls_since(get_db(), since, now())])
+                    for call in queue.calls_since(get_db(), queue.stamp(since.astimezone(at.tzinfo)), at)])
 
 
 @bp.get("/display/static/voice/<path:name>")

@@ -173,6 +173,41 @@ def test_a_version_change_reloads_a_display_between_announcements(srv, browser):
     context.close()
 
 
+def test_a_display_that_hears_nothing_reconnects_and_catches_up(srv, browser):
+    """Its first connection stays up (the engine's pings pass) but every event is lost: the
+    display notices the missing beats, opens a new connection, shows the call it missed and
+    speaks it (it is younger than voice.max_lag_s)."""
+    officer = srv.token("officer")
+    issue(srv, "DD")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    context.set_default_timeout(10000)
+    hall = context.new_page()
+    connections = []
+
+    deaf = [False]
+
+    def deaf_first(ws):
+        server = ws.connect_to_server()
+        first = not connections
+        connections.append(time.monotonic())
+        # The first connection keeps its handshake and pings, and from `deaf` on loses every event.
+        server.on_message(lambda m: None if first and deaf[0] and str(m).startswith("42") else ws.send(m))
+
+    hall.route_web_socket(re.compile(r".*/socket\.io/.*"), deaf_first)
+    hall.goto(srv.url + "/display")
+    expect(hall.locator("#status")).to_have_attribute("data-status", "online")
+    hall.wait_for_timeout(300)                               # the first state and beat heard
+    deaf[0], deaf_at = True, time.monotonic()
+    called = requests.post(srv.url + "/api/counters/4/call-next", headers=officer, timeout=5, json={}).json()
+    tile = hall.locator('.tile[data-counter="4"] .num')
+    expect(tile).to_have_text(called["ticket"]["number"], timeout=8000)
+    assert len(connections) == 2, "the deaf connection was not replaced"
+    assert connections[1] - deaf_at < 5                      # 2.5 beats of silence, then the reconnect delay
+    spoken = f"{called['ticket']['id']}.0"
+    hall.wait_for_function(f"Announcer.log.some(e => e.id === '{spoken}' && e.event === 'start')")
+    context.close()
+
+
 def test_a_phone_cannot_register_as_a_display_or_flood_reports(srv):
     """1,000 reports from a plain Socket.IO client (no enrolment, no login): all refused, the
     database and the server's memory stay as they were."""

@@ -25,6 +25,7 @@
   var recentLag = [];      // seconds each of the last calls waited between heard and spoken
   var heard = {};          // announcement id -> performance.now() when it was heard
   var catching = false;
+  var firstState = true;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -213,16 +214,18 @@
      the calls made since the last one heard. Tiles and history come with `state`; only calls
      younger than voice.max_lag_s are spoken (called() decides). */
   function catchUp() {
-    if (catching || !lastCallAt) return;
+    if (catching) return;
     catching = true;
-    fetch("/api/calls?since=" + encodeURIComponent(lastCallAt), { cache: "no-store" })
+    // Nothing heard yet today: whatever was called since this page was served.
+    var since = lastCallAt || new Date(window.SERVER_CLOCK ? window.SERVER_CLOCK.epoch_ms : loadedAt).toISOString();
+    fetch("/api/calls?since=" + encodeURIComponent(since), { cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : []; })
       .then(function (list) { list.forEach(called); })
       .catch(function () {}).then(function () { catching = false; });
   }
 
   function beat(b) {
-    if (b.last_call && lastCallAt && b.last_call.at > lastCallAt) catchUp();
+    if (b.last_call && b.last_call.at > lastCallAt) catchUp();
   }
 
   /* The device report (docs/api.md): only an enrolled display's is kept by the server. */
@@ -308,7 +311,10 @@
     state: function (s) {
       render(s);
       showNotice(s.notice || "");
-      if (!lastCallAt && s.recent.length) lastCallAt = s.recent[0].at;   // heard before this page loaded
+      // The calls made before this page was loaded are not its to speak; after a reconnect the
+      // `state` (which may come before the connection says it is online) must not hide the missed ones.
+      if (firstState && s.recent.length) lastCallAt = s.recent[0].at;
+      firstState = false;
     },
     called: function (e) { called(e); live.report(); },
     status: status
