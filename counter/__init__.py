@@ -1,12 +1,13 @@
-"""Counter officers call and serve citizens; supervisors open, close and assign counters."""
+"""Counter officers call and serve citizens at their desk; staff log in here; devices enrol here.
+
+The supervisors' administration of counters is in supervisor/."""
 import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 
-from shared import auth, events, queue
+from shared import audit, auth, errors, events, hall, queue, ratings
 from shared.limits import FailureLimit
-from shared.queue import QueueError
-from shared.web import actor, error, get_db, json_body, now, only_keys, require, settings, slow_down, who
+from shared.web import AFTER, CALL_NOW, SERVICE, actor, error, get_db, now, request_json, require, settings, slow_down, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -15,11 +16,6 @@ bp = Blueprint("counter", __name__, template_folder="templates", static_folder="
 @bp.get("/counter")
 def page():
     return render_template("counter.html", center=settings()["center"])
-
-
-@bp.get("/supervisor")
-def supervisor_page():
-    return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
 
 
 log = logging.getLogger("motcua.security")
@@ -37,12 +33,12 @@ def login():
     wait = failures.blocked_for(address)
     if wait:
         return slow_down("too_many_logins", f"Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {wait} giây.", wait)
-    token = only_keys(json_body(), "token").get("token")
+    token = request_json("token").get("token")
     caller = auth.identify(get_db(), token if isinstance(token, str) else None)
     if caller is None:
         failures.failed(address)
         log.warning("failed login from %s", address)
-        queue.log_event(get_db(), now(), "login_failed", address=address)
+        audit.log_event(get_db(), now(), "login_failed", address=address)
         return error(401, "unauthorized", "Mã đăng nhập không đúng: gõ lại, hoặc hỏi lãnh đạo để được cấp mã mới.")
     session.pop("staff", None)
     session["staff"] = auth.open_session(get_db(), caller["id"], now())
@@ -67,18 +63,25 @@ def me():
 
 
 def _counter_reply(counter_id):
-    return jsonify(queue.counter(get_db(), counter_id))
+    return jsonify(hall.counter(get_db(), counter_id))
 
 
 @bp.post("/api/counters/<int:counter_id>/call-next")
 @require("officer")
 def call_next(counter_id):
-    """Body (optional): {"after": id-or-null}, the ticket the officer saw, against double clicks."""
-    body = json_body(required=False)
-    after = body.get("after", "any")
-    if after != "any" and after is not None and (isinstance(after, bool) or not isinstance(after, int)):
-        raise QueueError("after phải là mã số vé hoặc null.", "invalid_after")
-    ticket, moved = queue.call_next(get_db(), counter_id, now(), settings()["queue"], after, actor())
+    """Body (optional): {"after": id-or-null}, the ticket the officer saw, against double clicks;
+    {"now": true} calls without holding for the rating of the citizen just served (the
+    officer's choice: N pressed again). Otherwise, while the counter's tablet waits for that
+    rating, 409 `rating_hold` says in `hold_in` when to ask again (shared/ratings.py)."""
+    body = request_json(after=AFTER, now=CALL_NOW, required=False)
+    at, reports = now(), settings()["reports"]
+    hold = None if body["now"] else lambda db: ratings.holding(db, counter_id, at, reports)
+    try:
+        ticket, moved = queue.call_next(get_db(), counter_id, at, settings()["queue"], body["after"], actor(), hold)
+    except errors.RatingHold as held:
+        if held.finished:
+            events.changed()
+        raise
     if moved and ticket is not None:
         events.called(ticket, recall=False)
     elif moved:
@@ -89,9 +92,7 @@ def call_next(counter_id):
 @bp.post("/api/counters/<int:counter_id>/call")
 @require("officer")
 def call_ticket(counter_id):
-    ticket_id = json_body().get("ticket")
-    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
-        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    ticket_id = request_json("ticket").get("ticket")
     ticket = queue.call_ticket(get_db(), counter_id, ticket_id, now(), actor())
     events.called(ticket, recall=False)
     return jsonify({"ticket": ticket})
@@ -124,9 +125,7 @@ def no_show(counter_id):
 @bp.post("/api/counters/<int:counter_id>/transfer")
 @require("officer")
 def transfer(counter_id):
-    service = json_body().get("service")
-    if not isinstance(service, str):
-        raise QueueError("service phải là mã lĩnh vực.", "invalid_service")
+    service = request_json(service=SERVICE)["service"]
     queue.transfer(get_db(), counter_id, service, now(), actor())
     events.changed()
     return _counter_reply(counter_id)
@@ -150,25 +149,7 @@ def resume(counter_id):
 
 @bp.get("/api/counters")
 def list_counters():
-    return jsonify(queue.counters(get_db()))
+    return jsonify(hall.counters(get_db()))
 
 
-@bp.post("/api/counters")
-@require("supervisor")
-def add_counter():
-    body = json_body()
-    counter_id = queue.add_counter(get_db(), body.get("name"), body.get("services", []), now(), actor())
-    events.changed()
-    return _counter_reply(counter_id), 201
-
-
-@bp.patch("/api/counters/<int:counter_id>")
-@require("supervisor")
-def update_counter(counter_id):
-    queue.update_counter(get_db(), counter_id, json_body(), now(), actor())
-    events.changed()
-    return _counter_reply(counter_id)
-
-
-from . import rating, reports  # noqa: E402,F401  (routes on bp)
-from . import bookings, dashboard, devices  # noqa: E402,F401  (routes on bp)
+from . import devices, rating  # noqa: E402,F401  (routes on bp)

@@ -1,8 +1,12 @@
-"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter."""
+"""The citizen-facing rating screen at each counter: an enrolled tablet, tied to its counter.
+
+It lives with the officer's desk, not with the supervisors: it belongs to one counter, the
+desk's next call waits on it (the rating hold, queue.call_next), and its audience is the
+citizen at that counter; the supervisors only invite and revoke it (supervisor/devices.py)."""
 from flask import jsonify, render_template
 
 from shared import events, ratings
-from shared.web import device, error, get_db, json_body, now, only_keys, require_device, settings
+from shared.web import device, error, get_db, now, request_json, require_device, settings
 
 from . import bp
 
@@ -33,7 +37,7 @@ def rate(counter_id):
     officers' figures, so a phone must not be able to send them."""
     if device()["counter_id"] != counter_id:
         return error(403, "wrong_counter", "Máy đánh giá này thuộc quầy khác.")
-    body = only_keys(json_body(), "ticket", "score")
+    body = request_json("ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
                           settings()["reports"])
     events.changed()  # the counter holding its next call for this rating learns of it at once

@@ -4,8 +4,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory, url_for
 
-from shared import events, queue, voice
-from shared.web import actor, get_db, json_body, now, phone_url, qr_svg, require, settings
+from shared import errors, events, hall, queue, voice
+from shared.audit import stamp
+from shared.web import get_db, now, phone_url, qr_svg, settings
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
@@ -36,7 +37,7 @@ def time_now():
 @bp.get("/display/counter/<int:counter_id>")
 def counter_top(counter_id):
     """The small screen above one counter: its name and current number."""
-    queue.counter(get_db(), counter_id)  # 404 for an unknown counter
+    hall.counter(get_db(), counter_id)  # 404 for an unknown counter
     return render_template("counter_top.html", center=settings()["center"], counter_id=counter_id)
 
 
@@ -45,7 +46,7 @@ def phone(token):
     """The citizen's phone page; the token is the only key (never the ticket id)."""
     try:
         queue.ticket_by_token(get_db(), token)
-    except queue.NotFound:
+    except errors.NotFound:
         return render_template("phone.html", center=settings()["center"], token=None), 404
     return render_template("phone.html", center=settings()["center"], token=token)
 
@@ -55,7 +56,7 @@ def phone_qr(token):
     """The phone page's address as a QR code (SVG, drawn here: no network)."""
     try:
         queue.ticket_by_token(get_db(), token)
-    except queue.NotFound:
+    except errors.NotFound:
         abort(404)
     return qr_svg(phone_url(token))
 
@@ -71,16 +72,7 @@ def fonts(name):
 @bp.get("/api/notice")
 def get_notice():
     """The notice line the hall displays scroll."""
-    return jsonify({"text": queue.notice(get_db())})
-
-
-@bp.put("/api/notice")
-@require("supervisor")
-def put_notice():
-    """Body {"text": "..."} (at most 300 characters; empty removes the line)."""
-    text = queue.set_notice(get_db(), json_body().get("text"), now(), actor())
-    events.changed()
-    return jsonify({"text": text})
+    return jsonify({"text": hall.notice(get_db())})
 
 
 @bp.get("/api/state")
@@ -98,10 +90,10 @@ def calls_since():
     except ValueError:
         since = None
     if since is None or since.tzinfo is None:
-        raise queue.QueueError("since phải là thời điểm ISO 8601 có múi giờ.", "invalid_date")
+        raise errors.QueueError("since phải là thời điểm ISO 8601 có múi giờ.", "invalid_date")
     return jsonify([dict(call, announce=voice.announcement(call["ticket"]["number"], call["counter"]["name"],
                                                             call["recall"], settings()["voice"], call["counter"]["id"]))
-                    for call in queue.calls_since(get_db(), queue.stamp(since.astimezone(at.tzinfo)), at)])
+                    for call in hall.calls_since(get_db(), stamp(since.astimezone(at.tzinfo)), at)])
 
 
 @bp.get("/display/static/voice/<path:name>")

@@ -1,9 +1,8 @@
 """The ticket kiosk: citizens pick a field and get a number."""
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import events, hours, presence, queue
-from shared.queue import QueueError
-from shared.web import device, get_db, json_body, now, only_keys, require_device, settings
+from shared import audit, estimate, events, hall, hours, presence, queue
+from shared.web import NEW_TICKET_PRIORITY, NEW_TICKET_SERVICE, device, get_db, now, request_json, require_device, settings
 
 from . import printer
 
@@ -23,7 +22,7 @@ def page():
 
 @bp.get("/api/services")
 def list_services():
-    return jsonify(queue.services(get_db(), now()))
+    return jsonify(hall.services(get_db(), now()))
 
 
 @bp.get("/api/hours")
@@ -38,10 +37,8 @@ def issue():
     """Only enrolled kiosks issue numbers (and priority numbers): a phone on the hall's
     network could otherwise empty a field's day. The kiosk's name, which picks its
     printer, and its pace limit come from its credential, never from the request."""
-    body = only_keys(json_body(), "service", "priority")
-    service, priority = body.get("service"), body.get("priority", False)
-    if not isinstance(service, str) or not isinstance(priority, bool):
-        raise QueueError("Cần có service (mã lĩnh vực) và priority (true/false).", "invalid_ticket")
+    body = request_json(service=NEW_TICKET_SERVICE, priority=NEW_TICKET_PRIORITY)
+    service, priority = body["service"], body["priority"]
     at = now()
     hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
     kiosk = device()
@@ -68,7 +65,7 @@ def reprint(ticket_id):
 @bp.get("/api/tickets")
 def list_today():
     """Today's tickets in one status: ?status=no_show lists who can be called back."""
-    return jsonify(queue.tickets_today(get_db(), now(), request.args.get("status", "waiting")))
+    return jsonify(hall.tickets_today(get_db(), now(), request.args.get("status", "waiting")))
 
 
 @bp.get("/api/tickets/<int:ticket_id>")
@@ -81,11 +78,11 @@ def ticket_status(ticket: dict) -> dict:
     whether an officer is at each), the numbers they serve now, and an honest wait estimate."""
     db, at = get_db(), now()
     staffed = presence.serving_counters(db, at)
-    serving = [c for c in queue.counters(db, queue.day_of(at))
+    serving = [c for c in hall.counters(db, audit.day_of(at))
                if c["open"] and ticket["service"] in c["services"]]
     ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"], "staffed": c["id"] in staffed,
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
-    ticket["estimate"] = queue.wait_estimate(db, ticket["service"], ticket["ahead"], now())
+    ticket["estimate"] = estimate.wait_estimate(db, ticket["service"], ticket["ahead"], at)
     return ticket
 
 
@@ -100,10 +97,10 @@ def kiosk_services():
     """Fields in kiosk order, with `full` when today's daily cap is reached and the wait
     a citizen taking a number now may expect, so the start screen can show it."""
     db, at = get_db(), now()
-    caps = queue.service_caps(db, at)
+    caps = hall.service_caps(db, at)
     return jsonify([dict(s, full=caps.get(s["code"], {}).get("full", False),
-                         estimate=queue.wait_estimate(db, s["code"], s["waiting"], at))
-                    for s in queue.services(db, at)])
+                         estimate=estimate.wait_estimate(db, s["code"], s["waiting"], at))
+                    for s in hall.services(db, at)])
 
 
 from . import booking  # noqa: E402,F401  (routes on bp)

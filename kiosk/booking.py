@@ -5,7 +5,7 @@ from datetime import timedelta, timezone
 from flask import Response, abort, jsonify, render_template, request
 
 from shared import booking, events
-from shared.web import (absolute_url, booking_enabled, device, get_db, json_body, now, only_keys, qr_svg,
+from shared.web import (absolute_url, booking_enabled, device, get_db, now, qr_svg, request_json,
                         require_device, settings)
 
 from . import bp, printer
@@ -88,7 +88,7 @@ def booking_slots():
 @bp.post("/api/bookings")
 @booking_enabled
 def create_booking():
-    body = only_keys(json_body(), "service", "day", "slot", "name", "phone", "id_number")
+    body = request_json("service", "day", "slot", "name", "phone", "id_number")
     made = booking.book(get_db(), settings(), now(), body, request.remote_addr or "", absolute_url(""))
     return jsonify(made), 201
 
@@ -110,7 +110,7 @@ def cancel_booking(token):
 @require_device("kiosk")
 def check_in_booking():
     """From an enrolled kiosk only: {"code": "..."} typed or scanned (a booking code or a chip card's QR text)."""
-    code = only_keys(json_body(), "code").get("code")
+    code = request_json("code").get("code")
     kiosk = device()
     ticket = booking.check_in(get_db(), settings(), now(), code, kiosk["id"],
                               settings()["kiosk"]["max_tickets_per_minute"])

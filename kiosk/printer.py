@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 
-from shared import events, queue
+from shared import audit, events, hall
 from shared.events import socketio
-from shared import printing
-from shared.printing import PrintQueue
+from shared import printer_registry
+from shared.print_queue import PrintQueue
 from shared.ticket_image import TicketSlip
 from shared.web import get_db, phone_url
 
@@ -36,10 +36,10 @@ def record_result(app, number: str, ok: bool, error: str | None) -> None:
     cfg = app.config["MOTCUA"]
     at = datetime.now(ZoneInfo(cfg["center"]["timezone"]))
     with app.app_context():
-        turned = printing.record_health(get_db(), cfg["printer"]["kind"], ok, error, at.isoformat(timespec="seconds"))
+        turned = printer_registry.record_health(get_db(), cfg["printer"]["kind"], ok, error, at.isoformat(timespec="seconds"))
         if not ok:
             log.warning("ticket %s not printed: %s", number, error)
-            queue.log_event(get_db(), at, "print_failed", number=number, error=error)
+            audit.log_event(get_db(), at, "print_failed", number=number, error=error)
     if turned:
         events.changed(app)
 
@@ -76,7 +76,7 @@ def _slip(ticket: dict) -> TicketSlip:
         center_name=cfg["center"]["name"],
         service_name=ticket["service_name"],
         number=ticket["number"],
-        counters=[c["name"] for c in queue.counters(get_db()) if c["open"] and ticket["service"] in c["services"]],
+        counters=[c["name"] for c in hall.counters(get_db()) if c["open"] and ticket["service"] in c["services"]],
         issued_at=datetime.fromisoformat(ticket["issued_at"]),
         ahead=ticket["ahead"],
         url=phone_url(ticket["token"]),

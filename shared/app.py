@@ -1,4 +1,4 @@
-"""The application factory: one Flask app, one SocketIO bound to it, three blueprints."""
+"""The application factory: one Flask app, one SocketIO bound to it, a blueprint per audience."""
 import logging
 import sqlite3
 import time
@@ -10,9 +10,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from .db import Pool, connect, init_database, secret_key
-from . import health, printing
+from . import health, printer_registry
+from .errors import Conflict, NotFound, QueueError, TooFast
 from .events import socketio
-from .queue import Conflict, NotFound, QueueError, TooFast
 from .web import SQLITE_INT, close_db, error, get_db, slow_down
 
 ERROR_STATUS = {NotFound: 404, Conflict: 409, QueueError: 400}
@@ -59,8 +59,9 @@ def create_app(config: dict) -> Flask:
     from counter import bp as counter_bp
     from display import bp as display_bp
     from kiosk import bp as kiosk_bp
+    from supervisor import bp as supervisor_bp
 
-    for bp in (kiosk_bp, counter_bp, display_bp):
+    for bp in (kiosk_bp, counter_bp, display_bp, supervisor_bp):
         app.register_blueprint(bp)
     app.teardown_appcontext(close_db)
     # Every page carries the version it was served by: after an upgrade it reloads itself (live.js).
@@ -88,7 +89,8 @@ def create_app(config: dict) -> Flask:
     def queue_error(exc):
         if isinstance(exc, TooFast):
             return slow_down(exc.code, exc.message, exc.retry_after)
-        return error(ERROR_STATUS[type(exc)], exc.code, exc.message)
+        status = next(ERROR_STATUS[kind] for kind in type(exc).__mro__ if kind in ERROR_STATUS)
+        return error(status, exc.code, exc.message, **exc.details)
 
     @app.errorhandler(sqlite3.OperationalError)
     def database_unavailable(exc):
@@ -159,7 +161,7 @@ def _operations(app: Flask) -> None:
         """503 when the database cannot take a write: a monitor restarts or alerts."""
         database = health.check_database(app.config["MOTCUA"]["database"]["path"])
         clients = sum(1 for _ in socketio.server.manager.get_participants("/", None)) if socketio.server else 0
-        printer = printing.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
+        printer = printer_registry.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
         report = {"status": "ok" if database["writable"] else "unavailable", "version": health.version(),
                   "database": database, "migrations_current": database["reachable"] and not database["pending_migrations"],
                   "printer": printer, "connected_clients": clients}

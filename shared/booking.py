@@ -4,7 +4,7 @@ A citizen books a field, a day and a slot from a phone; at the center an
 enrolled kiosk checks the booking in and issues a ticket whose place in the
 queue (`arrived_at`) is the slot's start, so it goes ahead of walk-ins who
 came later. Every change runs in one BEGIN IMMEDIATE transaction that also
-writes its notices to the outbox (shared/notify.py), so a notice exists
+writes its messages to the outbox (shared/notify.py), so a message exists
 exactly when what caused it was stored.
 
 Places are counted inside that transaction, which holds the write lock from its
@@ -18,9 +18,11 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from . import notify
+from .audit import day_of, log_event, stamp
 from .db import immediate
+from .errors import Conflict, NotFound, QueueError, TooFast
 from .hours import WEEKDAYS_VI, parse_hours
-from .queue import Conflict, NotFound, QueueError, TooFast, allocate_ticket, day_of, get_ticket, log_event, stamp
+from .queue import allocate_ticket, get_ticket
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I: read aloud, typed on a keypad
 CODE_LENGTH = 6
@@ -197,7 +199,7 @@ def book(db, config: dict, at: datetime, body: dict, client: str, base_url: str)
 
     Returns the booking with its token (the key of its page) and code. `client`
     is the caller's address (for the hourly limit); `base_url` makes the link
-    sent in the confirmation notice."""
+    sent in the confirmation message."""
     service = _service(db, body.get("service"))
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
@@ -267,12 +269,12 @@ def booking_by_token(db, config: dict, token, at: datetime) -> dict:
     return booking
 
 
-def _cancel(db, config: dict, row, at: datetime, reason: str, actor, notice: str | None) -> None:
+def _cancel(db, config: dict, row, at: datetime, reason: str, actor, message: str | None) -> None:
     db.execute("UPDATE bookings SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ?",
                (stamp(at), reason, row["id"]))
     log_event(db, at, "booking_cancelled", service=row["service"], actor=actor, booking=row["id"], reason=reason)
-    if notice:
-        notify.enqueue(db, config, at, "cancelled", row["id"], row["phone"], notice)
+    if message:
+        notify.enqueue(db, config, at, "cancelled", row["id"], row["phone"], message)
 
 
 def cancel_by_citizen(db, config: dict, token, at: datetime) -> dict:
@@ -303,11 +305,11 @@ def cancel_by_staff(db, config: dict, booking_id: int, reason, at: datetime, act
             raise NotFound("Không tìm thấy lịch hẹn này.", "booking_not_found")
         if row["status"] != "booked":
             raise Conflict("Lịch hẹn này không còn huỷ được.", "booking_not_cancellable")
-        _cancel(db, config, row, at, reason, actor, _cancel_notice(config, row, reason))
+        _cancel(db, config, row, at, reason, actor, _cancel_message(config, row, reason))
         return _public(db.execute(BOOKING_SELECT + " WHERE b.id = ?", (booking_id,)).fetchone(), config, at)
 
 
-def _cancel_notice(config: dict, row, reason: str) -> str:
+def _cancel_message(config: dict, row, reason: str) -> str:
     return (f"{config['center']['name']}: lịch hẹn {row['code']} ({row['service_name']}, "
             f"{_when_text(row['day'], row['slot'])}) đã bị huỷ. Lý do: {reason}")
 
@@ -333,7 +335,7 @@ def close(db, config: dict, day, service, slot, reason, at: datetime, actor=None
                           " AND (? = '' OR b.service = ?) AND (? = '' OR b.slot = ?)",
                           (day, service, service, slot, slot)).fetchall()
         for row in rows:
-            _cancel(db, config, row, at, reason, actor, _cancel_notice(config, row, reason))
+            _cancel(db, config, row, at, reason, actor, _cancel_message(config, row, reason))
     return len(rows)
 
 
@@ -448,7 +450,7 @@ def queue_reminders(db, config: dict, at: datetime) -> int:
 def queue_near_turn(db, config: dict, at: datetime) -> int:
     """Queue "sắp đến lượt" for each checked-in booking whose ticket has notify.near_turn_ahead people or fewer ahead.
 
-    Runs every second: it reads first and takes the write lock only when a notice is due."""
+    Runs every second: it reads first and takes the write lock only when a message is due."""
     rows = db.execute("SELECT b.id, b.phone, b.ticket_id FROM bookings b JOIN tickets t ON t.id = b.ticket_id"
                       " WHERE b.status = 'checked_in' AND b.near_turn = 0 AND t.status = 'waiting' AND t.day = ?",
                       (day_of(at),)).fetchall()

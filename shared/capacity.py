@@ -89,7 +89,7 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
     else:
         days = basis_days(db, day, weeks)
     records = [r for d in days for r in load(db, date.fromisoformat(d), date.fromisoformat(d), tz)]
-    all_service = [r["service"] for r in records if r["service"] is not None]
+    all_service = [r["service_time"] for r in records if r["service_time"] is not None]
     pooled = sum(all_service) / len(all_service) if all_service else None
 
     fields_served = {}
@@ -99,7 +99,7 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
     staffed = presence.serving_counters(db, datetime.now(tz))  # open and an officer there, now
     active = {}  # (field, hour) -> counters that called its tickets in that hour of `day`; (None, hour): any field
     for row in db.execute(
-        """SELECT t.service, e.at, e.counter_id FROM events e JOIN tickets t ON t.id = e.ticket_id
+        """SELECT t.service, e.at, e.counter_id FROM audit e JOIN tickets t ON t.id = e.ticket_id
            WHERE e.kind = 'called' AND e.at >= ? AND e.at < ?""",
         (day.isoformat(), (day + timedelta(days=1)).isoformat()),
     ):
@@ -113,7 +113,7 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
     fields, totals = [], {}
     for code, name in db.execute("SELECT code, name FROM services ORDER BY position, code").fetchall():
         mine = [r for r in records if r["field"] == code]
-        samples = [r["service"] for r in mine if r["service"] is not None]
+        samples = [r["service_time"] for r in mine if r["service_time"] is not None]
         mean_s = sum(samples) / len(samples) if samples else pooled
         hours = []
         for hour in sorted({r["hour"] for r in mine}):

@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             print("motcua: voice.clip_dir: set the folder to build clips into; the clips shipped "
                   "inside the package are never overwritten", file=sys.stderr)
             return 2
-        from .voice import build_clips, clip_set_dir
+        from .voice import clip_set_dir
+        from .voice_clips import build_clips
 
         try:
             paths = build_clips(clip_set_dir(config["voice"]), config["voice"])
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Wrote {len(paths)} clips to {clip_set_dir(config['voice'])}")
         _report_counter_names(config)
         return 0
-    from .printing import print_test  # print-test
+    from .printer_devices import print_test  # print-test
 
     try:
         print(print_test(config["printer"], args.to_png))
@@ -165,7 +166,7 @@ def _with_database(args, config: dict) -> int:
 
 def _database_command(args, config: dict, db) -> int:
     """init, token and device: the commands that only need the database."""
-    from . import auth
+    from . import auth, enrolment
 
     at = datetime.now(ZoneInfo(config["center"]["timezone"]))
     if args.command == "init":
@@ -182,7 +183,7 @@ def _database_command(args, config: dict, db) -> int:
             print(f"{row['id']:>4}  {row['role']:<10}  {row['created_at']}  {row['name']}")
     elif args.command == "device" and args.device_command == "invite":
         try:
-            print(invite_link(config, db, args.kind, args.name, args.counter, at))
+            print(enrolment.invite_link(config, db, args.kind, args.name, args.counter, at))
         except ValueError as exc:
             print(f"motcua: {exc}", file=sys.stderr)
             return 1
@@ -198,41 +199,6 @@ def _database_command(args, config: dict, db) -> int:
             return 1
         print(f"{args.command.capitalize()} {args.id} revoked.")
     return 0
-
-
-def first_enrolment_links(config: dict, base: str) -> list[str]:
-    """Until a kiosk is enrolled, `serve` prints fresh one-time links, so that a
-    newcomer gets a working kiosk and rating tablet from what `make run` prints."""
-    from . import auth
-    from .db import connect
-
-    db = connect(config["database"]["path"])
-    try:
-        if auth.any_enrolled(db, "kiosk"):
-            return []
-        at = datetime.now(ZoneInfo(config["center"]["timezone"]))
-        lines = ["  one-time links that enrol the browser opening them (valid 24 h; more: motcua device invite):",
-                 f"  {'kiosk':<11}{invite_link(config, db, 'kiosk', 'Máy lấy số 1', None, at, base)}"]
-        first = db.execute("SELECT id FROM counters ORDER BY position, id LIMIT 1").fetchone()
-        if first is not None:
-            lines.append(f"  {'rating':<11}{invite_link(config, db, 'rating', None, first[0], at, base)}")
-        return lines
-    finally:
-        db.conn.close()
-
-
-def invite_link(config: dict, db, kind: str, name: str | None, counter: int | None, at: datetime,
-                base: str | None = None) -> str:
-    """A one-time enrolment link for a device, at server.public_url (or `base`)."""
-    from . import auth
-
-    if name is None and counter is not None:
-        row = db.execute("SELECT name FROM counters WHERE id = ?", (counter,)).fetchone()
-        name = row[0] if row else ""
-    default = {"kiosk": "Máy lấy số", "display": "Màn hình sảnh"}.get(kind, "")
-    code = auth.invite_device(db, kind, name if name is not None else default, counter, at)
-    base = config["server"]["public_url"] or base or f"http://127.0.0.1:{config['server']['port']}"
-    return f"{base}/enroll/{code}"
 
 
 def _printer_agent(args) -> int:

@@ -9,8 +9,9 @@ growing between events. A wait is measured as in shared/reports.py: from
 from datetime import datetime, timedelta
 
 from . import hours, presence
+from .audit import day_of, log_event, stamp
 from .db import immediate
-from .queue import NotFound, QueueError, day_of, log_event, stamp
+from .errors import NotFound, QueueError
 
 HOUR = timedelta(hours=1)
 
@@ -42,7 +43,7 @@ def fields(db, at: datetime) -> list[dict]:
     recent: dict[str, list[float]] = {}
     for r in db.execute(
         """SELECT t.issued_service AS service, t.issued_at, f.first_call
-           FROM (SELECT ticket_id, min(at) AS first_call FROM events
+           FROM (SELECT ticket_id, min(at) AS first_call FROM audit
                  WHERE at >= ? AND kind = 'called' GROUP BY ticket_id) f
            JOIN tickets t ON t.id = f.ticket_id WHERE t.day = ?""", (day, day)
     ):
@@ -68,7 +69,7 @@ def fields(db, at: datetime) -> list[dict]:
 
 def _paused_since(db, counter_id: int) -> str | None:
     """When a paused counter's latest pause began (it may be yesterday: a pause outlasts the night)."""
-    row = db.execute("SELECT at FROM events WHERE counter_id = ? AND kind = 'paused' ORDER BY id DESC LIMIT 1",
+    row = db.execute("SELECT at FROM audit WHERE counter_id = ? AND kind = 'paused' ORDER BY id DESC LIMIT 1",
                      (counter_id,)).fetchone()
     return row[0] if row else None
 
@@ -81,7 +82,7 @@ def counters(db, at: datetime) -> list[dict]:
         services.setdefault(r[0], []).append(r[1])
     # Whoever called last today is at the counter (the events_at index keeps this to today).
     officer = {r["counter_id"]: r["actor"] for r in db.execute(
-        "SELECT counter_id, actor FROM events WHERE at >= ? AND kind = 'called' ORDER BY at, id", (day,))}
+        "SELECT counter_id, actor FROM audit WHERE at >= ? AND kind = 'called' ORDER BY at, id", (day,))}
     current = {r["counter_id"]: r for r in db.execute(
         "SELECT * FROM tickets WHERE status = 'called' AND day = ?", (day,))}
     served = dict(db.execute(
@@ -90,7 +91,7 @@ def counters(db, at: datetime) -> list[dict]:
     here = presence.present(db, at)
     # When each counter last did something an idle officer would not (call, finish, resume).
     moved = dict(db.execute(
-        "SELECT counter_id, max(at) FROM events WHERE at >= ? AND counter_id IS NOT NULL AND kind IN"
+        "SELECT counter_id, max(at) FROM audit WHERE at >= ? AND counter_id IS NOT NULL AND kind IN"
         " ('called', 'recalled', 'finished', 'no_show', 'transferred', 'resumed', 'counter_opened')"
         " GROUP BY counter_id", (day,)).fetchall())
     result = []
@@ -127,16 +128,16 @@ def _minutes(seconds: float) -> int:
 
 
 def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | None,
-           wait_alert_min: int, pause_alert_min: int, notices: dict | None = None) -> list[dict]:
+           wait_alert_min: int, pause_alert_min: int, messages: dict | None = None) -> list[dict]:
     """What needs the supervisor now: long waits, a printer fault, counters paused too long,
     fields no open counter serves (the kiosk still hands out numbers nobody would call),
-    and notices to citizens the gateway refused (shared/notify.summary)."""
+    and messages to citizens the gateway refused (shared/notify.summary)."""
     found = []
-    if notices and (notices["failed"] or notices["problems"]):
-        last = notices["problems"][0]["last_error"] if notices["problems"] else ""
-        found.append({"kind": "notices", "failed": notices["failed"], "pending": notices["pending"],
-                      "message": f"Tin nhắn cho công dân không gửi được: {notices['failed']} đã bỏ,"
-                                 f" {notices['pending']} đang chờ gửi lại. Lỗi gần nhất: {last}"})
+    if messages and (messages["failed"] or messages["problems"]):
+        last = messages["problems"][0]["last_error"] if messages["problems"] else ""
+        found.append({"kind": "notices", "failed": messages["failed"], "pending": messages["pending"],
+                      "message": f"Tin nhắn cho công dân không gửi được: {messages['failed']} đã bỏ,"
+                                 f" {messages['pending']} đang chờ gửi lại. Lỗi gần nhất: {last}"})
     if printer and printer.get("ok") is False:
         found.append({"kind": "printer", "since": printer.get("at"), "error": printer.get("error"),
                       "message": "Máy in số thứ tự bị lỗi" + (f": {printer['error']}" if printer.get("error") else ".")})
@@ -197,14 +198,14 @@ def presence_alerts(field_rows: list[dict], counter_rows: list[dict], at: dateti
 
 
 def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_alert_min: int,
-          notices: dict | None = None, health: dict | None = None, week: dict | None = None,
+          messages: dict | None = None, health: dict | None = None, week: dict | None = None,
           device_alerts: list[dict] = ()) -> dict:
     """The whole dashboard in one document (docs/api.md, "Supervisor dashboard").
-    `notices` is the outbox's summary when a gateway is configured; `health` the config's
-    health section (presence alerts), `week` the parsed center.hours, `device_alerts` the
-    hall displays' (shared/devices.alerts)."""
+    `messages` is the outbox's summary when a gateway is configured (sent as "notices");
+    `health` the config's health section (presence alerts), `week` the parsed
+    center.hours, `device_alerts` the hall displays' (shared/devices.alerts)."""
     field_rows, counter_rows = fields(db, at), counters(db, at)
-    found = alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min, notices)
+    found = alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min, messages)
     if health is not None:
         found += presence_alerts(field_rows, counter_rows, at, hours.period_start(week or {}, at), health)
     return {
@@ -214,7 +215,7 @@ def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_ale
         "printer": printer,
         "thresholds": {"wait_alert_min": wait_alert_min, "pause_alert_min": pause_alert_min,
                        **({k: v for k, v in health.items() if k.endswith(("_min", "_s"))} if health else {})},
-        "notices": notices,
+        "notices": messages,
         "alerts": found + list(device_alerts),
     }
 

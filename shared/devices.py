@@ -14,7 +14,7 @@ import json
 import os
 from datetime import datetime, timedelta
 
-from . import queue
+from .audit import day_of, stamp
 from .db import immediate, process_alive
 
 PAGES = {"display": "display", "counter_top": "display", "kiosk": "kiosk", "rating": "rating"}  # page -> device kind
@@ -36,7 +36,7 @@ def device_joined(db, sid: str, page: str, device: dict, at: datetime) -> bool:
         db.execute("DELETE FROM screens WHERE device_id = ? AND gone_at IS NOT NULL", (device["id"],))
         db.execute("""INSERT OR REPLACE INTO screens (sid, pid, kind, device_id, counter_id, connected_at)
                       VALUES (?, ?, ?, ?, ?, ?)""",
-                   (sid, os.getpid(), page, device["id"], device["counter_id"], queue.stamp(at)))
+                   (sid, os.getpid(), page, device["id"], device["counter_id"], stamp(at)))
     return True
 
 
@@ -67,19 +67,19 @@ def report(db, sid: str, data, at: datetime) -> dict:
     clean = _clean(data)
     if clean is None:
         return {"error": "invalid_report"}
-    if row["reported_at"] and row["reported_at"] > queue.stamp(at - timedelta(seconds=REPORT_EVERY_S)):
+    if row["reported_at"] and row["reported_at"] > stamp(at - timedelta(seconds=REPORT_EVERY_S)):
         return {"error": "too_fast"}
     with immediate(db):
         db.execute("UPDATE screens SET reported_at = ?, report = ? WHERE sid = ?",
-                   (queue.stamp(at), json.dumps(clean, ensure_ascii=False), sid))
+                   (stamp(at), json.dumps(clean, ensure_ascii=False), sid))
     return {"ok": True}
 
 
 def latest_call(db, at: datetime) -> dict | None:
     """Today's latest call or recall: {"id": "<ticket>.<recalls>", "at"} (what a display should have heard)."""
-    row = db.execute("""SELECT e.at, e.ticket_id, t.recalls FROM events e JOIN tickets t ON t.id = e.ticket_id
+    row = db.execute("""SELECT e.at, e.ticket_id, t.recalls FROM audit e JOIN tickets t ON t.id = e.ticket_id
                         WHERE e.kind IN ('called', 'recalled') AND e.at >= ? ORDER BY e.id DESC LIMIT 1""",
-                     (queue.day_of(at),)).fetchone()
+                     (day_of(at),)).fetchone()
     return {"id": f"{row['ticket_id']}.{row['recalls']}", "at": row["at"]} if row else None
 
 
@@ -93,7 +93,7 @@ def states(db, at: datetime, version: str, max_lag_s: float, late_call_s: float)
     {"id", "kind", "page", "name", "counter_id", "online", "offline_since", "reported_at",
      "report", "problems": ["offline" | "never_seen" | "sound_blocked" | "lagging" | "missed" | "old_version"]}
     `id` is the device's id (null for counter pages, which are the officer's, not a device)."""
-    moment = queue.stamp(at)
+    moment = stamp(at)
     latest = latest_call(db, at)
     rows = db.execute("""SELECT s.*, d.name AS device_name FROM screens s LEFT JOIN devices d ON d.id = s.device_id
                          ORDER BY s.connected_at""").fetchall()
@@ -120,7 +120,7 @@ def states(db, at: datetime, version: str, max_lag_s: float, late_call_s: float)
                 problems.append("old_version")
             if row["kind"] == "display" and (rep.get("late_s", 0) > late_call_s or latest and (
                     rep.get("last_call_at") or "") < latest["at"]
-                    and row["reported_at"] > queue.stamp(datetime.fromisoformat(latest["at"])
+                    and row["reported_at"] > stamp(datetime.fromisoformat(latest["at"])
                                                          + timedelta(seconds=late_call_s))):
                 problems.append("missed")
         return {

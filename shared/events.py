@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
-from . import auth, devices, health, presence, printing, queue, voice
+from . import audit, auth, devices, hall, health, presence, printer_registry, queue, voice
 from .auth import allowed, identify
 from .web import actor_of, get_db, now, settings
 
@@ -26,9 +26,9 @@ socketio = SocketIO()
 
 def current_state() -> dict:
     db = get_db()
-    state = queue.state(db, now(), settings()["queue"]["recent_calls"])
-    state["notice"] = queue.notice(db)
-    state["printer"] = printing.health(db, settings()["printer"]["kind"])
+    state = hall.state(db, now(), settings()["queue"]["recent_calls"])
+    state["notice"] = hall.notice(db)
+    state["printer"] = printer_registry.health(db, settings()["printer"]["kind"])
     return state
 
 
@@ -44,7 +44,7 @@ def on_connect(auth=None):
         if not allowed(caller, "officer") or not isinstance(kiosk, str) or not kiosk:
             raise ConnectionRefusedError("unauthorized")
         join_room(f"printer:{kiosk}")
-        printing.agent_joined(get_db(), request.sid, kiosk, queue.stamp(now()))
+        printer_registry.agent_joined(get_db(), request.sid, kiosk, audit.stamp(now()))
         return
     if isinstance(auth, dict) and isinstance(auth.get("page"), str):
         _page_joined(auth)
@@ -75,7 +75,7 @@ def _page_joined(hello: dict) -> None:
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
-    printing.agent_left(get_db(), request.sid)
+    printer_registry.agent_left(get_db(), request.sid)
     grace = settings()["health"]["presence_grace_s"]
     left = presence.screen_left(get_db(), request.sid, now(), grace)
     if left is not None and left["kind"] == "counter":
@@ -115,13 +115,13 @@ def beat_forever(app) -> None:
 
 def printer_agent(sid: str) -> str | None:
     """The kiosk a printer agent connected to this process prints for, or None for any other client."""
-    return printing.agent_kiosk(get_db(), sid)
+    return printer_registry.agent_kiosk(get_db(), sid)
 
 
 def send_to_printer(kiosk: str, slip: dict) -> bool:
     """Send a ticket to the printer agent of `kiosk` (connected to any server process);
     False when none is connected."""
-    if not printing.has_agent(get_db(), kiosk):
+    if not printer_registry.has_agent(get_db(), kiosk):
         return False
     socketio.emit("print", {"slip": slip}, to=f"printer:{kiosk}")
     return True
@@ -165,7 +165,7 @@ def called(ticket: dict, recall: bool) -> None:
     """A number was called (or called again): announce it at once, then refresh state."""
     counter = ticket["counter"]
     socketio.emit("called", {
-        "ticket": ticket, "counter": counter, "recall": recall, "at": queue.stamp(now()),
+        "ticket": ticket, "counter": counter, "recall": recall, "at": audit.stamp(now()),
         "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"],
                                        counter["id"]),
     })

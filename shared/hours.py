@@ -6,7 +6,7 @@ Config gives periods per weekday, e.g. {"mon-fri": ["07:30-11:30", "13:30-17:00"
 import re
 from datetime import datetime, timedelta
 
-from .queue import Conflict
+from .errors import Conflict
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PERIOD = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")

@@ -130,7 +130,18 @@ def online_booking(db):
     db.execute("""CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at)""")
 
 
-@STEPS(name="0007_hall_health")
+@STEPS(name="0007_audit_table")
+def audit_table(db):
+    """The audit log's table is `audit`: `events` is the module that pushes Socket.IO events."""
+    if "audit" not in db.table_names():  # a development build may have made it already
+        db.execute("ALTER TABLE events RENAME TO audit")
+    db.execute("DROP INDEX IF EXISTS events_at")
+    db.execute("DROP INDEX IF EXISTS events_counter_kind")
+    db.execute("CREATE INDEX IF NOT EXISTS audit_at ON audit (at)")
+    db.execute("CREATE INDEX IF NOT EXISTS audit_counter_kind ON audit (counter_id, kind)")
+
+
+@STEPS(name="0008_hall_health")
 def hall_health(db):
     """Presence and device reports (`screens`); hall displays may be enrolled (devices.kind)."""
     sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'devices'").fetchone()[0]

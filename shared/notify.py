@@ -1,31 +1,29 @@
-"""Notices to citizens by SMS or Zalo, through the center's gateway; no Flask here.
+"""Messages to citizens by SMS or Zalo, through the center's gateway; no Flask here.
 
-A notice is a row of the `outbox` table, written by `enqueue` inside the
+A message is a row of the `outbox` table, written by `enqueue` inside the
 transaction that caused it (a booking, a cancellation), so it exists exactly
-when its cause was stored. A background worker (`work_forever`, started by
-shared/server.py on the server's own green threads or threads) sends due rows
-and never runs inside a request.
+when its cause was stored. The background chores (shared/chores.py, started by
+shared/server.py on the server's own green threads or threads) send due rows,
+never inside a request.
 
-Each notice is claimed with one UPDATE ... RETURNING that marks it 'sending'
+Each message is claimed with one UPDATE ... RETURNING that marks it 'sending'
 until a lease expires: with several server processes only one sends it, and a
 process killed mid-send leaves a claim that another (or the restarted one)
 takes again when the lease runs out. A failure is retried with exponential
 backoff up to notify.max_attempts, then left 'failed' for the supervisor to see.
-The one case that can repeat a notice is a kill between the gateway's answer
+The one case that can repeat a message is a kill between the gateway's answer
 and the commit of 'sent'; each request carries an Idempotency-Key (the
-notice's id) so a gateway can drop that repeat.
+message's id) so a gateway can drop that repeat.
 """
 import json
 import logging
 import re
-import sqlite3
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from .db import connect, immediate
-from .queue import stamp
+from .audit import stamp
+from .db import immediate
 
 log = logging.getLogger("motcua.notify")
 BACKOFF_S = 5          # first retry after 5 s, then 10, 20, ... up to BACKOFF_MAX_S
@@ -37,7 +35,7 @@ PLACEHOLDER = re.compile(r"\{(phone|message|id|kind)\}")
 
 
 def enqueue(db, config: dict, at: datetime, kind: str, booking_id: int | None, phone: str, message: str) -> None:
-    """Store a notice; call inside the caller's transaction. Nothing is stored with notify.kind: none."""
+    """Store a message; call inside the caller's transaction. Nothing is stored with notify.kind: none."""
     if config["notify"]["kind"] == "none" or not phone:
         return
     db.execute("INSERT INTO outbox (kind, booking_id, phone, message, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -45,7 +43,7 @@ def enqueue(db, config: dict, at: datetime, kind: str, booking_id: int | None, p
 
 
 def claim(db, at: datetime, lease_s: float, limit: int = BATCH) -> list[dict]:
-    """Take due notices (pending and due, or 'sending' with an expired lease) in one atomic statement.
+    """Take due messages (pending and due, or 'sending' with an expired lease) in one atomic statement.
 
     A read comes first, so an idle outbox costs no write lock on each poll."""
     now = stamp(at)
@@ -59,57 +57,57 @@ def claim(db, at: datetime, lease_s: float, limit: int = BATCH) -> list[dict]:
     return sorted((dict(r) for r in rows), key=lambda r: r["id"])
 
 
-def render(template, notice: dict):
+def render(template, message: dict):
     """The gateway's body: the template with {phone}, {message}, {id}, {kind} replaced in its texts.
 
     One pass, not str.format: braces inside a message stay as they are."""
     if isinstance(template, str):
-        return PLACEHOLDER.sub(lambda match: str(notice[match.group(1)]), template)
+        return PLACEHOLDER.sub(lambda match: str(message[match.group(1)]), template)
     if isinstance(template, dict):
-        return {key: render(value, notice) for key, value in template.items()}
+        return {key: render(value, message) for key, value in template.items()}
     if isinstance(template, list):
-        return [render(value, notice) for value in template]
+        return [render(value, message) for value in template]
     return template
 
 
-def deliver(settings: dict, notice: dict) -> None:
-    """POST one notice to the gateway; any exception (HTTP error, timeout) means not delivered."""
-    body = json.dumps(render(settings["body"], notice), ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json", "Idempotency-Key": f"motcua-notice-{notice['id']}"}
-    if settings["key_header"]:
-        headers[settings["key_header"]] = settings["key"]
-    request = urllib.request.Request(settings["url"], data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=settings["timeout_s"]) as reply:  # noqa: S310 - the center's own URL
+def deliver(gateway: dict, message: dict) -> None:
+    """POST one message to the gateway; any exception (HTTP error, timeout) means not delivered."""
+    body = json.dumps(render(gateway["body"], message), ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", "Idempotency-Key": f"motcua-notice-{message['id']}"}
+    if gateway["key_header"]:
+        headers[gateway["key_header"]] = gateway["key"]
+    request = urllib.request.Request(gateway["url"], data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=gateway["timeout_s"]) as reply:  # noqa: S310 - the center's own URL
         reply.read(4096)
 
 
-def settle(db, notice: dict, at: datetime, error: str | None, max_attempts: int) -> None:
+def settle(db, message: dict, at: datetime, error: str | None, max_attempts: int) -> None:
     """Record the outcome of a send: sent (the phone number is forgotten), retried later, or failed for good."""
     if error is None:
         db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, phone = '', last_error = NULL"
-                   " WHERE id = ? AND status = 'sending'", (stamp(at), notice["id"]))
+                   " WHERE id = ? AND status = 'sending'", (stamp(at), message["id"]))
         return
-    if notice["attempts"] >= max_attempts:
+    if message["attempts"] >= max_attempts:
         db.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sending'",
-                   (error[:300], notice["id"]))
+                   (error[:300], message["id"]))
         return
-    wait = min(BACKOFF_MAX_S, BACKOFF_S * 2 ** (notice["attempts"] - 1))
+    wait = min(BACKOFF_MAX_S, BACKOFF_S * 2 ** (message["attempts"] - 1))
     db.execute("UPDATE outbox SET status = 'pending', next_at = ?, last_error = ? WHERE id = ? AND status = 'sending'",
-               (stamp(at + timedelta(seconds=wait)), error[:300], notice["id"]))
+               (stamp(at + timedelta(seconds=wait)), error[:300], message["id"]))
 
 
 def send_due(db, config: dict, at: datetime, clock=None) -> int:
     """Claim and send what is due now; returns how many were sent. `clock` stamps outcomes (default: `at`)."""
-    settings = config["notify"]
+    gateway = config["notify"]
     sent = 0
-    for notice in claim(db, at, lease_s=2 * settings["timeout_s"] + 5):
+    for message in claim(db, at, lease_s=2 * gateway["timeout_s"] + 5):
         try:
-            deliver(settings, notice)
+            deliver(gateway, message)
             error = None
         except (OSError, urllib.error.URLError, ValueError) as exc:  # refused, timed out, HTTP 4xx/5xx
             error = f"{type(exc).__name__}: {exc}"
-            log.warning("notice %s not delivered (attempt %s): %s", notice["id"], notice["attempts"], error)
-        settle(db, notice, clock() if clock else at, error, settings["max_attempts"])
+            log.warning("message %s not delivered (attempt %s): %s", message["id"], message["attempts"], error)
+        settle(db, message, clock() if clock else at, error, gateway["max_attempts"])
         sent += error is None
     return sent
 
@@ -125,40 +123,7 @@ def summary(db) -> dict:
 
 
 def retry_failed(db, at: datetime) -> int:
-    """A supervisor fixed the gateway: failed notices go out again."""
+    """A supervisor fixed the gateway: failed messages go out again."""
     with immediate(db):
         return db.execute("UPDATE outbox SET status = 'pending', attempts = 0, next_at = ? WHERE status = 'failed'",
                           (stamp(at),)).rowcount
-
-
-def work_forever(config: dict, sleep, poll_s: float = 1.0, chores_s: float = 30.0) -> None:
-    """The background worker: send due notices every `poll_s`; every `chores_s`, queue
-    reminders and "sắp đến lượt" notices and erase expired personal data.
-
-    `sleep` is the server's own (socketio.sleep), so under eventlet this is a green
-    thread and its database waits are already off the event loop. Never ends: a
-    failure is logged and the loop goes on."""
-    from . import booking  # booking imports this module
-
-    tz = ZoneInfo(config["center"]["timezone"])
-    db = connect(config["database"]["path"])
-    next_chores = 0.0
-    waited = 0.0
-    while True:
-        try:
-            now = datetime.now(tz)
-            if config["booking"]["enabled"] and waited >= next_chores:
-                booking.erase_expired(db, config, now)
-                if config["notify"]["kind"] != "none":
-                    booking.queue_reminders(db, config, now)
-                next_chores = waited + chores_s
-            if config["booking"]["enabled"] and config["notify"]["kind"] != "none":
-                booking.queue_near_turn(db, config, now)
-            if config["notify"]["kind"] != "none":
-                send_due(db, config, now, clock=lambda: datetime.now(tz))
-        except sqlite3.Error:
-            log.exception("notice worker: database error; trying again")
-        except Exception:  # noqa: BLE001 - the worker must outlive any one failure
-            log.exception("notice worker failed; trying again")
-        sleep(poll_s)
-        waited += poll_s

@@ -16,7 +16,7 @@ and the supervisor's alerts all read it. No Flask here.
 import os
 from datetime import datetime, timedelta
 
-from . import queue
+from .audit import stamp
 from .db import immediate, process_alive
 
 KEEP = timedelta(hours=12)  # ended rows kept this long (the "unstaffed since" of a counter)
@@ -30,7 +30,7 @@ def _here(row, at: str) -> bool:
 
 def present(db, at: datetime) -> dict[int, dict]:
     """Counter id -> {"actor", "since"} for every counter an officer is at now (open or not)."""
-    moment, found = queue.stamp(at), {}
+    moment, found = stamp(at), {}
     for row in db.execute(
             "SELECT counter_id, officer, since, pid, gone_at, present_until FROM screens"
             " WHERE kind = 'counter' AND counter_id IS NOT NULL ORDER BY connected_at"):
@@ -60,7 +60,7 @@ def counter_page_joined(db, sid: str, counter_id: int, token_id: int, actor: str
     """An officer's counter page connected for `counter_id`: the officer is present from now,
     or since their presence that has not ended yet (a reload keeps its "since").
     False for a counter that does not exist."""
-    moment = queue.stamp(at)
+    moment = stamp(at)
     with immediate(db):
         if db.execute("SELECT 1 FROM counters WHERE id = ?", (counter_id,)).fetchone() is None:
             return False
@@ -73,7 +73,7 @@ def counter_page_joined(db, sid: str, counter_id: int, token_id: int, actor: str
                    " AND present_until > ?", (moment, moment, token_id, counter_id, moment))
         db.execute("DELETE FROM screens WHERE kind = 'counter' AND gone_at IS NOT NULL"
                    " AND ((counter_id = ? AND token_id = ?) OR gone_at < ?)",
-                   (counter_id, token_id, queue.stamp(at - KEEP)))
+                   (counter_id, token_id, stamp(at - KEEP)))
         db.execute("""INSERT OR REPLACE INTO screens (sid, pid, kind, token_id, session_hash, counter_id,
                       officer, since, connected_at) VALUES (?, ?, 'counter', ?, ?, ?, ?, ?, ?)""",
                    (sid, os.getpid(), token_id, session_hash, counter_id, actor, since, moment))
@@ -87,7 +87,7 @@ def screen_left(db, sid: str, at: datetime, grace_s: float) -> dict | None:
         return db.execute(
             "UPDATE screens SET gone_at = ?, present_until = ? WHERE sid = ? AND gone_at IS NULL"
             " RETURNING kind, counter_id, device_id",
-            (queue.stamp(at), queue.stamp(at + timedelta(seconds=grace_s)), sid)).fetchone()
+            (stamp(at), stamp(at + timedelta(seconds=grace_s)), sid)).fetchone()
 
 
 def session_ended(db, session_hash: str, at: datetime) -> bool:
@@ -96,7 +96,7 @@ def session_ended(db, session_hash: str, at: datetime) -> bool:
         return db.execute(
             "UPDATE screens SET gone_at = coalesce(gone_at, ?), present_until = ?"
             " WHERE session_hash = ? AND (gone_at IS NULL OR present_until > ?)",
-            (queue.stamp(at), queue.stamp(at), session_hash, queue.stamp(at))).rowcount > 0
+            (stamp(at), stamp(at), session_hash, stamp(at))).rowcount > 0
 
 
 def token_revoked(db, token_id: int, at: datetime) -> None:
@@ -104,14 +104,14 @@ def token_revoked(db, token_id: int, at: datetime) -> None:
     with immediate(db):
         db.execute("UPDATE screens SET gone_at = coalesce(gone_at, ?), present_until = ? WHERE token_id = ?"
                    " AND (gone_at IS NULL OR present_until > ?)",
-                   (queue.stamp(at), queue.stamp(at), token_id, queue.stamp(at)))
+                   (stamp(at), stamp(at), token_id, stamp(at)))
 
 
 def forget_process(db, pid: int, at: datetime) -> None:
     """At start-up: rows under this pid were left by a killed process that had it."""
     with immediate(db):
         db.execute("UPDATE screens SET gone_at = ?, present_until = ? WHERE pid = ? AND gone_at IS NULL",
-                   (queue.stamp(at), queue.stamp(at), pid))
+                   (stamp(at), stamp(at), pid))
 
 
 def left_at(db, counter_id: int) -> str | None:

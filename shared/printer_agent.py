@@ -12,7 +12,7 @@ import threading
 
 import socketio
 
-from .printing import PrintQueue
+from .print_queue import PrintQueue
 from .ticket_image import TicketSlip
 
 log = logging.getLogger("motcua.printer_agent")

@@ -9,13 +9,16 @@ someone else), and only once (UNIQUE ticket_id).
 
 So that the citizen who rates is the one who was served, a counter whose tablet
 is present holds its next call for up to `reports.rating_hold_s` after the
-finish, or until the rating arrives (`hold_in`, docs/reports.md).
+finish, or until the rating arrives (`hold_in`, docs/reports.md): `call-next`
+answers 409 `rating_hold` meanwhile, unless the officer asks to call at once.
 """
 from datetime import datetime, timedelta
 
-from . import queue
+from . import hall
+from .audit import log_event, stamp
 from .db import immediate
-from .queue import Conflict, NotFound, QueueError, stamp
+from .errors import Conflict, NotFound, QueueError
+from .queue import as_ticket_id
 
 
 def _latest_finished(db, counter_id: int):
@@ -24,12 +27,12 @@ def _latest_finished(db, counter_id: int):
     return db.execute(
         """SELECT t.id, t.number, t.service, t.status, t.day, t.finished_at, s.name AS service_name,
                   e.at AS finished_event_at, r.id AS rating_id,
-                  EXISTS (SELECT 1 FROM events c WHERE c.id > e.id AND c.counter_id = e.counter_id
+                  EXISTS (SELECT 1 FROM audit c WHERE c.id > e.id AND c.counter_id = e.counter_id
                           AND c.kind = 'called') AS called_since
-           FROM events e JOIN tickets t ON t.id = e.ticket_id
+           FROM audit e JOIN tickets t ON t.id = e.ticket_id
            JOIN services s ON s.code = t.service
            LEFT JOIN ratings r ON r.ticket_id = t.id
-           WHERE e.id = (SELECT max(id) FROM events WHERE kind = 'finished' AND counter_id = ?)""",
+           WHERE e.id = (SELECT max(id) FROM audit WHERE kind = 'finished' AND counter_id = ?)""",
         (counter_id,),
     ).fetchone()
 
@@ -70,6 +73,13 @@ def scale(settings: dict) -> list[dict]:
     return [{"score": i, "label": label} for i, label in enumerate(settings["rating_scale"], 1)]
 
 
+def holding(db, counter_id: int, at: datetime, settings: dict) -> dict | None:
+    """Whether the counter must hold its next call for a rating: {"hold_in", "ticket"}, or
+    None to call at once. The server's rule (queue.call_next asks it), not the page's."""
+    answer = rateable(db, counter_id, at, settings)
+    return {"hold_in": answer["hold_in"], "ticket": answer["ticket"]} if answer["hold_in"] > 0 else None
+
+
 def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
     """What the rating screen of a counter may ask about now, and how long the counter holds.
 
@@ -80,7 +90,7 @@ def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
     is present; `hold_in` is how many seconds the counter should still wait
     before calling the next citizen (0: call at once).
     """
-    counter = queue.counter(db, counter_id)
+    counter = hall.counter(db, counter_id)
     tablet = tablet_present(db, counter_id, at)
     answer = {"counter": {"id": counter["id"], "name": counter["name"]}, "ticket": None,
               "expires_in": 0, "scale": scale(settings), "tablet": tablet, "hold_in": 0}
@@ -99,13 +109,12 @@ def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
 
 def rate(db, counter_id: int, ticket_id, score, at: datetime, settings: dict, actor="public") -> dict:
     """Store one rating and its audit event in one transaction; the rules are in the module doc."""
-    if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
-        raise QueueError("ticket phải là mã số vé.", "invalid_ticket")
+    ticket_id = as_ticket_id(ticket_id)
     labels = settings["rating_scale"]
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= len(labels):
         raise QueueError(f"score phải là số từ 1 đến {len(labels)}.", "invalid_score")
     with immediate(db):
-        queue.counter(db, counter_id)  # 404 for an unknown counter
+        hall.counter(db, counter_id)  # 404 for an unknown counter
         ticket = db.execute("SELECT id, status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         if ticket is None:
             raise NotFound("Không tìm thấy số thứ tự này.", "ticket_not_found")
@@ -120,6 +129,6 @@ def rate(db, counter_id: int, ticket_id, score, at: datetime, settings: dict, ac
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (ticket_id, counter_id, row["day"], score, label, int(satisfied), stamp(at)),
         ).lastrowid
-        queue.log_event(db, at, "rated", ticket=ticket_id, counter_id=counter_id, service=row["service"],
+        log_event(db, at, "rated", ticket=ticket_id, counter_id=counter_id, service=row["service"],
                         actor=actor, score=score, label=label)
     return {"id": rating_id, "ticket": ticket_id, "score": score, "label": label, "satisfied": satisfied}

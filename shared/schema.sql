@@ -86,7 +86,7 @@ CREATE INDEX IF NOT EXISTS tickets_device ON tickets (device_id, issued_at);
 
 -- Audit log: every state change, written in the same transaction as the change,
 -- so a day can be replayed for reports.
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS audit (
     id         INTEGER PRIMARY KEY,
     at         TEXT NOT NULL,
     kind       TEXT NOT NULL,
@@ -96,7 +96,7 @@ CREATE TABLE IF NOT EXISTS events (
     actor      TEXT,
     data       TEXT
 );
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 
 -- API tokens; only a SHA-256 of each token is stored. A revoked token keeps its
 -- row (revoked_at set, hash replaced) so that its id is never handed out again.
@@ -162,7 +162,7 @@ CREATE TABLE IF NOT EXISTS ratings (
 CREATE INDEX IF NOT EXISTS ratings_day ON ratings (day);
 -- A counter's latest finish (what its rating screen may ask about), found
 -- without scanning the whole audit log.
-CREATE INDEX IF NOT EXISTS events_counter_kind ON events (counter_id, kind);
+CREATE INDEX IF NOT EXISTS audit_counter_kind ON audit (counter_id, kind);
 
 -- Printer agents connected now (printer.kind: agent), whichever server process
 -- holds their connection; `pid` lets a process tell a live agent from one left

@@ -43,14 +43,14 @@ def prepare(mode: str) -> None:
     eventlet.monkey_patch()
     from eventlet import patcher, tpool
 
-    from . import blocking, printing
+    from . import blocking, printer_devices
 
     blocking.run = tpool.execute
     # A worker thread that finished a COMMIT must get the GIL back from the event
     # loop to hand over its result; by default it waits up to 5 ms per turn, and a
     # busy loop (a broadcast to hundreds of displays) makes that every turn.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    printing.raw_write = patcher.original("os").write
+    printer_devices.raw_write = patcher.original("os").write
     print("motcua: async mode eventlet (deprecated upstream; server.async_mode: threading also works)",
           file=sys.stderr)
 
@@ -120,20 +120,20 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     host = host or cfg["host"]
     port = port or cfg["port"]
 
-    from . import events, notify, presence, printing, queue
+    from . import chores, events, presence, printer_registry, queue
     from .app import create_app
     from .web import get_db, now
 
     app = create_app(config)
     with app.app_context():
         queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
-        printing.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
+        printer_registry.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
         presence.forget_process(get_db(), os.getpid(), now())
     events.socketio.start_background_task(events.day_rollover, app)
     events.socketio.start_background_task(events.beat_forever, app)
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.
-    events.socketio.start_background_task(notify.work_forever, config, events.socketio.sleep)
+    events.socketio.start_background_task(chores.work_forever, config, events.socketio.sleep)
     base = cfg["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     _print_urls(config, base)
     _allow_descriptors(cfg["max_connections"] + 256)  # + the database, clips, printer, logs
@@ -182,7 +182,7 @@ def _print_urls(config: dict, base: str) -> None:
     for label, path in (("kiosk", "/kiosk"), ("counter", "/counter"), ("display", "/display"),
                         ("supervisor", "/supervisor"), ("devices", "/devices"), ("reports", "/reports")):
         print(f"  {label:<11}{base}{path}", flush=True)
-    from .cli import first_enrolment_links
+    from .enrolment import first_enrolment_links
 
     for line in first_enrolment_links(config, base):
         print(line, flush=True)

@@ -1,4 +1,4 @@
-"""The hall announcement: ``voice:`` config, phrase building and the audio clip set.
+"""The hall announcement: ``voice:`` config, phrase building and the clip set it plays.
 
 The server builds one :func:`announcement` per call and sends it to the waiting-hall
 displays, whose ``announcer.js`` plays it. Three ways to make it heard, best first:
@@ -14,22 +14,16 @@ every Vietnamese typist knows: vowel marks become doubled or added letters
 "mốt" ``moots``, "mười" ``muwowif``, "mươi" ``muwowi``, "quầy" ``quaayf``: distinct words
 never share a file, and old/new tone placement (hoà/hòa) gives the same name. English
 clips carry an ``en-`` prefix ("counter" -> ``en-counter``) so both languages can share a
-folder. Pure Python (no Flask); building clips needs espeak-ng, and sox for Ogg output.
+folder. Pure Python (no Flask); building the clips (shared/voice_clips.py) needs espeak-ng, and sox
+for Ogg output.
 """
 from __future__ import annotations
 
-import array
 import functools
 import json
-import math
 import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import unicodedata
-import wave
 from pathlib import Path
 
 from .vietnamese import (DEFAULT_LETTERS, DIGITS, NUMBER_WORDS, letter_name, number_to_words,
@@ -39,7 +33,6 @@ MODES = ("auto", "clips", "speech", "chime")
 LANGUAGES = ("vi", "en")
 NUMBER_READINGS = ("whole", "digits")
 SPEECH_LANG = {"vi": "vi-VN", "en": "en-US"}
-ESPEAK_VOICE = {"vi": "vi", "en": "en-us"}
 
 #: The phrases as halls say them. ``call``/``recall`` are read when the announcer has time;
 #: ``short``/``short_recall`` when calls queue up (see docs/voice.md, "Pacing").
@@ -88,14 +81,6 @@ _PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
 
 #: Folder holding the chime and one sub-folder per clip set.
 VOICE_DIR = Path(__file__).resolve().parent.parent / "display" / "static" / "voice"
-
-ESPEAK_MISSING = (
-    "espeak-ng is not installed. On Debian/Ubuntu: sudo apt-get install espeak-ng "
-    "(add sox for small Ogg files: sudo apt-get install espeak-ng sox libsox-fmt-all). "
-    "On Windows: run the espeak-ng installer from the espeak-ng GitHub releases page "
-    "(espeak-ng.msi; espeak-ng-X64.msi for release 1.51) and make sure espeak-ng.exe "
-    "is on PATH or in C:\\Program Files\\eSpeak NG."
-)
 
 
 # --------------------------------------------------------------------------- config
@@ -349,7 +334,7 @@ def _fragment_text(literal: str) -> str:
     return literal.strip(" \t,.;:!?-")
 
 
-def _clip_texts(cfg: dict) -> dict[str, str]:
+def clip_texts(cfg: dict) -> dict[str, str]:
     """Clip name -> text to synthesise, for every clip a phrase can need under ``cfg``."""
     cfg = validate_voice_config(cfg)
     lang = cfg["language"]
@@ -370,66 +355,92 @@ def clip_names(cfg: dict) -> set[str]:
     """Every clip any announcement can need with this config: number words for the whole
     range (0 .. 10**12-1, in the configured dialect), letter names, counter words and the
     fixed fragments of the ``call`` and ``recall`` templates."""
-    return set(_cached_clip_names(json.dumps(validate_voice_config(cfg), sort_keys=True)))
+    return set(prepared(cfg).clips)
+
+
+def _parts(template: str, lang: str) -> tuple[tuple[str | None, str, str], ...]:
+    """A template split once: (placeholder or None, fixed text, the fixed text's clip name)."""
+    return tuple((part[1:-1], "", "") if part.startswith("{") else (None, part, clip_name(_fragment_text(part), lang))
+                 for part in _PLACEHOLDER.split(template))
+
+
+def _phrase(parts, spoken: dict, clip_words: dict, lang: str) -> tuple[str, list[str]]:
+    """A template filled in: the text to read aloud and the clip names to play."""
+    text, clips = [], []
+    for key, fixed, clip in parts:
+        if key is not None:
+            text.append(" ".join(spoken[key]))
+            clips += [clip_name(w, lang) for w in clip_words[key]]
+        else:
+            text.append(fixed)
+            if clip:
+                clips.append(clip)
+    return re.sub(r"\s+([,.;:!?])", r"\1", " ".join("".join(text).split())), clips
+
+
+class Voice:
+    """A ``voice:`` config validated once, with what every call's phrases need made ahead:
+    the clip names it has and each template split into fixed text and placeholders.
+    :func:`prepared` gives the one for a config; the server runs :meth:`announcement` per call."""
+
+    def __init__(self, cfg: dict):
+        self.cfg = cfg
+        self.lang = cfg["language"]
+        self.clips = frozenset(clip_texts(cfg))
+        self.use_clips = cfg["mode"] not in ("speech", "chime")
+        self.digits = dict(cfg, number_reading="digits")
+        self.templates = {kind: _parts(template, self.lang) for kind, template in cfg["templates"][self.lang].items()}
+
+    def announcement(self, number: str, counter_name: str, recall: bool, counter_id: int | None = None) -> dict:
+        """What the displays must say for one call, in three lengths.
+
+        Returns ``{"text", "lang", "clips", "short", "quick"}``: ``text`` is the full phrase
+        for Web Speech, ``lang`` its BCP-47 tag, ``clips`` the clip names to play in order;
+        ``short`` (``{"text", "clips"}``) is the short template, read when calls queue up, and
+        ``quick`` the short template with the number read digit by digit, for a burst that
+        would otherwise keep a call waiting longer than ``max_lag_s``. A recall uses the recall
+        phrases in all three. A counter name with words that have no clip (and a known
+        ``counter_id``) is played as "quầy số N"; ``text`` keeps the name for the browser
+        voice. ``clips`` is ``None`` when the mode is ``speech`` or ``chime``, or when a word
+        still has no clip in :func:`clip_names`.
+        """
+        cfg, lang, names = self.cfg, self.lang, self.clips
+        forms = {}
+        for form, template, number_word in (("full", "recall" if recall else "call", True),
+                                            ("short", "short_recall" if recall else "short", False),
+                                            ("quick", "short_recall" if recall else "short", False)):
+            reading = self.digits if form == "quick" else cfg
+            said = {"number": ticket_words(number, reading), "counter": counter_words(counter_name, cfg, number_word)}
+            played = dict(said)
+            if counter_id is not None and not {clip_name(w, lang) for w in said["counter"]} <= names:
+                played["counter"] = counter_number_words(counter_id, cfg, number_word)
+            text, clips = _phrase(self.templates[template], said, played, lang)
+            forms[form] = {"text": text, "clips": clips if self.use_clips and set(clips) <= names else None}
+        return {"text": forms["full"]["text"], "lang": SPEECH_LANG[lang], "clips": forms["full"]["clips"],
+                "short": forms["short"], "quick": forms["quick"]}
+
+
+def prepared(cfg: dict) -> Voice:
+    """The :class:`Voice` of a raw or validated ``voice:`` config, made once per distinct config."""
+    return _prepared(json.dumps(cfg, sort_keys=True))
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_clip_names(cfg_json: str) -> frozenset[str]:
-    """Built once per config: every call announcement checks its clips against it."""
-    return frozenset(_clip_texts(json.loads(cfg_json)))
-
-
-def _phrase(template: str, spoken: dict, clip_words: dict, lang: str) -> tuple[str, list[str]]:
-    """A template filled in: the text to read aloud and the clip names to play."""
-    text, clips = [], []
-    for part in _PLACEHOLDER.split(template):
-        if part.startswith("{"):
-            text.append(" ".join(spoken[part[1:-1]]))
-            clips += [clip_name(w, lang) for w in clip_words[part[1:-1]]]
-        else:
-            text.append(part)
-            if clip_name(_fragment_text(part), lang):
-                clips.append(clip_name(_fragment_text(part), lang))
-    return re.sub(r"\s+([,.;:!?])", r"\1", " ".join("".join(text).split())), clips
+def _prepared(cfg_json: str) -> Voice:
+    return Voice(validate_voice_config(json.loads(cfg_json)))
 
 
 def announcement(number: str, counter_name: str, recall: bool, cfg: dict,
                  counter_id: int | None = None) -> dict:
-    """What the displays must say for one call, in three lengths.
-
-    Returns ``{"text", "lang", "clips", "short", "quick"}``: ``text`` is the full phrase
-    for Web Speech, ``lang`` its BCP-47 tag, ``clips`` the clip names to play in order;
-    ``short`` (``{"text", "clips"}``) is the short template, read when calls queue up, and
-    ``quick`` the short template with the number read digit by digit, for a burst that
-    would otherwise keep a call waiting longer than ``max_lag_s``. A recall uses the recall
-    phrases in all three. A counter name with words that have no clip (and a known
-    ``counter_id``) is played as "quầy số N"; ``text`` keeps the name for the browser
-    voice. ``clips`` is ``None`` when the mode is ``speech`` or ``chime``, or when a word
-    still has no clip in :func:`clip_names`. ``cfg`` may be raw or validated.
-    """
-    cfg = validate_voice_config(cfg)
-    lang, names, kinds = cfg["language"], clip_names(cfg), cfg["templates"][cfg["language"]]
-    use_clips = cfg["mode"] not in ("speech", "chime")
-    forms = {}
-    for form, template, number_word in (("full", "recall" if recall else "call", True),
-                                        ("short", "short_recall" if recall else "short", False),
-                                        ("quick", "short_recall" if recall else "short", False)):
-        reading = dict(cfg, number_reading="digits") if form == "quick" else cfg
-        said = {"number": ticket_words(number, reading), "counter": counter_words(counter_name, cfg, number_word)}
-        played = dict(said)
-        if counter_id is not None and not {clip_name(w, lang) for w in said["counter"]} <= names:
-            played["counter"] = counter_number_words(counter_id, cfg, number_word)
-        text, clips = _phrase(kinds[template], said, played, lang)
-        forms[form] = {"text": text, "clips": clips if use_clips and set(clips) <= names else None}
-    return {"text": forms["full"]["text"], "lang": SPEECH_LANG[lang], "clips": forms["full"]["clips"],
-            "short": forms["short"], "quick": forms["quick"]}
+    """:meth:`Voice.announcement` for ``cfg`` (raw or validated)."""
+    return prepared(cfg).announcement(number, counter_name, recall, counter_id)
 
 
 def uncovered_names(names, cfg: dict) -> dict[str, list[str]]:
     """Counter name -> its words without a clip, for names not fully speakable (read as
     "quầy số N" instead); what ``motcua voice build`` reports."""
-    cfg = validate_voice_config(cfg)
-    lang, known = cfg["language"], clip_names(cfg)
+    voice = prepared(cfg)
+    cfg, lang, known = voice.cfg, voice.lang, voice.clips
     out = {}
     for name in names:
         missing = [w for w in counter_words(name, cfg, True) if clip_name(w, lang) not in known]
@@ -442,7 +453,7 @@ def uncovered_names(names, cfg: dict) -> dict[str, list[str]]:
 
 def clip_set_dir(cfg: dict) -> Path:
     """Folder of the configured clip set: in voice.clip_dir when set, else the shipped one."""
-    cfg = validate_voice_config(cfg)
+    cfg = prepared(cfg).cfg
     return (Path(cfg["clip_dir"]) if cfg["clip_dir"] else VOICE_DIR) / cfg["clip_set"]
 
 
@@ -460,170 +471,7 @@ def resolve_mode(cfg: dict, clip_dir: str | os.PathLike | None = None) -> str:
     """The mode to give ``Announcer.configure``: ``auto`` becomes ``clips`` when the clip
     set is complete, else ``speech`` (the browser falls back to the chime by itself when it
     has no voice for the language). Explicit modes are returned unchanged."""
-    cfg = validate_voice_config(cfg)
+    cfg = prepared(cfg).cfg
     if cfg["mode"] != "auto":
         return cfg["mode"]
     return "speech" if missing_clips(clip_dir or clip_set_dir(cfg), cfg) else "clips"
-
-
-# --------------------------------------------------------------------------- building
-
-def _find_espeak() -> str:
-    found = shutil.which("espeak-ng")
-    if found:
-        return found
-    for root in (os.environ.get("ProgramFiles"), os.environ.get("ProgramFiles(x86)")):
-        candidate = Path(root or "") / "eSpeak NG" / "espeak-ng.exe"
-        if root and candidate.is_file():
-            return str(candidate)
-    raise RuntimeError(ESPEAK_MISSING)
-
-
-def _sox_with_vorbis() -> str | None:
-    """sox path when it can write Ogg Vorbis (Debian needs libsox-fmt-ogg for that)."""
-    sox = shutil.which("sox")
-    if not sox:
-        return None
-    try:
-        formats = subprocess.run([sox, "-h"], capture_output=True, text=True, timeout=20).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    line = next((ln for ln in formats.splitlines() if ln.startswith("AUDIO FILE FORMATS")), "")
-    return sox if " vorbis" in line else None
-
-
-def _read_wav(path: Path) -> tuple[int, array.array]:
-    with wave.open(str(path), "rb") as wav:
-        if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
-            raise RuntimeError(f"{path}: expected 16-bit mono audio from espeak-ng")
-        samples = array.array("h", wav.readframes(wav.getnframes()))
-        rate = wav.getframerate()
-    if sys.byteorder == "big":
-        samples.byteswap()
-    return rate, samples
-
-
-def _write_wav(path: Path, rate: int, samples: array.array) -> None:
-    data = array.array("h", samples)
-    if sys.byteorder == "big":
-        data.byteswap()
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(data.tobytes())
-
-
-def _trim(rate: int, samples: array.array) -> array.array:
-    """Cut leading/trailing silence (below -34 dB of the peak), keep a short margin, fade
-    the edges against clicks and peak-normalise to about -3 dBFS so words join evenly."""
-    peak = max((abs(s) for s in samples), default=0)
-    if peak == 0:
-        return array.array("h")
-    loud = [i for i, s in enumerate(samples) if abs(s) > peak * 0.02]
-    start = max(0, loud[0] - int(0.01 * rate))
-    end = min(len(samples), loud[-1] + int(0.03 * rate))
-    gain, fade = 23000 / peak, max(1, int(0.005 * rate))
-    out = array.array("h", [0] * (end - start))
-    for i in range(end - start):
-        edge = min(1.0, (i + 1) / fade, (end - start - i) / fade)
-        out[i] = max(-32767, min(32767, int(samples[start + i] * gain * edge)))
-    return out
-
-
-def _encode(wav_path: Path, out_stem: Path, sox: str | None) -> Path:
-    """Ogg Vorbis, 16 kHz mono through sox when possible; else keep the WAV as it is."""
-    if sox:
-        target = out_stem.with_suffix(".ogg")
-        subprocess.run([sox, "-q", str(wav_path), "-C", "0", str(target), "rate", "16k"],
-                       check=True, capture_output=True, timeout=60)
-    else:
-        target = out_stem.with_suffix(".wav")
-        shutil.copyfile(wav_path, target)
-    return target
-
-
-def _update_manifest(out_dir: Path, written: dict[str, dict[str, Path]], texts: dict[str, str]) -> Path:
-    """Merge into an existing manifest so several configs (vi, Southern, en) share a folder."""
-    path = out_dir / "manifest.json"
-    try:
-        old = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        old = {}
-    manifest = {}
-    for kind in SPEEDS:
-        files = {n: f for n, f in old.get(kind, {}).items() if (out_dir / f).is_file()}
-        files.update({n: p.relative_to(out_dir).as_posix() for n, p in written[kind].items()})
-        manifest[kind] = dict(sorted(files.items()))
-    text = {n: t for n, t in old.get("text", {}).items() if n in manifest["clips"]}
-    text.update({n: texts[n] for n in written["clips"]})
-    manifest["text"] = dict(sorted(text.items()))
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    return path
-
-
-#: Manifest section -> (espeak-ng words per minute, sub-folder). ``brisk`` is the same clip
-#: spoken faster, for the short forms read while calls queue up (optional in a clip set).
-SPEEDS = {"clips": (140, ""), "brisk": (175, "brisk")}
-
-
-def build_clips(out_dir: str | os.PathLike, cfg: dict) -> list[Path]:
-    """Synthesise every clip of :func:`clip_names` with espeak-ng into ``out_dir``.
-
-    One file per clip name, trimmed of silence and normalised; Ogg Vorbis 16 kHz mono
-    when sox with Vorbis support is installed, else WAV at espeak-ng's rate; and the same
-    clip spoken faster in ``brisk/``. Also writes or merges ``manifest.json``
-    (``clips`` and ``brisk``: name -> file, ``text``: name -> spoken text) so a
-    human-recorded set can replace it file for file. Returns the normal clips' paths.
-    Raises ``RuntimeError`` naming what to install when espeak-ng is missing.
-    """
-    cfg = validate_voice_config(cfg)
-    espeak, sox = _find_espeak(), _sox_with_vorbis()
-    out_dir = Path(out_dir)
-    texts = _clip_texts(cfg)
-    written: dict[str, dict[str, Path]] = {kind: {} for kind in SPEEDS}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        for kind, (speed, sub) in SPEEDS.items():
-            folder = out_dir / sub
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, text in sorted(texts.items()):
-                (tmp / "in.txt").write_text(text, "utf-8")
-                raw_wav, clean_wav = tmp / "raw.wav", tmp / "clean.wav"
-                done = subprocess.run([espeak, "-v", ESPEAK_VOICE[cfg["language"]], "-s", str(speed),
-                                       "-b", "1", "-f", str(tmp / "in.txt"), "-w", str(raw_wav)],
-                                      capture_output=True, text=True, timeout=60)
-                if done.returncode:
-                    raise RuntimeError(f"espeak-ng failed on {text!r}: {done.stderr.strip()}")
-                rate, samples = _read_wav(raw_wav)
-                _write_wav(clean_wav, rate, _trim(rate, samples))
-                for stale in folder.glob(f"{name}.*"):
-                    stale.unlink()
-                written[kind][name] = _encode(clean_wav, folder / name, sox)
-    _update_manifest(out_dir, written, texts)
-    return [written["clips"][n] for n in sorted(written["clips"])]
-
-
-def _bell(freq: float, t: float) -> float:
-    """A soft bell partial mix at time ``t`` seconds: quick attack, exponential decay."""
-    if t < 0:
-        return 0.0
-    partials = ((1.0, 1.0), (2.0, 0.3), (3.0, 0.1))
-    return (sum(a * math.sin(2 * math.pi * freq * k * t) for k, a in partials)
-            * math.exp(-t / 0.3) * min(1.0, t / 0.004))
-
-
-def build_chime(out_dir: str | os.PathLike = VOICE_DIR) -> Path:
-    """Write the two-note "ding-dong" that precedes every announcement, synthesised here
-    (no recording to license); ``chime.ogg`` via sox when available, else ``chime.wav``."""
-    rate, seconds, out_dir = 16000, 1.6, Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tone = [_bell(784.0, i / rate) + _bell(659.3, i / rate - 0.45) for i in range(int(seconds * rate))]
-    tail = int(0.15 * rate)  # fade the last of the decay to silence: no click at the end
-    tone = [v * min(1.0, (len(tone) - i) / tail) for i, v in enumerate(tone)]
-    peak = max(abs(v) for v in tone)
-    samples = array.array("h", (int(v / peak * 20000) for v in tone))
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "chime.wav"
-        _write_wav(wav, rate, samples)
-        return _encode(wav, out_dir / "chime", _sox_with_vorbis())

@@ -1,12 +1,13 @@
 """What the blueprints share: the request's database, the clock, JSON errors, auth.
 
-Blueprints stay thin by leaning on these: parse with `json_body`, check the
-caller with `require`, call the domain, return JSON.
+Blueprints stay thin by leaning on these: parse with `request_json`, check the
+caller with `require` (or once per blueprint), call the domain, return JSON.
 """
 import functools
 import io
 import json
 from datetime import datetime
+from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
 import qrcode
@@ -14,7 +15,8 @@ import qrcode.image.svg
 from flask import Response, abort, current_app, g, jsonify, request, session
 
 from . import auth
-from .queue import QueueError
+from .errors import QueueError
+from .queue import is_id
 
 
 def get_db():
@@ -101,26 +103,51 @@ def slow_down(code: str, message: str, retry_after: int):
     return response, status
 
 
-def json_body(required: bool = True) -> dict:
-    """The request's JSON object; an empty body counts as {} when not required."""
+class Check(NamedTuple):
+    """What a field's value must be when the domain does not check it itself; checked in
+    `request_json` (an absent field takes `default` first), refused with `code` and `message`."""
+    accepts: Callable[[object], bool]
+    code: str
+    message: str
+    default: object = None
+
+
+# A ticket id is checked by the domain (queue.as_ticket_id), which the command line calls too.
+AFTER = Check(lambda value: value == "any" or value is None or is_id(value), "invalid_after",
+              "after phải là mã số vé hoặc null.", default="any")
+CALL_NOW = Check(lambda value: isinstance(value, bool), "invalid_now", "now phải là true hoặc false.", default=False)
+SERVICE = Check(lambda value: isinstance(value, str), "invalid_service", "service phải là mã lĩnh vực.")
+COUNTER = Check(lambda value: value is None or is_id(value), "invalid_device", "counter phải là mã số quầy.")
+_NEW_TICKET = "Cần có service (mã lĩnh vực) và priority (true/false)."
+NEW_TICKET_SERVICE = Check(lambda value: isinstance(value, str), "invalid_ticket", _NEW_TICKET)
+NEW_TICKET_PRIORITY = Check(lambda value: isinstance(value, bool), "invalid_ticket", _NEW_TICKET, default=False)
+CHANGES = object()  # the body is a set of changes whose keys the domain refuses itself (`invalid_change`)
+
+
+def request_json(*names, required: bool = True, **checked: Check) -> dict:
+    """The request's JSON object, for every view that reads one: keys other than `names`
+    and `checked` are refused (a typo must not pass silently), each `checked` value
+    (its default when absent) must pass its Check. `request_json(CHANGES)` takes any keys,
+    for a PATCH whose domain function refuses what it cannot change. An empty body
+    counts as {} when not required."""
     raw = request.get_data(cache=True)
     if not raw and not required:
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
-        data = None
-    if not isinstance(data, dict):
-        raise QueueError("Dữ liệu gửi lên phải là một đối tượng JSON.", "invalid_json")
-    _check_values(data)
-    return data
-
-
-def only_keys(body: dict, *allowed: str) -> dict:
-    """Refuse keys the endpoint does not know: a typo must not pass silently."""
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise QueueError(f"Trường không được hỗ trợ: {unknown[0]}.", "unknown_field")
+        body = {}
+    else:
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
+            body = None
+        if not isinstance(body, dict):
+            raise QueueError("Dữ liệu gửi lên phải là một đối tượng JSON.", "invalid_json")
+        _check_values(body)
+    if names != (CHANGES,):
+        unknown = sorted(set(body) - set(names) - set(checked))
+        if unknown:
+            raise QueueError(f"Trường không được hỗ trợ: {unknown[0]}.", "unknown_field")
+    for name, check in checked.items():
+        if not check.accepts(body.setdefault(name, check.default)):
+            raise QueueError(check.message, check.code)
     return body
 
 
@@ -146,16 +173,22 @@ def device() -> dict | None:
     return g.device
 
 
-def require(role: str):
+def refuse(caller: dict | None):
     """401 without valid credentials, 403 when the caller's role is not enough."""
+    if caller is None:
+        return error(401, "unauthorized", "Cần đăng nhập bằng mã của cán bộ.")
+    return error(403, "forbidden", "Tài khoản này không có quyền thực hiện thao tác này.")
+
+
+def require(role: str):
+    """Only staff of this role (or a supervisor) may call the view; a blueprint all of
+    whose routes need one role checks it once instead (supervisor/__init__.py)."""
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             caller = who()
-            if caller is None:
-                return error(401, "unauthorized", "Cần đăng nhập bằng mã của cán bộ.")
             if not auth.allowed(caller, role):
-                return error(403, "forbidden", "Tài khoản này không có quyền thực hiện thao tác này.")
+                return refuse(caller)
             g.caller = caller
             return view(*args, **kwargs)
         return wrapped

@@ -31,7 +31,7 @@ if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
 
 from shared import presence  # noqa: E402 - after the variable above
 from shared.auth import create_token, enrol_device, identify, invite_device  # noqa: E402
-from shared.cli import invite_link  # noqa: E402
+from shared.enrolment import invite_link  # noqa: E402
 from shared.config import read_raw, validate  # noqa: E402
 from shared.db import connect, init_database  # noqa: E402
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from shared.ticket_image import TicketSlip
+from shared.ticket_image import TicketSlip, render_ticket
 
 FIELDS = [
     "Hộ tịch",
@@ -215,3 +215,10 @@ class Results:
             return list(self.items)
 
 
+WIDTH = 384  # smallest tickets: fastest tests
+
+
+def assert_job_is(data: bytes, slip):
+    printed, cmds = decode_ticket(data)
+    assert_same_pixels(printed, render_ticket(slip, WIDTH))
+    assert cmds[-1][0] == "cut" and [c[0] for c in cmds].count("cut") == 1

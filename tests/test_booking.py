@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from shared import booking, notify, queue
+from shared import booking, errors, notify, queue
 from shared.config import ConfigError, validate
 from shared.db import connect, init_database
 
@@ -51,17 +51,17 @@ def test_days_are_working_days_ahead_less_closed_ones(db, config):
     assert booking.booking_days(db, config, sunday) == days[:5]  # today is no working day
     booking.close(db, config, "2026-11-25", "", "", "Tập huấn", MONDAY)
     assert "2026-11-25" not in booking.booking_days(db, config, MONDAY)
-    with pytest.raises(queue.QueueError) as err:
+    with pytest.raises(errors.QueueError) as err:
         make(db, config, day="2026-11-25")
     assert err.value.code == "day_not_bookable"
 
 
 def test_last_place_goes_once_and_one_booking_per_phone_field_day(db, config):
     make(db, config, service="HT")
-    with pytest.raises(queue.Conflict) as err:
+    with pytest.raises(errors.Conflict) as err:
         make(db, config, service="HT", phone="0987654321")
     assert err.value.code == "slot_full"
-    with pytest.raises(queue.Conflict) as err:
+    with pytest.raises(errors.Conflict) as err:
         make(db, config, slot="09:00", phone="+84 912 345 678", service="HT")
     assert err.value.code == "already_booked"
     # Another field the same day is allowed.
@@ -81,7 +81,7 @@ def test_twenty_phones_racing_for_the_last_place_only_one_wins(config):
         start.wait()
         try:
             results.append(make(db, config, service="HT", phone=f"09{i:08d}")["code"])
-        except queue.Conflict as exc:
+        except errors.Conflict as exc:
             results.append(exc.code)
         finally:
             db.conn.close()
@@ -103,7 +103,7 @@ def test_bad_input_is_refused_with_a_code(db, config):
                        ({"id_number": "12"}, "invalid_id_number"), ({"slot": "08:10"}, "slot_not_bookable"),
                        ({"service": "TKQ"}, "service_not_bookable"), ({"service": ["HT"]}, "unknown_service"),
                        ({"day": "2026-12-31"}, "day_not_bookable")):
-        with pytest.raises(queue.QueueError) as err:
+        with pytest.raises(errors.QueueError) as err:
             make(db, config, **body)
         assert err.value.code == code, body
 
@@ -126,7 +126,7 @@ def test_hourly_limits_per_address_and_for_everyone(db, raw_config):
 def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
     made = make(db, config, id_number="001090012345")
     walk_in_early = queue.issue_ticket(db, "CT", False, MONDAY.replace(hour=7, minute=50))
-    with pytest.raises(queue.Conflict) as err:
+    with pytest.raises(errors.Conflict) as err:
         booking.check_in(db, config, MONDAY.replace(hour=7, minute=40), made["code"])
     assert err.value.code == "booking_too_early" and "07:45" in err.value.message
     ticket = booking.check_in(db, config, MONDAY.replace(hour=7, minute=55), made["code"].lower())
@@ -159,12 +159,12 @@ def test_a_scanned_card_of_an_elder_gives_a_priority_ticket(db, raw_config):
 
 def test_check_in_too_late_or_unknown(db, config):
     made = make(db, config)
-    with pytest.raises(queue.Conflict) as err:
+    with pytest.raises(errors.Conflict) as err:
         booking.check_in(db, config, MONDAY.replace(hour=8, minute=11), made["code"])
     assert err.value.code == "booking_too_late"
-    with pytest.raises(queue.NotFound):
+    with pytest.raises(errors.NotFound):
         booking.check_in(db, config, MONDAY.replace(hour=8), "ZZZZZZ")
-    with pytest.raises(queue.NotFound):  # a card with no booking today
+    with pytest.raises(errors.NotFound):  # a card with no booking today
         booking.check_in(db, config, MONDAY.replace(hour=8), CARD)
     assert booking.id_number_from_card(CARD) == "001090012345"
     assert booking.id_number_from_card("not|a|card") is None
@@ -188,7 +188,7 @@ def test_each_change_writes_its_notice_in_the_same_transaction(db, config):
     kinds = [r[0] for r in db.execute("SELECT kind FROM outbox ORDER BY id")]
     assert kinds == ["booked", "cancelled"]
     # A refused booking leaves no notice behind.
-    with pytest.raises(queue.QueueError):
+    with pytest.raises(errors.QueueError):
         make(db, config, phone="1")
     assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 2
 
@@ -217,7 +217,7 @@ def test_closing_a_slot_cancels_and_notifies_its_bookings(db, config):
     assert booking.booking_by_token(db, config, kept["token"], MONDAY)["status"] == "booked"
     assert not next(s for s in booking.slots(db, config, "CT", "2026-11-23", MONDAY) if s["start"] == "08:00")["open"]
     assert booking.reopen(db, "2026-11-23", "CT", "08:00", MONDAY)
-    with pytest.raises(queue.QueueError):
+    with pytest.raises(errors.QueueError):
         booking.close(db, config, "2026-11-23", "CT", "08:10", "x", MONDAY)
 
 

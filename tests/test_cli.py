@@ -72,7 +72,7 @@ def test_voice_build_writes_into_clip_dir_and_names_uncovered_counters(tmp_path,
 
     shipped = {p: p.stat().st_mtime_ns for p in voice.VOICE_DIR.rglob("*")}
     monkeypatch.setattr(voice, "NAME_WORDS", frozenset({"hộ", "tịch"}))  # fewer clips: a faster test
-    voice._cached_clip_names.cache_clear()
+    voice._prepared.cache_clear()
     assert main(["--config", str(Server(tmp_path, "threading").config_path), "voice", "build"]) == 2
     server = Server(tmp_path, "threading", {"voice": {"clip_dir": "built-voice"}})
     assert main(["--config", str(server.config_path), "init"]) == 0
@@ -80,7 +80,7 @@ def test_voice_build_writes_into_clip_dir_and_names_uncovered_counters(tmp_path,
         db.execute("INSERT INTO counters (name, position) VALUES ('Quầy Anh Tuấn', 8), ('Quầy Hộ tịch', 9)")
     capsys.readouterr()
     assert main(["--config", str(server.config_path), "voice", "build"]) == 0
-    voice._cached_clip_names.cache_clear()
+    voice._prepared.cache_clear()
     manifest = (tmp_path / "built-voice" / "default" / "manifest.json").read_text(encoding="utf-8")
     assert "mowif_soos" in manifest and "hooj" in manifest
     out = capsys.readouterr().out

@@ -156,7 +156,7 @@ def test_session_login_for_pages(client, config):
 def test_actions_are_logged_with_who_did_them(client, officer, db):
     issue(client)
     client.post("/api/counters/1/call-next", headers=officer, json={})
-    actor = db.execute("SELECT actor FROM events WHERE kind = 'called'").fetchone()[0]
+    actor = db.execute("SELECT actor FROM audit WHERE kind = 'called'").fetchone()[0]
     assert actor.startswith("officer:") and "test officer" in actor
 
 
@@ -204,4 +204,4 @@ def test_failed_logins_are_limited_and_logged(app, config, db):
     blocked = guesser.post("/api/login", json={"token": _token(config, "officer")})
     assert blocked.status_code == 429 and blocked.get_json()["error"] == "too_many_logins"
     assert 1 <= blocked.get_json()["retry_after"] <= 300 and blocked.headers["Retry-After"]
-    assert db.execute("SELECT count(*) FROM events WHERE kind = 'login_failed'").fetchone()[0] == 10
+    assert db.execute("SELECT count(*) FROM audit WHERE kind = 'login_failed'").fetchone()[0] == 10

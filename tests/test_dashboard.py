@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 from conftest import TZ
 
-from shared import dashboard, notify, printing, queue
+from shared import audit, counters, dashboard, hall, notify, printer_registry, queue
 from shared.config import ConfigError, validate
-from shared.queue import Conflict, NotFound, QueueError
+from shared.errors import Conflict, NotFound, QueueError
 from shared.web import get_db
 
 POLICY = {"priority_policy": "strict", "priority_every": 3}
@@ -28,7 +28,7 @@ class Truth:
         self.tickets = {}
         self.counters = {c["id"]: {"services": c["services"], "open": c["open"], "paused": False,
                                    "current": None, "actor": None, "paused_at": None}
-                         for c in queue.counters(db)}
+                         for c in hall.counters(db)}
 
     def issue(self, service, at):
         t = queue.issue_ticket(self.db, service, False, at)
@@ -68,7 +68,7 @@ class Truth:
 def simulate(db, clock, seed, steps=400):
     rng = random.Random(seed)
     truth = Truth(db)
-    codes = [s["code"] for s in queue.services(db, clock())]
+    codes = [s["code"] for s in hall.services(db, clock())]
     for _ in range(steps):
         at = clock.tick(rng.randint(5, 90) + rng.random())
         roll = rng.random()
@@ -189,9 +189,9 @@ def test_alerts_for_the_printer_and_a_long_pause(db, clock):
     assert [a["kind"] for a in board["alerts"]] == ["printer"] and "không kết nối được" in board["alerts"][0]["message"]
     board = dashboard.build(db, start + timedelta(minutes=15, seconds=1), dict(printer, ok=True), 30, 15)
     assert [(a["kind"], a["counter"]) for a in board["alerts"]] == [("paused", 4)]
-    assert board["counters"][3]["paused_since"] == queue.stamp(start)
+    assert board["counters"][3]["paused_since"] == audit.stamp(start)
     # Closing the counter ends its pause alert; Đất đai, which only it served, is now unserved.
-    queue.update_counter(db, 4, {"open": False}, start + timedelta(minutes=16))
+    counters.update_counter(db, 4, {"open": False}, start + timedelta(minutes=16))
     board = dashboard.build(db, start + timedelta(minutes=40), None, 30, 15)
     assert [(a["kind"], a["service"]) for a in board["alerts"]] == [("unserved", "DD")]
     assert board["counters"][3]["status"] == "closed"
@@ -215,17 +215,17 @@ def test_alert_for_a_field_no_open_counter_serves(db, clock):
     queue.issue_ticket(db, "DKKD", False, clock())
     queue.set_paused(db, 5, True, clock.tick())          # a pause is not a closed counter
     assert dashboard.build(db, clock.tick(), None, 30, 15)["alerts"] == []
-    queue.update_counter(db, 5, {"open": False}, clock.tick())
+    counters.update_counter(db, 5, {"open": False}, clock.tick())
     [alert] = dashboard.build(db, clock.tick(), None, 30, 15)["alerts"]
     assert (alert["kind"], alert["service"], alert["waiting"]) == ("unserved", "DKKD", 1)
     assert "Đăng ký kinh doanh" in alert["message"] and "1 công dân đang chờ" in alert["message"]
-    queue.update_counter(db, 7, {"services": ["TKQ", "CT", "DKKD"]}, clock.tick())  # another counter takes it
+    counters.update_counter(db, 7, {"services": ["TKQ", "CT", "DKKD"]}, clock.tick())  # another counter takes it
     assert dashboard.build(db, clock.tick(), None, 30, 15)["alerts"] == []
-    queue.update_counter(db, 7, {"services": ["TKQ", "CT"]}, clock.tick())
+    counters.update_counter(db, 7, {"services": ["TKQ", "CT"]}, clock.tick())
     dashboard.set_service_open(db, "DKKD", {"open": False}, clock.tick())
     [alert] = dashboard.build(db, clock.tick(), None, 30, 15)["alerts"]   # closed, but one still waits
     assert alert["kind"] == "unserved" and alert["waiting"] == 1
-    queue.call_ticket(db, 3, queue.tickets_today(db, clock(), "waiting")[0]["id"], clock.tick())
+    queue.call_ticket(db, 3, hall.tickets_today(db, clock(), "waiting")[0]["id"], clock.tick())
     assert dashboard.build(db, clock.tick(), None, 30, 15)["alerts"] == []  # closed and empty: nothing to do
 
 
@@ -242,7 +242,7 @@ def test_closing_a_field_stops_new_tickets_but_keeps_the_queue(db, clock):
     assert dashboard.set_service_open(db, "DD", {"open": True}, clock.tick())["open"] is True
     queue.issue_ticket(db, "DD", False, clock.tick())
     kinds = [(r["kind"], r["service"], r["actor"]) for r in db.execute(
-        "SELECT kind, service, actor FROM events WHERE kind LIKE 'service_%' ORDER BY id")]
+        "SELECT kind, service, actor FROM audit WHERE kind LIKE 'service_%' ORDER BY id")]
     assert kinds == [("service_closed", "DD", "supervisor:9:Hùng"), ("service_opened", "DD", None)]
 
 
@@ -287,7 +287,7 @@ def test_dashboard_over_http(app, client, clock, officer, supervisor):
     client.post("/api/counters/1/call-next", headers=officer, json={})
     clock.tick(90)
     with app.app_context():
-        printing.record_health(get_db(), "none", False, "hết giấy", "2026-11-23T07:40:00+07:00")
+        printer_registry.record_health(get_db(), "none", False, "hết giấy", "2026-11-23T07:40:00+07:00")
     board = client.get("/api/dashboard", headers=supervisor).get_json()
     ht = board["fields"][0]
     assert (ht["waiting"], ht["longest_wait_s"], ht["avg_wait_last_hour_s"]) == (1, 210, 420)
@@ -307,7 +307,7 @@ def test_closing_a_field_over_http(client, supervisor, db):
     refused = client.post("/api/tickets", json={"service": "HT"})
     assert refused.status_code == 409 and refused.get_json()["error"] == "service_closed"
     assert next(s for s in client.get("/api/state").get_json()["services"] if s["code"] == "HT")["open"] is False
-    actor = db.execute("SELECT actor FROM events WHERE kind = 'service_closed'").fetchone()[0]
+    actor = db.execute("SELECT actor FROM audit WHERE kind = 'service_closed'").fetchone()[0]
     assert actor.startswith("supervisor:") and actor.endswith(":test supervisor")
     assert client.patch("/api/services/HT", json={"open": True}, headers=supervisor).get_json()["open"] is True
     assert client.post("/api/tickets", json={"service": "HT"}).status_code == 201

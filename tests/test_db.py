@@ -4,19 +4,19 @@ import threading
 
 import pytest
 
-from shared import blocking, queue
+from shared import blocking, counters, hall, queue
 from shared.db import connect, immediate, init_database
 
 
 def test_restart_keeps_live_state_but_follows_config_names(db, config, clock):
-    queue.update_counter(db, 2, {"open": False}, clock())
+    counters.update_counter(db, 2, {"open": False}, clock())
     db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
     config["services"][0]["name"] = "Hộ tịch - Chứng thực"
     init_database(db, config)
-    assert queue.counter(db, 2)["open"] is False
-    names = {s["code"]: s for s in queue.services(db, clock())}
+    assert hall.counter(db, 2)["open"] is False
+    names = {s["code"]: s for s in hall.services(db, clock())}
     assert names["HT"]["name"] == "Hộ tịch - Chứng thực" and names["DD"]["open"] is False
-    assert len(queue.counters(db)) == 7  # counters are seeded only once
+    assert len(hall.counters(db)) == 7  # counters are seeded only once
 
 
 def test_a_counter_cannot_hold_two_current_tickets(db, clock):
@@ -97,7 +97,7 @@ def test_writers_of_one_process_queue_for_each_other_not_for_sqlite(config, db, 
     first.join(5)
     assert done.wait(5)
     assert len(offloaded) == 2  # two COMMITs; neither BEGIN needed a worker
-    assert queue.counter(db, 1)["name"] == "after"
+    assert hall.counter(db, 1)["name"] == "after"
 
 
 def test_a_writer_held_up_past_the_busy_timeout_gets_database_is_locked(config, db):

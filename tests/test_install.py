@@ -18,7 +18,7 @@ import requests
 
 from conftest import ROOT, Server
 
-PACKAGES = ("shared", "kiosk", "counter", "display")
+PACKAGES = ("shared", "kiosk", "counter", "display", "supervisor")
 PAGES = ("/kiosk", "/counter", "/display", "/supervisor", "/devices", "/reports", "/display/counter/1", "/rate/1",
          "/healthz")
 

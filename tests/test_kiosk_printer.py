@@ -82,7 +82,7 @@ def test_dead_printer_never_slows_ticket_issue_and_is_reported(raw_config, clock
     assert wait_for(lambda: client.get("/api/state").get_json()["printer"]["ok"] is False)
     printer = client.get("/api/state").get_json()["printer"]
     assert printer["kind"] == "network" and printer["error"]
-    assert wait_for(lambda: db.execute("SELECT count(*) FROM events WHERE kind = 'print_failed'").fetchone()[0] >= 1)
+    assert wait_for(lambda: db.execute("SELECT count(*) FROM audit WHERE kind = 'print_failed'").fetchone()[0] >= 1)
     # The printer comes back: the next ticket prints again.
     revived = FakeNetworkPrinter(port)
     try:

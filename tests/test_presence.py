@@ -1,7 +1,8 @@
 """Presence: a counter is served only while an officer's counter page is there (shared/presence.py)."""
 from datetime import timedelta
 
-from shared import auth, dashboard, presence, queue
+from shared import auth, counters, dashboard, presence, queue
+from shared.audit import stamp
 from shared.events import socketio
 
 from conftest import opened, staff
@@ -30,7 +31,7 @@ def test_present_while_connected_and_for_the_grace_after(db, clock):
     assert presence.present(db, clock())[3]["since"] == started           # the same presence goes on
     presence.screen_left(db, "b", clock(), 20)
     assert presence.serving_counters(db, clock.tick(21)) == {}            # gone past the grace
-    assert presence.left_at(db, 3) == queue.stamp(clock() - timedelta(seconds=1))
+    assert presence.left_at(db, 3) == stamp(clock() - timedelta(seconds=1))
     assert not join(db, clock, "c", 99, tid)                              # no such counter
 
 
@@ -53,7 +54,7 @@ def test_logout_a_revoked_token_and_another_counter_end_it_at_once(db, clock):
 def test_a_closed_counter_is_not_served_and_a_killed_process_leaves_nobody(db, clock):
     _, tid = officer(db, clock)
     join(db, clock, "a", 1, tid)
-    queue.update_counter(db, 1, {"open": False}, clock.tick())
+    counters.update_counter(db, 1, {"open": False}, clock.tick())
     assert presence.serving_counters(db, clock()) == {} and set(presence.present(db, clock())) == {1}
     db.execute("UPDATE screens SET pid = 2147483646")                    # a process that is gone
     assert presence.present(db, clock()) == {}

@@ -5,7 +5,7 @@ import pytest
 
 from shared import queue, ratings
 from shared.config import ConfigError, validate
-from shared.queue import Conflict, NotFound, QueueError
+from shared.errors import Conflict, NotFound, QueueError
 
 from conftest import enrolled_client
 
@@ -36,7 +36,7 @@ def test_rating_is_stored_with_its_event(db, config, clock):
     assert rating == {"id": 1, "ticket": ticket, "score": 2, "label": "Hài lòng", "satisfied": True}
     row = dict(db.execute("SELECT * FROM ratings").fetchone())
     assert row["counter_id"] == 1 and row["day"] == "2026-11-23" and row["satisfied"] == 1
-    event = db.execute("SELECT * FROM events WHERE kind = 'rated'").fetchone()
+    event = db.execute("SELECT * FROM audit WHERE kind = 'rated'").fetchone()
     assert (event["ticket_id"], event["counter_id"], event["service"], event["actor"]) == (ticket, 1, "HT", "public")
     assert json.loads(event["data"]) == {"score": 2, "label": "Hài lòng"}
     assert ratings.rateable(db, 1, clock(), settings)["ticket"] is None
@@ -49,7 +49,7 @@ def test_once_per_ticket(db, config, clock):
         ratings.rate(db, 1, ticket, 3, clock.tick(), config["reports"])
     assert exc.value.code == "already_rated"
     assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM events WHERE kind = 'rated'").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM audit WHERE kind = 'rated'").fetchone()[0] == 1
 
 
 def refused(db, config, clock, counter_id, ticket, code="not_rateable"):
@@ -252,6 +252,37 @@ def test_the_tablet_marks_itself_present_and_a_rating_pushes_state(app, config, 
     live.disconnect()
     assert states  # the counter holding its call learns of the rating at once
     assert client.get("/api/counters/1/rating").get_json()["hold_in"] == 0
+
+
+def test_the_server_holds_the_next_call_while_the_tablet_waits_for_a_rating(app, config, client, officer, clock):
+    """The hold is the server's rule: any client calling during it is answered 409 with
+    when it may call; the officer may still call at once, saying so (`now`)."""
+    first, second, third = (client.post("/api/tickets", json={"service": "HT"}).get_json() for _ in range(3))
+    tablet = enrolled_client(app, config, "rating", "Quầy 1", 1)
+    tablet.get("/api/counters/1/rating")
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).get_json()["ticket"]["id"] == first["id"]
+    clock.tick(60)
+    tablet.get("/api/counters/1/rating")  # on and asking, as it does every 3 s
+    held = client.post("/api/counters/1/call-next", headers=officer, json={"after": first["id"]})
+    body = held.get_json()
+    assert held.status_code == 409 and body["error"] == "rating_hold" and body["hold_in"] == 15
+    assert body["ticket"]["id"] == first["id"] and body["message"]
+    assert client.get("/api/tickets?status=called").get_json() == []  # 1001 finished, nobody called
+    assert [t["id"] for t in client.get("/api/tickets?status=done").get_json()] == [first["id"]]
+    clock.tick(5)
+    again = client.post("/api/counters/1/call-next", headers=officer, json={})
+    assert again.status_code == 409 and again.get_json()["hold_in"] == 10
+    assert tablet.post("/api/counters/1/rating", json={"ticket": first["id"], "score": 1}).status_code == 201
+    rated = client.post("/api/counters/1/call-next", headers=officer, json={})
+    assert rated.get_json()["ticket"]["id"] == second["id"]  # the rating lets the call go
+
+    clock.tick(60)
+    tablet.get("/api/counters/1/rating")
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).status_code == 409
+    bad = client.post("/api/counters/1/call-next", headers=officer, json={"now": 1})
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_now"
+    at_once = client.post("/api/counters/1/call-next", headers=officer, json={"now": True})
+    assert at_once.get_json()["ticket"]["id"] == third["id"]
 
 
 def test_rate_page_needs_the_counters_tablet(app, config, client):

@@ -17,11 +17,12 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import TZ, Clock, demo_raw
-from shared import queue, ratings, reports
+from shared import hall, queue, ratings, report_charts, report_tables, reports
 from shared.auth import create_token
 from shared.config import validate
+from shared.counters import add_counter, update_counter
 from shared.db import connect, init_database
-from shared.queue import Conflict
+from shared.errors import Conflict
 
 DAY = date(2026, 11, 23)
 WEIGHTS = {"HT": 22, "CT": 25, "DD": 10, "DKKD": 7, "LDXH": 8, "BHYT": 10, "CU": 10, "TKQ": 8}
@@ -79,8 +80,8 @@ def generate_peak_day(path, seed=20261123):
     clock = Clock()
     clock.at = at(7 * 3600 + 25 * 60)
     for name, fields in EXTRA:
-        queue.add_counter(db, name, fields, clock(), actor="supervisor:99:Trần Văn Hùng")
-    counters = {c["id"]: c["services"] for c in queue.counters(db)}
+        add_counter(db, name, fields, clock(), actor="supervisor:99:Trần Văn Hùng")
+    counters = {c["id"]: c["services"] for c in hall.counters(db)}
     assert len(counters) == 14
 
     truth, rating_log = {}, []
@@ -176,7 +177,7 @@ def generate_peak_day(path, seed=20261123):
             if not in_session(s, cid):
                 busy.discard(cid)
                 if cid > 7 and s >= EXTRA_CLOSE:
-                    queue.update_counter(db, cid, {"open": False}, clock(), "supervisor:99:Trần Văn Hùng")
+                    update_counter(db, cid, {"open": False}, clock(), "supervisor:99:Trần Văn Hùng")
                     continue
                 later = [a for a, _ in SESSIONS if a > s]
                 if later:
@@ -412,8 +413,8 @@ def test_xlsx_export_holds_the_same_numbers(peak, peak_client):
 def test_every_table_exports_as_csv_and_xlsx_like_the_json(peak_client):
     client, supervisor, _ = peak_client
     report = client.get(f"/api/reports?from={DAY}", headers=supervisor).get_json()
-    for name in reports.TABLES:
-        _title, headers, rows = reports.table(report, name)
+    for name in report_tables.TABLES:
+        _title, headers, rows = report_tables.table(report, name)
         response = client.get(f"/api/reports/{name}.csv?from={DAY}&to={DAY}", headers=supervisor)
         assert response.status_code == 200 and response.data.startswith("\ufeff".encode())
         parsed = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
@@ -463,11 +464,11 @@ def test_reports_page_shows_tables_and_charts(peak_client):
 
 
 def test_charts_are_plain_svg(report):
-    hours, wait = reports.hours_chart(report), reports.wait_chart(report)
+    hours, wait = report_charts.hours_chart(report), report_charts.wait_chart(report)
     assert hours.startswith("<svg") and hours.count("<rect") >= 2 * len(report["hours"])
     assert "Hộ tịch" in wait and "<script" not in hours + wait
     empty = {"hours": [], "fields": []}
-    assert "Không có số" in reports.hours_chart(empty)
+    assert "Không có số" in report_charts.hours_chart(empty)
 
 
 def test_names_that_look_like_formulas_stay_text_in_exports(app, client, supervisor, officer, db):
@@ -522,7 +523,7 @@ def test_booked_and_walk_in_tickets_and_booking_rates(db, raw_config):
          "checked_in_pct": 50.0, "no_show_pct": 50.0},
         {"code": "CT", "name": "Chứng thực", "made": 1, "checked_in": 0, "no_show": 0, "cancelled": 1,
          "checked_in_pct": None, "no_show_pct": None}]
-    title, _headers, rows = reports.table(report, "bookings")
+    title, _headers, rows = report_tables.table(report, "bookings")
     assert title == "Đặt lịch trực tuyến" and rows[0][:5] == ["Hộ tịch", 2, 1, 1, 0]
-    _title, _headers, rows = reports.table(report, "booked")
+    _title, _headers, rows = report_tables.table(report, "booked")
     assert [row[:2] for row in rows] == [["Đặt lịch trực tuyến", 1], ["Không đặt lịch", 1]]

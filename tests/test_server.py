@@ -72,7 +72,7 @@ def test_the_server_starts_the_day_at_start_up(make_server):
     db = connect(str(server.workdir / "motcua.db"))
     yesterday = (datetime.now(TZ) - timedelta(days=1)).isoformat(timespec="milliseconds")
     db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
-    db.execute("INSERT INTO events (at, kind, service) VALUES (?, 'service_closed', 'DD')", (yesterday,))
+    db.execute("INSERT INTO audit (at, kind, service) VALUES (?, 'service_closed', 'DD')", (yesterday,))
     db.conn.close()
     server.start()
     services = {s["code"]: s for s in requests.get(server.url + "/api/services", timeout=5).json()}
@@ -187,9 +187,9 @@ def test_a_year_long_report_runs_beside_the_hall_not_in_front_of_it(make_server)
         db.executemany(
             """INSERT INTO tickets (day, service, issued_service, seq, number, status, issued_at, arrived_at,
                                     called_at, finished_at, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
-        db.execute("""INSERT INTO events (at, kind, ticket_id, counter_id, actor)
+        db.execute("""INSERT INTO audit (at, kind, ticket_id, counter_id, actor)
                       SELECT called_at, 'called', id, 1, 'officer:1:A' FROM tickets""")
-        db.execute("""INSERT INTO events (at, kind, ticket_id, counter_id, actor)
+        db.execute("""INSERT INTO audit (at, kind, ticket_id, counter_id, actor)
                       SELECT finished_at, 'finished', id, 1, 'officer:1:A' FROM tickets""")
     done = {}
 

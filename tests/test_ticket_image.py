@@ -12,7 +12,7 @@ import pytest
 from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
-from shared.printing import print_image
+from shared.printer_devices import print_image
 from escpos_fakes import (FIELDS, FOOTER, SLIPS, assert_same_pixels, decode_ticket,
                           make_slip)
 from shared.ticket_image import FONT_BOLD, FONT_REGULAR, LABELS, WIDTHS, TicketSlip, png_bytes, render_ticket

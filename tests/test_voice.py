@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared import voice
-from shared.voice import (VOICE_DIR, announcement, build_clips, clip_name,
+from shared.voice import (VOICE_DIR, announcement, clip_name,
                           clip_names, missing_clips, resolve_mode, validate_voice_config)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,6 +110,19 @@ def test_vietnamese_recall_is_said_as_a_recall():
     assert a["short"]["text"] == "Nhắc lại một trăm linh năm, quầy năm"
     assert a["quick"]["clips"] == ["nhawcs_laij", "mootj", "khoong", "nawm", "quaayf", "nawm"]
 
+
+
+def test_a_config_is_prepared_once_not_validated_per_call(monkeypatch):
+    """Each call's phrases come from a Voice made once per config (it was validated twice per call)."""
+    voice._prepared.cache_clear()
+    checked = []
+    real = voice.validate_voice_config
+    monkeypatch.setattr(voice, "validate_voice_config", lambda raw: checked.append(raw) or real(raw))
+    cfg = {"southern": True}
+    first = announcement("A001", "Quầy 3", False, cfg, 3)
+    made = len(checked)
+    assert all(announcement("A001", "Quầy 3", False, cfg, 3) == first for _ in range(5))
+    assert len(checked) == made
 
 def test_southern():
     a = announcement("1005", "Quầy 15", False, {"southern": True})
@@ -229,10 +242,10 @@ def test_clip_name(text, name):
 
 def test_clip_names_are_ascii_and_distinct():
     for cfg in SHIPPED_CONFIGS:
-        texts = voice._clip_texts(cfg)
+        texts = voice.clip_texts(cfg)
         assert len(set(texts.values())) == len(texts)
         assert all(re.fullmatch(r"[a-z0-9_-]+", n) for n in texts), texts
-    vi = voice._clip_texts({}) | voice._clip_texts({"southern": True})
+    vi = voice.clip_texts({}) | voice.clip_texts({"southern": True})
     words = set(vi.values())
     assert len({clip_name(w) for w in words}) == len(words)
 
@@ -285,36 +298,3 @@ def test_missing_clips_and_resolve_mode(tmp_path):
     assert resolve_mode({}, tmp_path) == "speech"
     assert resolve_mode({"mode": "chime"}, tmp_path) == "chime"
     assert resolve_mode({"mode": "clips"}, tmp_path) == "clips"
-
-
-# --------------------------------------------------------------------------- building
-
-def test_build_without_espeak_says_what_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(voice.shutil, "which", lambda name: None)
-    monkeypatch.delenv("ProgramFiles", raising=False)
-    monkeypatch.delenv("ProgramFiles(x86)", raising=False)
-    with pytest.raises(RuntimeError) as err:
-        build_clips(tmp_path, {})
-    assert "sudo apt-get install espeak-ng" in str(err.value)
-    assert "espeak-ng.msi" in str(err.value)
-
-
-def test_build_clips(tmp_path, monkeypatch):
-    monkeypatch.setattr(voice, "NAME_WORDS", frozenset({"hộ", "tịch"}))  # fewer words: a faster test
-    voice._cached_clip_names.cache_clear()
-    (tmp_path / "manifest.json").write_text(json.dumps({"clips": {"old": "old.wav"}}))
-    (tmp_path / "old.wav").write_bytes(b"RIFF")
-    cfg = {"templates": {"vi": {"call": "Số {number} mời đến {counter}"}}}
-    paths = build_clips(tmp_path, cfg)
-    assert sorted(p.stem for p in paths) == sorted(clip_names(cfg))
-    manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
-    voice._cached_clip_names.cache_clear()
-    assert manifest["clips"]["old"] == "old.wav"  # merged, not overwritten
-    assert set(manifest["brisk"]) == set(clip_names(cfg)) and manifest["brisk"]["hooj"].startswith("brisk/")
-    brisk, normal = (tmp_path / manifest["brisk"]["mootj"]), (tmp_path / manifest["clips"]["mootj"])
-    assert 0 < brisk.stat().st_size < normal.stat().st_size   # the same word, said faster
-    assert manifest["text"]["mowif_ddeens"] == "mời đến"
-    assert missing_clips(tmp_path, cfg) == set()
-    for path in paths:
-        assert path.stat().st_size > 200
-        assert path.suffix in (".ogg", ".wav")

@@ -4,10 +4,10 @@
    Buttons keep their places (fixed grid, reserved lines), so a relabel or a banner never
    moves the button under the officer's finger.
 
-   With a rating tablet at the counter (the page asks every 5 s whether it is on), "call
-   next" first finishes the citizen and waits (up to reports.rating_hold_s, shown) for that
-   citizen's rating before calling the next number, so the tablet asks the person who was
-   served; N again calls at once. */
+   With a rating tablet at the counter, the server holds "call next" (409 rating_hold, with
+   `hold_in`) until the citizen just finished has rated or reports.rating_hold_s has passed,
+   so the tablet asks the person who was served: the page shows the countdown and calls when
+   the server lets it; N again calls at once (`now`). */
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
@@ -16,7 +16,6 @@
   if (bound) localStorage.setItem("motcua.counter", bound);
   var counterId = Number(localStorage.getItem("motcua.counter")) || null;
   var state = null, busy = false, armed = null, armTimer = null, undo = null, hold = null, choices = [];
-  var tablet = false;  // whether this counter's rating tablet is on: asked every 5 s, not on each call
   var noShowsBusy = false, noShowsAgain = false;
 
   /* What the officer should do, for the refusals a desk meets (the server's own message otherwise). */
@@ -40,12 +39,6 @@
   }
 
   function ratingPath() { return "/api/counters/" + counterId + "/rating"; }
-
-  function checkTablet() {
-    if (!counterId || $("desk").hidden) return;
-    var asked = counterId;
-    Live.api("GET", ratingPath()).then(function (r) { if (asked === counterId) tablet = r.tablet; }).catch(function () {});
-  }
 
   /* The reserved line under the number: the hold countdown, a pause or a closed counter. */
   function stateLine(c) {
@@ -216,7 +209,7 @@
     }));
   }
 
-  /* The next call waits for the rating of the citizen just served (or the hold's end). */
+  /* The server holds the next call for the rating of the citizen just served (or the hold's end). */
   function startHold(rating) {
     hold = { number: rating.ticket.number, ticket: rating.ticket.id, until: Date.now() + rating.hold_in * 1000,
              checking: false, timer: setInterval(holdTick, 1000) };
@@ -244,24 +237,24 @@
   function callAfterHold() {
     endHold();
     if (busy) return;
-    run(callNow(null));
+    run(callNow(null, false));
   }
 
-  function callNow(after) {
-    return post("call-next", { after: after }).then(function (reply) {
+  /* `atOnce`: the officer chose not to wait for a rating (N during the hold). */
+  function callNow(after, atOnce) {
+    return post("call-next", atOnce ? { after: after, now: true } : { after: after }).then(function (reply) {
       setUndo(null, reply && reply.ticket === null ? "Không còn ai đang chờ." : "");
+    }).catch(function (err) {
+      if (err.code !== "rating_hold") throw err;
+      setUndo(null, "");
+      startHold(err.data);
     });
   }
 
   function callNext() {
     var c = mine(), current = c && c.current;
-    if (hold) { endHold(); return callNow(null); }
-    if (!tablet) return callNow(current ? current.id : null);   // one request, as fast as without ratings
-    var finished = current ? post("finish") : Promise.resolve();
-    return finished.then(function () { return Live.api("GET", ratingPath()); }).then(function (r) {
-      tablet = r.tablet;
-      if (r.ticket && r.hold_in > 0) { setUndo(null, ""); startHold(r); } else return callNow(null);
-    });
+    if (hold) { endHold(); return callNow(null, true); }
+    return callNow(current ? current.id : null, false);
   }
 
   /* One request at a time; afterwards the no-show list is read again. */
@@ -287,23 +280,6 @@
       if (action === "no-show" && current) setUndo(current, "Đã ghi vắng mặt số " + current.number + ".");
       else setUndo(null, "");
     }));
-  }
-
-  function showLogin() {
-    endHold();
-    closeTransfer();
-    $("login").hidden = false; $("desk").hidden = true; $("token").focus();
-    if (state) announce();
-  }
-
-  function start(me) {
-    $("login").hidden = true;
-    $("desk").hidden = false;
-    if (state) announce();
-    $("who").textContent = me && me.name ? me.name : "";
-    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
-    loadNoShows();
-    checkTablet();
   }
 
   document.querySelectorAll("[data-action]").forEach(function (b) {
@@ -341,22 +317,23 @@
     disarm();
     endHold();
     closeTransfer();
-    tablet = false;
     render();
     announce();
     loadNoShows();
-    checkTablet();
-  };
-  $("login-form").onsubmit = function (e) {
-    e.preventDefault();
-    Live.api("POST", "/api/login", { token: $("token").value })
-      .then(function (me) { $("token").value = ""; start(me); })
-      .catch(function (err) { $("login-error").textContent = err.message; });
   };
   $("logout").onclick = function () { Live.api("POST", "/api/logout").then(showLogin).catch(showError); };
 
-  Live.api("GET", "/api/me").then(start).catch(showLogin);
-  setInterval(checkTablet, 5000);
+  var showLogin = Live.staff({
+    role: "officer", main: "desk",
+    // After the login box is back (it shows once stop returns): a connection without the officer.
+    stop: function () { endHold(); closeTransfer(); setTimeout(function () { if (state) announce(); }, 0); },
+    start: function (me) {
+      $("who").textContent = me && me.name ? me.name : "";
+      if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+      loadNoShows();
+      if (state) announce();
+    }
+  });
   /* Presence: the officer is at the counter while this page, logged in, is connected for it.
      The connection says which counter when it opens, so a login or another counter opens a
      new one (the server reads the session from it). */

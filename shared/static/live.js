@@ -160,5 +160,43 @@
     return date.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
   }
 
-  window.Live = { connect: connect, api: api, clockText: clockText };
+  function allowed(me, role) { return me.role === role || me.role === "supervisor"; }
+
+  /* The staff login box (shared/templates/login.html): its token is exchanged for a
+     session; `done(me)` runs once the caller holds `role` ("officer" or "supervisor"). */
+  function login(role, done) {
+    var $ = function (id) { return document.getElementById(id); };
+    $("login-form").onsubmit = function (e) {
+      e.preventDefault();
+      api("POST", "/api/login", { token: $("token").value }).then(function (me) {
+        if (!allowed(me, role)) throw failure("Cần mã của lãnh đạo.", "forbidden", 403);
+        $("token").value = "";
+        $("login-error").textContent = "";
+        done(me);
+      }).catch(function (err) { $("login-error").textContent = err.message; });
+    };
+  }
+
+  /* A staff page: the login box and the page's `main` element take turns. `start(me)` runs
+     when logged in with `role` (at once when a session is already open); the returned
+     function shows the login box again (after a 401 or 403), with `stop()` run first. */
+  function staff(options) {
+    var box = document.getElementById("login"), main = document.getElementById(options.main);
+    function show() {
+      if (options.stop) options.stop();
+      box.hidden = false;
+      main.hidden = true;
+      document.getElementById("token").focus();
+    }
+    function enter(me) {
+      box.hidden = true;
+      main.hidden = false;
+      options.start(me);
+    }
+    login(options.role, enter);
+    api("GET", "/api/me").then(function (me) { if (allowed(me, options.role)) enter(me); else show(); }).catch(show);
+    return show;
+  }
+
+  window.Live = { connect: connect, api: api, clockText: clockText, login: login, staff: staff };
 })();

@@ -10,7 +10,7 @@
   var counters = {};
 
   function fail(err) {
-    if (err.status === 401 || err.status === 403) { $("login").hidden = false; $("devices").hidden = true; }
+    if (err.status === 401 || err.status === 403) showLogin();
     $("error").textContent = err.message;
   }
 
@@ -37,8 +37,6 @@
 
   function load() {
     return Promise.all([Live.api("GET", "/api/devices"), Live.api("GET", "/api/counters")]).then(function (r) {
-      $("login").hidden = true;
-      $("devices").hidden = false;
       var hall = document.createElement("option");
       hall.value = "";
       hall.textContent = "— không (màn hình sảnh) —";
@@ -102,11 +100,6 @@
       return load();
     }).catch(fail);
   };
-  $("login-form").onsubmit = function (e) {
-    e.preventDefault();
-    Live.api("POST", "/api/login", { token: $("token").value }).then(load)
-      .catch(function (err) { $("login-error").textContent = err.message; });
-  };
-  load();
+  var showLogin = Live.staff({ role: "supervisor", main: "devices", start: load });
   setInterval(loadLive, 5000);
 })();

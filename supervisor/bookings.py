@@ -3,8 +3,9 @@ cancelling with a reason, and sending failed notices again."""
 from flask import jsonify, render_template, request
 
 from shared import booking, notify
-from shared.queue import QueueError, day_of
-from shared.web import actor, booking_enabled, error, get_db, json_body, now, only_keys, require, settings
+from shared.audit import day_of
+from shared.errors import QueueError
+from shared.web import actor, booking_enabled, error, get_db, now, request_json, settings
 
 from . import bp
 
@@ -19,7 +20,6 @@ def bookings_page():
 
 @bp.get("/api/bookings")
 @booking_enabled
-@require("supervisor")
 def bookings_of_day():
     """The supervisor's listing of a day (?day=YYYY-MM-DD, default today), personal data masked."""
     day = request.args.get("day") or day_of(now())
@@ -32,18 +32,16 @@ def bookings_of_day():
 
 @bp.post("/api/bookings/<int:booking_id>/cancel")
 @booking_enabled
-@require("supervisor")
 def staff_cancel_booking(booking_id):
-    reason = only_keys(json_body(), "reason").get("reason")
+    reason = request_json("reason").get("reason")
     return jsonify(booking.cancel_by_staff(get_db(), settings(), booking_id, reason, now(), actor()))
 
 
 @bp.post("/api/booking/closures")
 @booking_enabled
-@require("supervisor")
 def close_booking():
     """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}."""
-    body = only_keys(json_body(), "day", "service", "slot", "reason")
+    body = request_json("day", "service", "slot", "reason")
     cancelled = booking.close(get_db(), settings(), body.get("day"), body.get("service"), body.get("slot"),
                               body.get("reason"), now(), actor())
     return jsonify({"cancelled": cancelled}), 201
@@ -51,16 +49,14 @@ def close_booking():
 
 @bp.delete("/api/booking/closures")
 @booking_enabled
-@require("supervisor")
 def reopen_booking():
-    body = only_keys(json_body(), "day", "service", "slot")
+    body = request_json("day", "service", "slot")
     if not booking.reopen(get_db(), body.get("day"), body.get("service"), body.get("slot"), now(), actor()):
         return error(404, "closure_not_found", "Không có ngày hoặc khung giờ đóng như vậy.")
     return jsonify({"reopened": True})
 
 
 @bp.post("/api/notices/retry")
-@require("supervisor")
 def retry_notices():
     """The gateway works again: failed notices are sent once more."""
     return jsonify({"retried": notify.retry_failed(get_db(), now())})

@@ -217,31 +217,23 @@
     });
   }
 
-  function showLogin() { loggedIn = false; $("login").hidden = false; $("desk").hidden = true; }
-  function start(me) {
-    if (me.role !== "supervisor") { showLogin(); $("login-error").textContent = "Cần mã của lãnh đạo."; return; }
-    loggedIn = true;
-    $("login").hidden = true;
-    $("desk").hidden = false;
-    refresh();
-    Live.api("GET", "/api/notice").then(function (n) { $("notice").value = n.text; }).catch(function () {});
-  }
-
   $("notice-form").onsubmit = function (e) {
     e.preventDefault();
     send("PUT", "/api/notice", { text: $("notice").value });
-  };
-  $("login-form").onsubmit = function (e) {
-    e.preventDefault();
-    Live.api("POST", "/api/login", { token: $("token").value })
-      .then(start)
-      .catch(function (err) { $("login-error").textContent = err.message; });
   };
   $("add").onclick = function () { if (board) openEditor(null); };
   $("editor-form").onsubmit = function (e) { e.preventDefault(); saveEditor(); };
   $("editor-cancel").onclick = closeEditor;
   $("editor").addEventListener("close", function () { editing = null; });
-  Live.api("GET", "/api/me").then(start).catch(showLogin);
+  var showLogin = Live.staff({
+    role: "supervisor", main: "desk",
+    stop: function () { loggedIn = false; },
+    start: function () {
+      loggedIn = true;
+      refresh();
+      Live.api("GET", "/api/notice").then(function (n) { $("notice").value = n.text; }).catch(function () {});
+    }
+  });
   setInterval(refresh, 15000);
   Live.connect({
     state: refresh,

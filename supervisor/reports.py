@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from flask import Response, jsonify, render_template, request
 
-from shared import auth, blocking, capacity, reports
-from shared.queue import QueueError
-from shared.web import error, get_db, now, require, settings, who
+from shared import blocking, capacity, report_charts, report_dates, report_tables, reports
+from shared.errors import QueueError
+from shared.web import error, get_db, now, settings
 
 from . import bp
 
@@ -15,7 +15,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _report():
     """A year's report takes seconds: it runs off the event loop (shared/blocking.py)."""
     cfg = settings()
-    first, last = reports.parse_range(request.args.get("from"), request.args.get("to"), now().date())
+    first, last = report_dates.parse_range(request.args.get("from"), request.args.get("to"), now().date())
     db = get_db()
     return blocking.run(lambda: reports.build(db, first, last, cfg["center"]["timezone"],
                                               cfg["reports"]["rating_scale"]))
@@ -24,7 +24,7 @@ def _report():
 def _capacity():
     cfg = settings()
     plan = request.args.get("day") or request.args.get("plan")
-    day, _ = reports.parse_range(plan, None, now().date() + timedelta(days=1))
+    day, _ = report_dates.parse_range(plan, None, now().date() + timedelta(days=1))
     target = request.args.get("target") or cfg["reports"]["wait_target_min"]
     try:
         target = float(target)
@@ -34,47 +34,42 @@ def _capacity():
         raise QueueError("Thời gian chờ mục tiêu phải từ 1 đến 240 phút.", "invalid_target")
     basis = None
     if request.args.get("basis_from"):
-        basis = reports.parse_range(request.args.get("basis_from"), request.args.get("basis_to"), day)
+        basis = report_dates.parse_range(request.args.get("basis_from"), request.args.get("basis_to"), day)
     db = get_db()
     return blocking.run(lambda: capacity.advise(db, day, cfg["center"]["timezone"], target,
                                                 cfg["reports"]["capacity_weeks"], basis))
 
 
 @bp.get("/api/reports")
-@require("supervisor")
 def report_json():
     return jsonify(_report())
 
 
 @bp.get("/api/reports/capacity")
-@require("supervisor")
 def capacity_json():
     return jsonify(_capacity())
 
 
 @bp.get("/api/reports/<name>.<fmt>")
-@require("supervisor")
 def report_export(name, fmt):
     """One table as CSV or XLSX; `all.xlsx` is every table, one sheet each."""
-    names = list(reports.TABLES) if name == "all" and fmt == "xlsx" else [name]
-    if fmt not in ("csv", "xlsx") or any(n not in reports.TABLES for n in names):
+    names = list(report_tables.TABLES) if name == "all" and fmt == "xlsx" else [name]
+    if fmt not in ("csv", "xlsx") or any(n not in report_tables.TABLES for n in names):
         return error(404, "report_not_found", "Không có báo cáo này.")
     report = _report()
     filename = f"bao-cao-{name}-{report['from']}_{report['to']}.{fmt}"
     if fmt == "csv":
-        body, mimetype = reports.to_csv(report, name), "text/csv; charset=utf-8"
+        body, mimetype = report_tables.to_csv(report, name), "text/csv; charset=utf-8"
     else:
-        body, mimetype = reports.to_xlsx(report, names, settings()["center"]["name"]), XLSX
+        body, mimetype = report_tables.to_xlsx(report, names, settings()["center"]["name"]), XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/reports")
 def reports_page():
-    """Server-rendered, so tables and charts show without any script; login when needed."""
+    """Server-rendered, so tables and charts show without any script."""
     center = settings()["center"]
-    if not auth.allowed(who(), "supervisor"):
-        return render_template("reports.html", center=center, login=True)
     problem = None
     try:
         report = _report()
@@ -86,17 +81,17 @@ def reports_page():
         advice = _capacity()
     except QueueError as exc:
         problem, advice = exc.message, None
-    tables = {name: reports.table(report, name) for name in reports.TABLES}
+    tables = {name: report_tables.table(report, name) for name in report_tables.TABLES}
     return render_template(
-        "reports.html", center=center, login=False, report=report, tables=tables, advice=advice,
-        problem=problem, fmt=reports.vn, day=reports.vn_day, adds_up=reports.ADDS_UP,
-        hours_chart=reports.hours_chart(report), wait_chart=reports.wait_chart(report),
+        "reports.html", center=center, report=report, tables=tables, advice=advice,
+        problem=problem, fmt=report_charts.vn, day=report_charts.vn_day, adds_up=report_tables.ADDS_UP,
+        hours_chart=report_charts.hours_chart(report), wait_chart=report_charts.wait_chart(report),
         target=request.args.get("target") or settings()["reports"]["wait_target_min"],
     )
 
 
 @bp.get("/reports/help")
 def reports_help():
-    """What each figure means, in plain words; open to anyone (it holds no data)."""
+    """What each figure means, in plain words (for supervisors, like every page here)."""
     return render_template("reports_help.html", center=settings()["center"],
                            weeks=settings()["reports"]["capacity_weeks"])

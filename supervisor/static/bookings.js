@@ -7,7 +7,7 @@
   var names = {};
 
   function fail(err) {
-    if (err.status === 401 || err.status === 403) { $("login").hidden = false; $("bookings").hidden = true; }
+    if (err.status === 401 || err.status === 403) showLogin();
     $("error").textContent = err.message;
   }
 
@@ -39,8 +39,6 @@
     return Promise.all([Live.api("GET", "/api/bookings?day=" + encodeURIComponent($("day").value)),
                         Live.api("GET", "/api/services")]).then(function (r) {
       var day = r[0];
-      $("login").hidden = true;
-      $("bookings").hidden = false;
       r[1].forEach(function (s) { names[s.code] = s.name; });
       if ($("close-service").options.length === 1) {
         r[1].forEach(function (s) { $("close-service").append(new Option(s.name, s.code)); });
@@ -82,10 +80,5 @@
     if ($("close-slot").value.trim()) body.slot = $("close-slot").value.trim();
     close(body);
   };
-  $("login-form").onsubmit = function (e) {
-    e.preventDefault();
-    Live.api("POST", "/api/login", { token: $("token").value }).then(load)
-      .catch(function (err) { $("login-error").textContent = err.message; });
-  };
-  load();
+  var showLogin = Live.staff({ role: "supervisor", main: "bookings", start: load });
 })();

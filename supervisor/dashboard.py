@@ -1,8 +1,8 @@
 """The supervisor's live dashboard (JSON) and closing or reopening a field for the day."""
 from flask import jsonify
 
-from shared import dashboard, devices, events, health, hours, notify, printing
-from shared.web import actor, get_db, json_body, now, require, settings
+from shared import dashboard, devices, events, health, hours, notify, printer_registry
+from shared.web import CHANGES, actor, get_db, now, request_json, settings
 
 from . import bp
 
@@ -14,7 +14,6 @@ def device_states(db, at) -> list[dict]:
 
 
 @bp.get("/api/dashboard")
-@require("supervisor")
 def dashboard_json():
     cfg, db, at = settings(), get_db(), now()
     notices = notify.summary(db) if cfg["notify"]["kind"] != "none" else None
@@ -22,15 +21,14 @@ def dashboard_json():
     device_alerts = devices.alerts(device_states(db, at), at, hours.is_open(week, at),
                                    cfg["health"]["display_offline_s"], cfg["voice"]["max_lag_s"],
                                    cfg["health"]["late_call_s"])
-    return jsonify(dashboard.build(db, at, printing.health(db, cfg["printer"]["kind"]),
+    return jsonify(dashboard.build(db, at, printer_registry.health(db, cfg["printer"]["kind"]),
                                    cfg["reports"]["wait_alert_min"], cfg["reports"]["pause_alert_min"], notices,
                                    cfg["health"], week, device_alerts))
 
 
 @bp.patch("/api/services/<code>")
-@require("supervisor")
 def update_service(code):
     """{"open": bool}; kiosks follow through the `state` pushed after the commit."""
-    field = dashboard.set_service_open(get_db(), code, json_body(), now(), actor())
+    field = dashboard.set_service_open(get_db(), code, request_json(CHANGES), now(), actor())
     events.changed()
     return jsonify(field)

@@ -1,0 +1,42 @@
+"""One-time enrolment links for kiosks and rating tablets, built in one place for the
+`motcua device invite` command, the links `serve` prints and the supervisor's devices page."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from . import auth
+from .db import connect
+
+
+def enrolment_url(base: str, code: str) -> str:
+    """The page a device opens once to enrol (counter/devices.py serves /enroll/<code>)."""
+    return f"{base}/enroll/{code}"
+
+
+def invite_link(config: dict, db, kind: str, name: str | None, counter: int | None, at: datetime,
+                base: str | None = None) -> str:
+    """A one-time enrolment link for a device, at server.public_url (or `base`)."""
+    if name is None and counter is not None:
+        row = db.execute("SELECT name FROM counters WHERE id = ?", (counter,)).fetchone()
+        name = row[0] if row else ""
+    default = {"kiosk": "Máy lấy số", "display": "Màn hình sảnh"}.get(kind, "")
+    code = auth.invite_device(db, kind, name if name is not None else default, counter, at)
+    return enrolment_url(config["server"]["public_url"] or base or f"http://127.0.0.1:{config['server']['port']}",
+                         code)
+
+
+def first_enrolment_links(config: dict, base: str) -> list[str]:
+    """Until a kiosk is enrolled, `serve` prints fresh one-time links, so that a
+    newcomer gets a working kiosk and rating tablet from what `make run` prints."""
+    db = connect(config["database"]["path"])
+    try:
+        if auth.any_enrolled(db, "kiosk"):
+            return []
+        at = datetime.now(ZoneInfo(config["center"]["timezone"]))
+        lines = ["  one-time links that enrol the browser opening them (valid 24 h; more: motcua device invite):",
+                 f"  {'kiosk':<11}{invite_link(config, db, 'kiosk', 'Máy lấy số 1', None, at, base)}"]
+        first = db.execute("SELECT id FROM counters ORDER BY position, id LIMIT 1").fetchone()
+        if first is not None:
+            lines.append(f"  {'rating':<11}{invite_link(config, db, 'rating', None, first[0], at, base)}")
+        return lines
+    finally:
+        db.conn.close()
