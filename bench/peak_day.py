@@ -134,7 +134,7 @@ def serve(args) -> None:
     import shared.app
     from shared.server import serve as run
 
-    tz, sim0, real0, speed = ZoneInfo(config["center"]["timezone"]), args.sim0, args.real0, args.speed
+    tz, sim0, real0, speed = ZoneInfo(config.center.timezone), args.sim0, args.real0, args.speed
     plain = shared.app.create_app
 
     def create_app(cfg):

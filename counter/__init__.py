@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, ses
 
 from shared import audit, auth, errors, events, hall, queue, ratings
 from shared.limits import FailureLimit
-from shared.web import AFTER, CALL_NOW, SERVICE, actor, error, get_db, now, request_json, require, settings, slow_down, who
+from shared.web import AFTER, CALL_NOW, SERVICE, actor, config, error, get_db, now, request_json, require, slow_down, who
 
 bp = Blueprint("counter", __name__, template_folder="templates", static_folder="static",
                static_url_path="/counter/static")
@@ -15,7 +15,7 @@ bp = Blueprint("counter", __name__, template_folder="templates", static_folder="
 
 @bp.get("/counter")
 def page():
-    return render_template("counter.html", center=settings()["center"])
+    return render_template("counter.html", center=config().center)
 
 
 log = logging.getLogger("motcua.security")
@@ -74,10 +74,10 @@ def call_next(counter_id):
     officer's choice: N pressed again). Otherwise, while the counter's tablet waits for that
     rating, 409 `rating_hold` says in `hold_in` when to ask again (shared/ratings.py)."""
     body = request_json(after=AFTER, now=CALL_NOW, required=False)
-    at, reports = now(), settings()["reports"]
+    at, reports = now(), config().reports
     hold = None if body["now"] else lambda db: ratings.holding(db, counter_id, at, reports)
     try:
-        ticket, moved = queue.call_next(get_db(), counter_id, at, settings()["queue"], body["after"], actor(), hold)
+        ticket, moved = queue.call_next(get_db(), counter_id, at, config().queue, body["after"], actor(), hold)
     except errors.RatingHold as held:
         if held.finished:
             events.changed()

@@ -7,7 +7,7 @@ or a secret for Bearer use (other kiosk software, through the API).
 from flask import jsonify, redirect, render_template, session, url_for
 
 from shared import auth
-from shared.web import error, get_db, now, request_json, settings
+from shared.web import config, error, get_db, now, request_json
 
 from . import bp
 
@@ -26,7 +26,7 @@ def enrol_page(code):
     """The one-time link, opened on the kiosk or tablet itself."""
     enrolled = auth.enrol_device(get_db(), code, now())
     if enrolled is None:
-        return render_template("enrol_failed.html", center=settings()["center"]), 404
+        return render_template("enrol_failed.html", center=config().center), 404
     device, secret = enrolled
     session["device"] = secret
     session.permanent = True

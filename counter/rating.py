@@ -6,7 +6,7 @@ citizen at that counter; the supervisors only invite and revoke it (supervisor/d
 from flask import jsonify, render_template
 
 from shared import events, ratings
-from shared.web import device, error, get_db, now, request_json, require_device, settings
+from shared.web import config, device, error, get_db, now, request_json, require_device
 
 from . import bp
 
@@ -17,7 +17,7 @@ def _is_tablet_of(counter_id: int) -> bool:
 
 @bp.get("/rate/<int:counter_id>")
 def rate_page(counter_id):
-    return render_template("rate.html", center=settings()["center"], counter_id=counter_id,
+    return render_template("rate.html", center=config().center, counter_id=counter_id,
                            enrolled=_is_tablet_of(counter_id))
 
 
@@ -27,7 +27,7 @@ def rateable(counter_id):
     counter page asks too, to learn whether to hold its next call (`hold_in`)."""
     if _is_tablet_of(counter_id):
         ratings.tablet_seen(get_db(), counter_id, now())
-    return jsonify(ratings.rateable(get_db(), counter_id, now(), settings()["reports"]))
+    return jsonify(ratings.rateable(get_db(), counter_id, now(), config().reports))
 
 
 @bp.post("/api/counters/<int:counter_id>/rating")
@@ -39,6 +39,6 @@ def rate(counter_id):
         return error(403, "wrong_counter", "Máy đánh giá này thuộc quầy khác.")
     body = request_json("ticket", "score")
     rating = ratings.rate(get_db(), counter_id, body.get("ticket"), body.get("score"), now(),
-                          settings()["reports"])
+                          config().reports)
     events.changed()  # the counter holding its next call for this rating learns of it at once
     return jsonify(rating), 201

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, send_from
 
 from shared import errors, events, hall, queue, voice
 from shared.audit import stamp
-from shared.web import get_db, now, phone_url, qr_svg, settings
+from shared.web import config, get_db, now, phone_url, qr_svg
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
@@ -16,16 +16,16 @@ FONTS = Path(__file__).resolve().parent.parent / "shared" / "fonts"
 
 @bp.get("/display")
 def page():
-    cfg = settings()["voice"]
-    sound = {"base": url_for("display.static", filename=f"voice/{cfg['clip_set']}/"),
+    cfg = config().voice
+    sound = {"base": url_for("display.static", filename=f"voice/{cfg.clip_set}/"),
              "chime": url_for("display.static", filename="voice/chime.ogg"),
-             "mode": voice.resolve_mode(cfg), "maxLag": cfg["max_lag_s"], "repeat": cfg["repeat"]}
-    return render_template("display.html", center=settings()["center"], sound=sound, clock=server_time())
+             "mode": voice.resolve_mode(cfg), "maxLag": cfg.max_lag_s, "repeat": cfg.repeat}
+    return render_template("display.html", center=config().center, sound=sound, clock=server_time())
 
 
 def server_time() -> dict:
     """The center's time for screens: a TV's own clock is often hours off."""
-    return {"epoch_ms": round(now().timestamp() * 1000), "timezone": settings()["center"]["timezone"]}
+    return {"epoch_ms": round(now().timestamp() * 1000), "timezone": config().center.timezone}
 
 
 @bp.get("/api/time")
@@ -38,7 +38,7 @@ def time_now():
 def counter_top(counter_id):
     """The small screen above one counter: its name and current number."""
     hall.counter(get_db(), counter_id)  # 404 for an unknown counter
-    return render_template("counter_top.html", center=settings()["center"], counter_id=counter_id)
+    return render_template("counter_top.html", center=config().center, counter_id=counter_id)
 
 
 @bp.get("/t/<token>")
@@ -47,8 +47,8 @@ def phone(token):
     try:
         queue.ticket_by_token(get_db(), token)
     except errors.NotFound:
-        return render_template("phone.html", center=settings()["center"], token=None), 404
-    return render_template("phone.html", center=settings()["center"], token=token)
+        return render_template("phone.html", center=config().center, token=None), 404
+    return render_template("phone.html", center=config().center, token=token)
 
 
 @bp.get("/t/<token>/qr.svg")
@@ -92,7 +92,7 @@ def calls_since():
     if since is None or since.tzinfo is None:
         raise errors.QueueError("since phải là thời điểm ISO 8601 có múi giờ.", "invalid_date")
     return jsonify([dict(call, announce=voice.announcement(call["ticket"]["number"], call["counter"]["name"],
-                                                            call["recall"], settings()["voice"], call["counter"]["id"]))
+                                                            call["recall"], config().voice, call["counter"]["id"]))
                     for call in hall.calls_since(get_db(), stamp(since.astimezone(at.tzinfo)), at)])
 
 
@@ -100,7 +100,7 @@ def calls_since():
 def clip(name):
     """Clips and chime: from voice.clip_dir (what `motcua voice build` made, outside
     the installed package) when the file is there, else the shipped ones."""
-    built = settings()["voice"]["clip_dir"]
+    built = config().voice.clip_dir
     if built and (Path(built) / name).is_file():
         return send_from_directory(built, name, max_age=86400)
     return send_from_directory(voice.VOICE_DIR, name, max_age=86400)

@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify, render_template, request
 
 from shared import audit, estimate, events, hall, hours, presence, queue
-from shared.web import NEW_TICKET_PRIORITY, NEW_TICKET_SERVICE, device, get_db, now, request_json, require_device, settings
+from shared.web import NEW_TICKET_PRIORITY, NEW_TICKET_SERVICE, config, device, get_db, now, request_json, require_device
 
 from . import printer
 
@@ -15,9 +15,9 @@ bp.record_once(lambda setup: printer.init_app(setup.app))
 def page():
     """The kiosk page; on a device not yet enrolled it says so instead of offering numbers."""
     enrolled = device()
-    return render_template("kiosk.html", center=settings()["center"],
+    return render_template("kiosk.html", center=config().center,
                            kiosk=enrolled["name"] if enrolled and enrolled["kind"] == "kiosk" else None,
-                           booking=settings()["booking"]["enabled"], reprint_s=REPRINT_S)
+                           booking=config().booking.enabled, reprint_s=REPRINT_S)
 
 
 @bp.get("/api/services")
@@ -28,7 +28,7 @@ def list_services():
 @bp.get("/api/hours")
 def working_hours():
     """Whether the center hands out numbers now, and when it next opens."""
-    return jsonify(hours.status(hours.parse_hours(settings()["center"]["hours"]), now()))
+    return jsonify(hours.status(config().center.hours, now()))
 
 
 @bp.post("/api/tickets")
@@ -40,10 +40,10 @@ def issue():
     body = request_json(service=NEW_TICKET_SERVICE, priority=NEW_TICKET_PRIORITY)
     service, priority = body["service"], body["priority"]
     at = now()
-    hours.require_open(hours.parse_hours(settings()["center"]["hours"]), at)
+    hours.require_open(config().center.hours, at)
     kiosk = device()
     ticket = queue.issue_ticket(get_db(), service, priority, at, kiosk["id"],
-                                settings()["kiosk"]["max_tickets_per_minute"])
+                                config().kiosk.max_tickets_per_minute)
     events.changed()
     printer.print_ticket(ticket, kiosk["name"])
     return jsonify(ticket), 201

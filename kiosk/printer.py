@@ -23,9 +23,9 @@ log = logging.getLogger("motcua.printer")
 
 
 def init_app(app) -> None:
-    cfg = app.config["MOTCUA"]["printer"]
-    if cfg["kind"] not in ("none", "agent", "browser"):
-        database = app.config["MOTCUA"]["database"]["path"]
+    cfg = app.config["MOTCUA"].printer
+    if cfg.kind not in ("none", "agent", "browser"):
+        database = app.config["MOTCUA"].database.path
         app.extensions["motcua.print_queue"] = PrintQueue(
             cfg, lambda slip, ok, error: record_result(app, slip.number, ok, error),
             lock_path=None if database == ":memory:" else database + ".printer-lock")
@@ -34,9 +34,9 @@ def init_app(app) -> None:
 def record_result(app, number: str, ok: bool, error: str | None) -> None:
     """Keep the printer's health for the screens and log every failure."""
     cfg = app.config["MOTCUA"]
-    at = datetime.now(ZoneInfo(cfg["center"]["timezone"]))
+    at = datetime.now(ZoneInfo(cfg.center.timezone))
     with app.app_context():
-        turned = printer_registry.record_health(get_db(), cfg["printer"]["kind"], ok, error, at.isoformat(timespec="seconds"))
+        turned = printer_registry.record_health(get_db(), cfg.printer.kind, ok, error, at.isoformat(timespec="seconds"))
         if not ok:
             log.warning("ticket %s not printed: %s", number, error)
             audit.log_event(get_db(), at, "print_failed", number=number, error=error)
@@ -58,7 +58,7 @@ def on_print_result(data):
 
 def print_ticket(ticket: dict, kiosk: str) -> None:
     """Hand a freshly issued ticket to its printer (returns at once)."""
-    kind = current_app.config["MOTCUA"]["printer"]["kind"]
+    kind = current_app.config["MOTCUA"].printer.kind
     if kind in ("none", "browser"):  # `browser`: the kiosk page prints itself
         return
     slip = _slip(ticket)
@@ -73,13 +73,13 @@ def print_ticket(ticket: dict, kiosk: str) -> None:
 def _slip(ticket: dict) -> TicketSlip:
     cfg = current_app.config["MOTCUA"]
     return TicketSlip(
-        center_name=cfg["center"]["name"],
+        center_name=cfg.center.name,
         service_name=ticket["service_name"],
         number=ticket["number"],
         counters=[c["name"] for c in hall.counters(get_db()) if c["open"] and ticket["service"] in c["services"]],
         issued_at=datetime.fromisoformat(ticket["issued_at"]),
         ahead=ticket["ahead"],
         url=phone_url(ticket["token"]),
-        footer=cfg["printer"]["footer"],
+        footer=cfg.printer.footer,
         priority=ticket["priority"],
     )

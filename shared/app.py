@@ -9,6 +9,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
+from .config import Config
 from .db import Pool, connect, init_database, secret_key
 from . import health, printer_registry
 from .errors import Conflict, NotFound, QueueError, TooFast
@@ -35,26 +36,26 @@ HTTP_MESSAGES = {
 }
 
 
-def create_app(config: dict) -> Flask:
+def create_app(config: Config) -> Flask:
     """Build the app from a validated config (see shared.config.load_config)."""
     app = Flask(__name__)
     app.url_map.converters["int"] = _IdConverter
     app.config["MOTCUA"] = config
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
-    app.config["SESSION_COOKIE_SECURE"] = config["server"]["public_url"].startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = config.server.public_url.startswith("https://")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=400)  # a kiosk's enrolment; logins end sooner
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    db = connect(config["database"]["path"])
+    db = connect(config.database.path)
     try:
         init_database(db, config)
     finally:
         db.conn.close()
-    app.secret_key = secret_key(config["database"]["path"])
+    app.secret_key = secret_key(config.database.path)
 
-    app.extensions["motcua.pool"] = Pool(config["database"]["path"])
+    app.extensions["motcua.pool"] = Pool(config.database.path)
 
     from counter import bp as counter_bp
     from display import bp as display_bp
@@ -68,7 +69,7 @@ def create_app(config: dict) -> Flask:
     app.context_processor(lambda: {"version": health.version()})
     _operations(app)
 
-    own_hosts = {urlsplit(config["server"]["public_url"]).netloc} - {""}
+    own_hosts = {urlsplit(config.server.public_url).netloc} - {""}
 
     @app.before_request
     def same_origin_json():
@@ -113,9 +114,9 @@ def create_app(config: dict) -> Flask:
     # limit (shared/server.py) never closes a display that is only listening.
     # With server.message_queue, every process publishes its events to Redis and
     # delivers everyone's to its own clients: one center, any number of processes.
-    socketio.init_app(app, async_mode=config["server"]["async_mode"],
-                      ping_interval=min(25, config["server"]["idle_timeout_s"] / 2),
-                      message_queue=config["server"]["message_queue"] or None)
+    socketio.init_app(app, async_mode=config.server.async_mode,
+                      ping_interval=min(25, config.server.idle_timeout_s / 2),
+                      message_queue=config.server.message_queue or None)
     app.wsgi_app = _WithoutWebsocketCompression(app.wsgi_app)
     return app
 
@@ -159,9 +160,9 @@ def _operations(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         """503 when the database cannot take a write: a monitor restarts or alerts."""
-        database = health.check_database(app.config["MOTCUA"]["database"]["path"])
+        database = health.check_database(app.config["MOTCUA"].database.path)
         clients = sum(1 for _ in socketio.server.manager.get_participants("/", None)) if socketio.server else 0
-        printer = printer_registry.health(get_db(), app.config["MOTCUA"]["printer"]["kind"]) if database["reachable"] else None
+        printer = printer_registry.health(get_db(), app.config["MOTCUA"].printer.kind) if database["reachable"] else None
         report = {"status": "ok" if database["writable"] else "unavailable", "version": health.version(),
                   "database": database, "migrations_current": database["reachable"] and not database["pending_migrations"],
                   "printer": printer, "connected_clients": clients}

@@ -19,9 +19,10 @@ from datetime import date, datetime, timedelta
 
 from . import notify
 from .audit import day_of, log_event, stamp
+from .config import Config
 from .db import immediate
 from .errors import Conflict, NotFound, QueueError, TooFast
-from .hours import WEEKDAYS_VI, parse_hours
+from .hours import WEEKDAYS_VI
 from .queue import allocate_ticket, get_ticket
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I: read aloud, typed on a keypad
@@ -79,13 +80,6 @@ def age_on_card(text: str, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def field_rules(config: dict, service: str) -> dict:
-    """{"slot_min", "places"} of a field: its own override or the booking defaults."""
-    rules = config["booking"]
-    own = rules["services"].get(service, {})
-    return {"slot_min": own.get("slot_min", rules["slot_min"]), "places": own.get("places", rules["places"])}
-
-
 def _closed(db, day: str, service: str, slot: str = "") -> str | None:
     """The reason a day, a field's day or a slot is closed to booking, else None."""
     row = db.execute(
@@ -94,11 +88,11 @@ def _closed(db, day: str, service: str, slot: str = "") -> str | None:
     return None if row is None else row[0] or "closed"
 
 
-def _slot_starts(config: dict, service: str, day: date) -> list[tuple[int, int]]:
+def _slot_starts(config: Config, service: str, day: date) -> list[tuple[int, int]]:
     """(start, end) minutes of each slot of a field on a day, cut from the center's hours."""
-    length = field_rules(config, service)["slot_min"]
+    length = config.booking.slots_of(service).slot_min
     slots = []
-    for start, end in parse_hours(config["center"]["hours"]).get(day.weekday(), []):
+    for start, end in config.center.hours.get(day.weekday(), []):
         moment = start
         while moment + length <= end:
             slots.append((moment, moment + length))
@@ -116,13 +110,13 @@ def slot_start(at: datetime, day: str, slot: str) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=at.tzinfo)
 
 
-def booking_days(db, config: dict, at: datetime) -> list[str]:
+def booking_days(db, config: Config, at: datetime) -> list[str]:
     """Today and the next `booking.days_ahead` working days, less the days a supervisor closed."""
-    week = parse_hours(config["center"]["hours"])
+    week = config.center.hours
     today = at.date()
     days = [today] if today.weekday() in week else []
-    ahead = (today + timedelta(days=offset) for offset in range(1, 7 * config["booking"]["days_ahead"] + 8))
-    days += [day for day in ahead if day.weekday() in week][:config["booking"]["days_ahead"]]
+    ahead = (today + timedelta(days=offset) for offset in range(1, 7 * config.booking.days_ahead + 8))
+    days += [day for day in ahead if day.weekday() in week][:config.booking.days_ahead]
     return [d.isoformat() for d in days if _closed(db, d.isoformat(), "") is None]
 
 
@@ -134,24 +128,24 @@ def _service(db, service) -> dict:
     return dict(row)
 
 
-def bookable_services(db, config: dict) -> list[dict]:
+def bookable_services(db, config: Config) -> list[dict]:
     """Fields that take bookings (places per slot above 0), in kiosk order."""
     return [{"code": row["code"], "name": row["name"]}
             for row in db.execute("SELECT code, name FROM services ORDER BY position, code")
-            if field_rules(config, row["code"])["places"] > 0]
+            if config.booking.slots_of(row["code"]).places > 0]
 
 
-def _check_day(db, config: dict, day, at: datetime) -> date:
+def _check_day(db, config: Config, day, at: datetime) -> date:
     if not isinstance(day, str) or day not in booking_days(db, config, at):
         raise QueueError("Ngày này không nhận đặt lịch.", "day_not_bookable")
     return date.fromisoformat(day)
 
 
-def slots(db, config: dict, service, day, at: datetime) -> list[dict]:
+def slots(db, config: Config, service, day, at: datetime) -> list[dict]:
     """A field's slots on a day with their free places; a slot already started is not offered."""
     _service(db, service)
-    rules = field_rules(config, service)
-    if rules["places"] == 0:
+    rules = config.booking.slots_of(service)
+    if rules.places == 0:
         raise QueueError("Lĩnh vực này không nhận đặt lịch.", "service_not_bookable")
     when = _check_day(db, config, day, at)
     taken = dict(db.execute(
@@ -161,8 +155,8 @@ def slots(db, config: dict, service, day, at: datetime) -> list[dict]:
     for start, end in _slot_starts(config, service, when):
         slot = _hhmm(start)
         open_ = slot_start(at, day, slot) > at and _closed(db, day, service, slot) is None
-        free = max(0, rules["places"] - taken.get(slot, 0)) if open_ else 0
-        result.append({"start": slot, "end": _hhmm(end), "places": rules["places"], "free": free, "open": open_})
+        free = max(0, rules.places - taken.get(slot, 0)) if open_ else 0
+        result.append({"start": slot, "end": _hhmm(end), "places": rules.places, "free": free, "open": open_})
     return result
 
 
@@ -173,19 +167,19 @@ def _new_code(db) -> str:
             return code
 
 
-def _check_pace(db, config: dict, client: str, at: datetime) -> None:
+def _check_pace(db, config: Config, client: str, at: datetime) -> None:
     """Bookings in the last hour, from this address and from everyone, counted in the
     database: what a script cannot choose, shared by every server process."""
-    rules = config["booking"]
+    rules = config.booking
     since = stamp(at - timedelta(hours=1))
     everyone = db.execute("SELECT count(*) FROM bookings WHERE created_at > ?", (since,)).fetchone()[0]
-    if rules["max_per_hour"] and everyone >= rules["max_per_hour"]:
+    if rules.max_per_hour and everyone >= rules.max_per_hour:
         raise BookingsTooFast("too_many_bookings", "Hệ thống đang nhận quá nhiều lượt đặt lịch. Xin thử lại sau ít phút.",
                               300)
-    if rules["max_per_address_hour"]:
+    if rules.max_per_address_hour:
         mine = db.execute("SELECT count(*) FROM bookings WHERE created_at > ? AND client = ?",
                           (since, client)).fetchone()[0]
-        if mine >= rules["max_per_address_hour"]:
+        if mine >= rules.max_per_address_hour:
             raise BookingsTooFast("too_many_bookings", "Thiết bị này đã đặt quá nhiều lịch. Xin thử lại sau.", 3600)
 
 
@@ -194,7 +188,7 @@ def _when_text(day: str, slot: str) -> str:
     return f"{slot} {WEEKDAYS_VI[moment.weekday()]} {moment:%d/%m/%Y}"
 
 
-def book(db, config: dict, at: datetime, body: dict, client: str, base_url: str) -> dict:
+def book(db, config: Config, at: datetime, body: dict, client: str, base_url: str) -> dict:
     """Book one place: {"service", "day", "slot", "name", "phone", "id_number"?}.
 
     Returns the booking with its token (the key of its page) and code. `client`
@@ -229,11 +223,11 @@ def book(db, config: dict, at: datetime, body: dict, client: str, base_url: str)
                                      reminded)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (code, token, service["code"], day, slot, name, phone, id_number, stamp(at), client,
-             int(start - at <= timedelta(minutes=config["notify"]["remind_before_min"]))),
+             int(start - at <= timedelta(minutes=config.notify.remind_before_min))),
         ).lastrowid
         log_event(db, at, "booked", service=service["code"], booking=booking_id, day=day, slot=slot)
-        notify.enqueue(db, config, at, "booked", booking_id, phone,
-                       f"{config['center']['name']}: đã đặt lịch {service['name']} lúc {_when_text(day, slot)}."
+        notify.enqueue(db, config.notify, at, "booked", booking_id, phone,
+                       f"{config.center.name}: đã đặt lịch {service['name']} lúc {_when_text(day, slot)}."
                        f" Mã {code}. Xem hoặc huỷ: {base_url}/b/{token}")
     return booking_by_token(db, config, token, at)
 
@@ -241,24 +235,24 @@ def book(db, config: dict, at: datetime, body: dict, client: str, base_url: str)
 BOOKING_SELECT = "SELECT b.*, s.name AS service_name FROM bookings b JOIN services s ON s.code = b.service"
 
 
-def _public(row, config: dict, at: datetime) -> dict:
+def _public(row, config: Config, at: datetime) -> dict:
     """A booking as its pages and the API show it: personal data masked."""
-    rules = config["booking"]
+    rules = config.booking
     start = slot_start(at, row["day"], row["slot"])
     status = row["status"]
-    if status == "booked" and at > start + timedelta(minutes=rules["checkin_after_min"]):
+    if status == "booked" and at > start + timedelta(minutes=rules.checkin_after_min):
         status = "no_show"
     return {
         "id": row["id"], "code": row["code"], "service": row["service"], "service_name": row["service_name"],
         "day": row["day"], "slot": row["slot"], "status": status,
         "name": row["name"], "phone": mask(row["phone"]), "id_number": mask(row["id_number"]),
-        "checkin_from": stamp(start - timedelta(minutes=rules["checkin_before_min"])),
-        "checkin_until": stamp(start + timedelta(minutes=rules["checkin_after_min"])),
+        "checkin_from": stamp(start - timedelta(minutes=rules.checkin_before_min)),
+        "checkin_until": stamp(start + timedelta(minutes=rules.checkin_after_min)),
         "cancel_reason": row["cancel_reason"], "ticket_id": row["ticket_id"],
     }
 
 
-def booking_by_token(db, config: dict, token, at: datetime) -> dict:
+def booking_by_token(db, config: Config, token, at: datetime) -> dict:
     row = db.execute(BOOKING_SELECT + " WHERE b.token = ?", (token,)).fetchone() if isinstance(token, str) else None
     if row is None:
         raise NotFound("Không tìm thấy lịch hẹn này.", "booking_not_found")
@@ -269,15 +263,15 @@ def booking_by_token(db, config: dict, token, at: datetime) -> dict:
     return booking
 
 
-def _cancel(db, config: dict, row, at: datetime, reason: str, actor, message: str | None) -> None:
+def _cancel(db, config: Config, row, at: datetime, reason: str, actor, message: str | None) -> None:
     db.execute("UPDATE bookings SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ?",
                (stamp(at), reason, row["id"]))
     log_event(db, at, "booking_cancelled", service=row["service"], actor=actor, booking=row["id"], reason=reason)
     if message:
-        notify.enqueue(db, config, at, "cancelled", row["id"], row["phone"], message)
+        notify.enqueue(db, config.notify, at, "cancelled", row["id"], row["phone"], message)
 
 
-def cancel_by_citizen(db, config: dict, token, at: datetime) -> dict:
+def cancel_by_citizen(db, config: Config, token, at: datetime) -> dict:
     """The citizen cancels from their page: only a booking not yet checked in, before its slot ends."""
     with immediate(db):
         row = db.execute(BOOKING_SELECT + " WHERE b.token = ?", (token,)).fetchone() \
@@ -296,7 +290,7 @@ def _reason(reason) -> str:
     return " ".join(reason.split())
 
 
-def cancel_by_staff(db, config: dict, booking_id: int, reason, at: datetime, actor=None) -> dict:
+def cancel_by_staff(db, config: Config, booking_id: int, reason, at: datetime, actor=None) -> dict:
     """A supervisor cancels a booking with a reason; the citizen is notified."""
     reason = _reason(reason)
     with immediate(db):
@@ -309,12 +303,12 @@ def cancel_by_staff(db, config: dict, booking_id: int, reason, at: datetime, act
         return _public(db.execute(BOOKING_SELECT + " WHERE b.id = ?", (booking_id,)).fetchone(), config, at)
 
 
-def _cancel_message(config: dict, row, reason: str) -> str:
-    return (f"{config['center']['name']}: lịch hẹn {row['code']} ({row['service_name']}, "
+def _cancel_message(config: Config, row, reason: str) -> str:
+    return (f"{config.center.name}: lịch hẹn {row['code']} ({row['service_name']}, "
             f"{_when_text(row['day'], row['slot'])}) đã bị huỷ. Lý do: {reason}")
 
 
-def close(db, config: dict, day, service, slot, reason, at: datetime, actor=None) -> int:
+def close(db, config: Config, day, service, slot, reason, at: datetime, actor=None) -> int:
     """Close a day (service ""), a field's day (slot "") or one slot to booking; the
     bookings it holds are cancelled and their citizens notified. Returns how many."""
     reason = _reason(reason)
@@ -363,7 +357,7 @@ def reopen(db, day, service, slot, at: datetime, actor=None) -> bool:
     return bool(gone)
 
 
-def day_listing(db, config: dict, day: str, at: datetime) -> dict:
+def day_listing(db, config: Config, day: str, at: datetime) -> dict:
     """The supervisor's view of a day: per field and slot, booked / checked in / no-show, and each booking masked."""
     rows = db.execute(BOOKING_SELECT + " WHERE b.day = ? ORDER BY s.position, b.slot, b.id", (day,)).fetchall()
     bookings = [_public(row, config, at) for row in rows]
@@ -391,7 +385,7 @@ def _find_today(db, at: datetime, code: str | None, id_number: str | None):
     return rows[0] if rows else None
 
 
-def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = None, per_minute: int = 0) -> dict:
+def check_in(db, config: Config, at: datetime, scanned, device_id: int | None = None, per_minute: int = 0) -> dict:
     """A kiosk checks a booking in from what was typed or scanned: a booking code, or
     a chip card's QR text (today's booking made with that ID number).
 
@@ -405,7 +399,7 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
         raise QueueError("Cần mã đặt lịch hoặc mã QR trên thẻ CCCD.", "invalid_booking_code")
     id_number = id_number_from_card(scanned)
     code = None if id_number else re.sub(r"[\s\-]", "", scanned).upper()
-    rules = config["booking"]
+    rules = config.booking
     with immediate(db):
         row = _find_today(db, at, code, id_number)
         if row is None:
@@ -414,13 +408,13 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
             ticket_id = row["ticket_id"]
         else:
             start = slot_start(at, row["day"], row["slot"])
-            opens = start - timedelta(minutes=rules["checkin_before_min"])
+            opens = start - timedelta(minutes=rules.checkin_before_min)
             if at < opens:
                 raise Conflict(f"Lịch hẹn lúc {row['slot']}. Xin quay lại từ {opens:%H:%M}.", "booking_too_early")
-            if at > start + timedelta(minutes=rules["checkin_after_min"]):
+            if at > start + timedelta(minutes=rules.checkin_after_min):
                 raise Conflict(f"Đã quá giờ hẹn {row['slot']}. Xin lấy số thứ tự thông thường.", "booking_too_late")
             age = age_on_card(scanned, at.date()) if id_number else None
-            elder = bool(config["kiosk"]["priority_age"]) and age is not None and age >= config["kiosk"]["priority_age"]
+            elder = bool(config.kiosk.priority_age) and age is not None and age >= config.kiosk.priority_age
             ticket_id, _token = allocate_ticket(db, row["service"], elder, at, device_id, per_minute, arrived_at=start)
             db.execute("UPDATE bookings SET status = 'checked_in', checked_in_at = ?, ticket_id = ? WHERE id = ?",
                        (stamp(at), ticket_id, row["id"]))
@@ -432,22 +426,22 @@ def check_in(db, config: dict, at: datetime, scanned, device_id: int | None = No
     return ticket
 
 
-def queue_reminders(db, config: dict, at: datetime) -> int:
+def queue_reminders(db, config: Config, at: datetime) -> int:
     """Queue the reminder of each booking whose slot starts within notify.remind_before_min."""
-    soon = at + timedelta(minutes=config["notify"]["remind_before_min"])
+    soon = at + timedelta(minutes=config.notify.remind_before_min)
     with immediate(db):
         due = [row for row in db.execute(
             BOOKING_SELECT + " WHERE b.status = 'booked' AND b.reminded = 0 AND b.day BETWEEN ? AND ?",
             (day_of(at), day_of(soon))).fetchall() if at <= slot_start(at, row["day"], row["slot"]) <= soon]
         for row in due:
             db.execute("UPDATE bookings SET reminded = 1 WHERE id = ?", (row["id"],))  # inside the lock: once
-            notify.enqueue(db, config, at, "reminder", row["id"], row["phone"],
-                           f"{config['center']['name']}: nhắc lịch hẹn {row['service_name']} lúc "
+            notify.enqueue(db, config.notify, at, "reminder", row["id"], row["phone"],
+                           f"{config.center.name}: nhắc lịch hẹn {row['service_name']} lúc "
                            f"{_when_text(row['day'], row['slot'])}. Mã {row['code']}.")
     return len(due)
 
 
-def queue_near_turn(db, config: dict, at: datetime) -> int:
+def queue_near_turn(db, config: Config, at: datetime) -> int:
     """Queue "sắp đến lượt" for each checked-in booking whose ticket has notify.near_turn_ahead people or fewer ahead.
 
     Runs every second: it reads first and takes the write lock only when a message is due."""
@@ -455,7 +449,7 @@ def queue_near_turn(db, config: dict, at: datetime) -> int:
                       " WHERE b.status = 'checked_in' AND b.near_turn = 0 AND t.status = 'waiting' AND t.day = ?",
                       (day_of(at),)).fetchall()
     due = [(row, ticket) for row in rows
-           if (ticket := get_ticket(db, row["ticket_id"]))["ahead"] <= config["notify"]["near_turn_ahead"]]
+           if (ticket := get_ticket(db, row["ticket_id"]))["ahead"] <= config.notify.near_turn_ahead]
     if not due:
         return 0
     sent = 0
@@ -463,16 +457,16 @@ def queue_near_turn(db, config: dict, at: datetime) -> int:
         for row, ticket in due:
             if not db.execute("UPDATE bookings SET near_turn = 1 WHERE id = ? AND near_turn = 0", (row["id"],)).rowcount:
                 continue  # another server process queued it first
-            notify.enqueue(db, config, at, "near_turn", row["id"], row["phone"],
-                           f"{config['center']['name']}: sắp đến lượt số {ticket['number']} "
+            notify.enqueue(db, config.notify, at, "near_turn", row["id"], row["phone"],
+                           f"{config.center.name}: sắp đến lượt số {ticket['number']} "
                            f"({ticket['service_name']}), còn {ticket['ahead']} người trước bạn.")
             sent += 1
     return sent
 
 
-def erase_expired(db, config: dict, at: datetime) -> int:
+def erase_expired(db, config: Config, at: datetime) -> int:
     """Erase the personal data of bookings whose day is more than booking.keep_days ago."""
-    before = (at.date() - timedelta(days=config["booking"]["keep_days"])).isoformat()
+    before = (at.date() - timedelta(days=config.booking.keep_days)).isoformat()
     with immediate(db):
         ids = [r[0] for r in db.execute(
             "UPDATE bookings SET name = '', phone = '', id_number = '', client = '', erased_at = ?"

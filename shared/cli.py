@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .config import ConfigError, async_mode, read_raw, validate
+from .config import LOCAL_PRINTER_KINDS, Config, ConfigError, async_mode, read_raw, validate, validate_printer_config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,21 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report_counter_names(config: dict) -> None:
+def _report_counter_names(config: Config) -> None:
     """Say which counter names (config and database) the clips cannot say: the display reads
     those as "quầy số N"."""
     from .voice import uncovered_names
 
-    names = {c["name"] for c in config["counters"]}
-    if Path(config["database"]["path"]).is_file():
+    names = {c.name for c in config.counters}
+    if Path(config.database.path).is_file():
         from .db import connect
 
-        db = connect(config["database"]["path"])
+        db = connect(config.database.path)
         try:
             names |= {row[0] for row in db.execute("SELECT name FROM counters").fetchall()}
         finally:
             db.conn.close()
-    missing = uncovered_names(sorted(names), config["voice"])
+    missing = uncovered_names(sorted(names), config.voice)
     for name, words in missing.items():
         print(f"Not covered: {name!r} (no clip for {', '.join(words)}): read as \"quầy số N\"; "
               "add the words to voice.words and build again")
@@ -92,16 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .logs import configure
 
-    configure(config["server"])
+    configure(config.server)
     if args.command in ("init", "serve", "token", "device", "backup"):
         try:
             return _backup(args, config) if args.command == "backup" else _with_database(args, config)
         except (sqlite3.OperationalError, sqlite3.DatabaseError, PermissionError) as exc:
-            print(f"motcua: database {config['database']['path']}: {exc}. Check that the file and its "
+            print(f"motcua: database {config.database.path}: {exc}. Check that the file and its "
                   "folder exist and are writable by the user running motcua.", file=sys.stderr)
             return 1
     if args.command == "voice":
-        if not config["voice"]["clip_dir"]:
+        if not config.voice.clip_dir:
             print("motcua: voice.clip_dir: set the folder to build clips into; the clips shipped "
                   "inside the package are never overwritten", file=sys.stderr)
             return 2
@@ -109,31 +109,31 @@ def main(argv: list[str] | None = None) -> int:
         from .voice_clips import build_clips
 
         try:
-            paths = build_clips(clip_set_dir(config["voice"]), config["voice"])
+            paths = build_clips(clip_set_dir(config.voice), config.voice)
         except RuntimeError as exc:  # espeak-ng missing: the message says what to install
             print(f"motcua: {exc}", file=sys.stderr)
             return 1
-        print(f"Wrote {len(paths)} clips to {clip_set_dir(config['voice'])}")
+        print(f"Wrote {len(paths)} clips to {clip_set_dir(config.voice)}")
         _report_counter_names(config)
         return 0
     from .printer_devices import print_test  # print-test
 
     try:
-        print(print_test(config["printer"], args.to_png))
+        print(print_test(config.printer, args.to_png))
     except (OSError, ValueError) as exc:
         print(f"motcua: printer error: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-def _backup(args, config: dict) -> int:
+def _backup(args, config: Config) -> int:
     """Only copies: upgrading here would change a database that an older server
     still runs on (a nightly backup during an upgrade)."""
     from pathlib import Path
 
     from .db import backup, connect
 
-    source = config["database"]["path"]
+    source = config.database.path
     if source == ":memory:" or not Path(source).is_file():
         print(f"motcua: no database at {source} to back up", file=sys.stderr)
         return 1
@@ -145,11 +145,11 @@ def _backup(args, config: dict) -> int:
     return 0
 
 
-def _with_database(args, config: dict) -> int:
+def _with_database(args, config: Config) -> int:
     """Every database command first brings the database up to date (backup + migrations)."""
     from .db import connect, init_database
 
-    db = connect(config["database"]["path"])
+    db = connect(config.database.path)
     try:
         applied = init_database(db, config)
         if applied:
@@ -164,16 +164,16 @@ def _with_database(args, config: dict) -> int:
     return serve(config, host=args.host, port=args.port)
 
 
-def _database_command(args, config: dict, db) -> int:
+def _database_command(args, config: Config, db) -> int:
     """init, token and device: the commands that only need the database."""
     from . import auth, enrolment
 
-    at = datetime.now(ZoneInfo(config["center"]["timezone"]))
+    at = datetime.now(ZoneInfo(config.center.timezone))
     if args.command == "init":
         from .db import secret_key
 
-        secret_key(config["database"]["path"])
-        print(f"Database ready: {config['database']['path']}")
+        secret_key(config.database.path)
+        print(f"Database ready: {config.database.path}")
     elif args.command == "token" and args.token_command == "create":
         token = auth.create_token(db, args.role, args.name, at)
         print(f"New {args.role} token (stored hashed; copy it now, it is not shown again):")
@@ -207,14 +207,13 @@ def _printer_agent(args) -> int:
     import os
 
     from .printer_agent import PrinterAgent
-    from .printing import LOCAL_KINDS, validate_printer_config
 
     token = args.token or os.environ.get("MOTCUA_TOKEN")
     try:
         raw, _path = read_raw(args.config)
         cfg = validate_printer_config((raw or {}).get("printer") if isinstance(raw, dict) else None)
-        if cfg["kind"] not in LOCAL_KINDS:
-            raise ConfigError(f"printer.kind: must be one of {', '.join(LOCAL_KINDS)} on the kiosk PC")
+        if cfg.kind not in LOCAL_PRINTER_KINDS:
+            raise ConfigError(f"printer.kind: must be one of {', '.join(LOCAL_PRINTER_KINDS)} on the kiosk PC")
         if not token:
             raise ConfigError("--token: required (or set MOTCUA_TOKEN)")
     except (ConfigError, ValueError) as exc:

@@ -1,16 +1,30 @@
-"""Load and validate config.yaml, failing at start with an error that names the key.
+"""Load and validate config.yaml into typed, frozen sections, failing at start with an
+error that names the key.
 
 A ward's IT officer edits this file by hand; a typo must stop the server with a
 message pointing at the exact key, never surface later as a 500.
+
+Each section is a frozen dataclass whose fields are its keys: a field's default is the
+key's only default and its `check` turns the YAML value into the typed one or raises
+`ConfigError("<dotted key>: <what is wrong>")`. A new key is one field here and one line
+in docs/config.md. Code reads sections by attribute (`config.booking.slot_min`) and hands
+each domain function the section it needs; a section also reads as a mapping
+(`section["slot_min"]`) for templates and for a domain function given raw YAML.
 """
+import copy
+import dataclasses
 import os
 import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .hours import parse_hours
+from .hours import Week, parse_hours
 
 DEFAULT_PATH = "config.yaml"
 ASYNC_MODES = ("eventlet", "threading")
@@ -20,6 +34,592 @@ SERVICE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 class ConfigError(ValueError):
     """A config value is missing or wrong; the message starts with its dotted key."""
+
+
+# --------------------------------------------------------------------------- the style
+
+def option(default: Any = MISSING, check=None):
+    """A config key: its one default (none: required) and `check(value, dotted_key)`."""
+    meta = {"check": check}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section(Mapping):
+    """A validated config section: read-only, its keys as attributes and as a mapping."""
+
+    def __getitem__(self, name):
+        if name not in self.__dataclass_fields__:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self):
+        return iter(self.__dataclass_fields__)
+
+    def __len__(self):
+        return len(self.__dataclass_fields__)
+
+
+def _mapping(raw, where: str) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: must be a mapping")
+    return dict(raw)
+
+
+def checked(cls, raw, where: str) -> dict:
+    """`raw`'s keys checked against `cls`'s fields (each by its own check, under its dotted
+    key), defaults filled in; a key left empty in the YAML takes its default."""
+    raw = _mapping(raw, where)
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(str(k) for k in raw if k not in names)
+    if unknown:
+        raise ConfigError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(names)})")
+    values = {}
+    for f in fields(cls):
+        value = raw.get(f.name)
+        if value is None:
+            value = f.default_factory() if f.default_factory is not MISSING else \
+                None if f.default is MISSING else f.default
+        check = f.metadata.get("check")
+        values[f.name] = check(value, f"{where}.{f.name}") if check else value
+    return values
+
+
+def read(cls, raw, where: str):
+    """A `cls` section from raw YAML (an already validated section is returned as is)."""
+    return raw if isinstance(raw, cls) else cls(**checked(cls, raw, where))
+
+
+def whole(low: int, high: int | None = None):
+    def check(value, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (
+                high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise ConfigError(f"{where}: must be a whole number {bound}")
+        return value
+    return check
+
+
+def seconds(low: float, high: float):
+    def check(value, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ConfigError(f"{where}: must be a number of seconds from {low:g} to {high:g}")
+        return value
+    return check
+
+
+def text(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: must be a non-empty text")
+    return value.strip()
+
+
+def optional_text(value, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: must be a text")
+    return value.strip()
+
+
+def one_of(*choices):
+    def check(value, where: str) -> str:
+        if value not in choices:
+            raise ConfigError(f"{where}: must be one of {', '.join(choices)}")
+        return value
+    return check
+
+
+def flag(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: must be true or false")
+    return value
+
+
+def _list(value, where: str) -> list:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: must be a list")
+    return value
+
+
+# --------------------------------------------------------------------------- sections
+
+def _timezone(value, where: str) -> str:
+    try:
+        ZoneInfo(text(value, where))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {value!r}") from None
+    return value
+
+
+def _hours(value, where: str) -> Week:
+    try:
+        return parse_hours(value)
+    except ValueError as exc:  # parse_hours names the key already
+        raise ConfigError(str(exc)) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Center(Section):
+    name: str = option("", text)
+    timezone: str = option("Asia/Ho_Chi_Minh", _timezone)
+    #: Weekday (0 = Monday) -> sorted (open, close) minutes, parsed here once; {} = always open.
+    hours: Week = option({}, _hours)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Database(Section):
+    path: str = option("motcua.db", text)  # resolved against the config file's folder by `validate`
+
+
+def _message_queue(value, where: str) -> str:
+    """Empty (one process) or a Redis URL that several processes share."""
+    url = optional_text(value, where)
+    if url and not re.match(r"^rediss?://[^/\s]+(/\d+)?$", url):
+        raise ConfigError(f"{where}: must be empty or a Redis URL such as redis://127.0.0.1:6379/0")
+    return url
+
+
+@dataclass(frozen=True, kw_only=True)
+class Server(Section):
+    host: str = option("0.0.0.0", text)
+    port: int = option(5000, whole(1, 65535))
+    async_mode: str = option("eventlet", one_of(*ASYNC_MODES))
+    public_url: str = option("", lambda value, where: optional_text(value, where).rstrip("/"))
+    state_coalesce_ms: int = option(1000, whole(0, 1000))
+    max_connections: int = option(2000, whole(50, 100000))
+    max_connections_per_address: int = option(40, whole(0))
+    idle_timeout_s: int = option(60, whole(2, 3600))
+    message_queue: str = option("", _message_queue)
+    log_file: str = option("", optional_text)  # resolved against the config file's folder by `validate`
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kiosk(Section):
+    max_tickets_per_minute: int = option(40, whole(0))
+    priority_age: int = option(0, whole(0, 120))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Queue(Section):
+    """The calling order's policy (queue.call_next)."""
+    priority_policy: str = option("strict", one_of(*PRIORITY_POLICIES))
+    priority_every: int = option(3, whole(2, 100))
+    recent_calls: int = option(8, whole(1, 50))
+
+
+def _rating_scale(value, where: str) -> list[str]:
+    if not isinstance(value, list) or not 2 <= len(value) <= 7:
+        raise ConfigError(f"{where}: must be a list of 2 to 7 answers, best first")
+    scale = [text(label, f"{where}[{i}]") for i, label in enumerate(value)]
+    if len(set(scale)) != len(scale) or any(len(label) > 40 for label in scale):
+        raise ConfigError(f"{where}: answers must be different and at most 40 characters")
+    return scale
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reports(Section):
+    """Ratings and reports. The scale is ordered best first; the first
+    `rating_satisfied` answers count as satisfied in the percentage centers report."""
+    rating_scale: list[str] = option(["Rất hài lòng", "Hài lòng", "Không hài lòng"], _rating_scale)
+    rating_satisfied: int = option(None)  # default min(2, len(rating_scale) - 1); bounds set by the scale
+    rating_window_s: int = option(120, whole(10, 1800))
+    rating_hold_s: int = option(15)  # at most min(60, rating_window_s)
+    wait_target_min: int = option(15, whole(1, 240))
+    capacity_weeks: int = option(4, whole(1, 52))
+    wait_alert_min: int = option(30, whole(1, 480))
+    pause_alert_min: int = option(15, whole(1, 480))
+
+    def __post_init__(self):
+        if self.rating_satisfied is None:  # a default that follows the scale
+            object.__setattr__(self, "rating_satisfied", min(2, len(self.rating_scale) - 1))
+
+
+def _reports(raw) -> Reports:
+    values = checked(Reports, raw, "reports")
+    if values["rating_satisfied"] is not None:
+        whole(1, len(values["rating_scale"]) - 1)(values["rating_satisfied"], "reports.rating_satisfied")
+    values["rating_hold_s"] = whole(0, min(60, values["rating_window_s"]))(values["rating_hold_s"],
+                                                                          "reports.rating_hold_s")
+    return Reports(**values)
+
+
+def _service_code(value, where: str) -> str:
+    if not isinstance(value, str) or not SERVICE_CODE.match(value):
+        raise ConfigError(f"{where}: must be 1-16 letters, digits, '-' or '_'")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Service(Section):
+    """A procedure field as first created in the database (the supervisor edits it after)."""
+    code: str = option(check=_service_code)
+    name: str = option(check=text)
+    name_en: str = option("", optional_text)
+    prefix: str = option("", optional_text)
+    start: int = option(1, whole(0))
+    digits: int = option(1, whole(1, 9))
+    daily_cap: int | None = option(None, lambda value, where: None if value is None else whole(1)(value, where))
+    open: bool = option(True, flag)
+
+
+def _services(raw) -> list[Service]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError("services: must be a non-empty list of fields")
+    services, seen = [], set()
+    for i, item in enumerate(raw):
+        service = read(Service, item, f"services[{i}]")
+        if service.code in seen:
+            raise ConfigError(f"services[{i}].code: duplicate field code {service.code!r}")
+        seen.add(service.code)
+        services.append(service)
+    return services
+
+
+@dataclass(frozen=True, kw_only=True)
+class Counter(Section):
+    """A counter as first created in the database."""
+    name: str = option(check=text)
+    services: list[str] = option([])  # field codes, checked against `services` by `_counters`
+    open: bool = option(True, flag)
+
+
+def _counters(raw, codes: set[str]) -> list[Counter]:
+    counters = []
+    for i, item in enumerate(_list([] if raw is None else raw, "counters")):
+        counter = read(Counter, item, f"counters[{i}]")
+        if not isinstance(counter.services, list):
+            raise ConfigError(f"counters[{i}].services: must be a list of field codes")
+        for code in counter.services:
+            if code not in codes:
+                raise ConfigError(f"counters[{i}].services: unknown field code {code!r}")
+        counters.append(counter)
+    return counters
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldSlots(Section):
+    """One field's own slot length and places (booking.services.<code>); unset keys follow booking."""
+    slot_min: int | None = option(None, lambda value, where: None if value is None else whole(5, 240)(value, where))
+    places: int | None = option(None, lambda value, where: None if value is None else whole(0, 500)(value, where))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Booking(Section):
+    """Online booking (docs/booking.md): slots per field cut from center.hours."""
+    enabled: bool = option(False, flag)
+    days_ahead: int = option(5, whole(0, 60))
+    slot_min: int = option(30, whole(5, 240))
+    places: int = option(4, whole(0, 500))
+    checkin_before_min: int = option(15, whole(0, 240))
+    checkin_after_min: int = option(10, whole(0, 240))
+    keep_days: int = option(30, whole(1, 3650))
+    max_per_hour: int = option(300, whole(0, 100000))
+    max_per_address_hour: int = option(5, whole(0, 10000))
+    services: dict[str, FieldSlots] = option({})  # checked by `_booking` against the fields
+
+    def slots_of(self, service: str) -> "FieldSlots":
+        """A field's slot length and places: its own (booking.services) or the booking defaults."""
+        own = self.services.get(service) or FieldSlots()
+        return FieldSlots(slot_min=self.slot_min if own.slot_min is None else own.slot_min,
+                          places=self.places if own.places is None else own.places)
+
+
+def _booking(raw, codes: set[str], hours: Week) -> Booking:
+    values = checked(Booking, raw, "booking")
+    if values["enabled"] and not hours:
+        raise ConfigError("booking.enabled: booking needs center.hours (slots are cut from the working hours)")
+    if not isinstance(values["services"], dict):
+        raise ConfigError("booking.services: must be a mapping of field code to {slot_min, places}")
+    own = {}
+    for code, rules in values["services"].items():
+        where = f"booking.services.{code}"
+        if code not in codes:
+            raise ConfigError(f"{where}: unknown field code")
+        if not isinstance(rules, dict):
+            raise ConfigError(f"{where}: must be a mapping such as {{slot_min: 20, places: 3}}")
+        own[code] = read(FieldSlots, rules, where)
+    return Booking(**values | {"services": own})
+
+
+def _key_header(value, where: str) -> str:
+    header = optional_text(value, where)
+    if header and not re.match(r"^[A-Za-z0-9-]{1,64}$", header):
+        raise ConfigError(f"{where}: must be a header name such as Authorization or X-Api-Key")
+    return header
+
+
+def _body(value, where: str) -> dict:
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(f"{where}: must be a mapping, the JSON object sent, e.g. "
+                          "{to: \"{phone}\", text: \"{message}\"}")
+    return value
+
+
+def _secret(value, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: must be a text")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notify(Section):
+    """Notices by SMS or Zalo: POST JSON to the center's gateway (shared/notify.py)."""
+    kind: str = option("none", one_of("none", "webhook"))
+    url: str = option("", optional_text)
+    key_header: str = option("", _key_header)
+    key: str = option("", _secret)
+    body: dict = option({"to": "{phone}", "text": "{message}", "id": "{id}"}, _body)
+    timeout_s: int = option(10, whole(1, 120))
+    max_attempts: int = option(10, whole(1, 100))
+    remind_before_min: int = option(60, whole(0, 2880))
+    near_turn_ahead: int = option(3, whole(0, 100))
+
+
+def _notify(raw) -> Notify:
+    notify = read(Notify, raw, "notify")
+    if notify.kind == "webhook" and not re.match(r"^https?://[^/\s]+", notify.url):
+        raise ConfigError("notify.url: kind webhook needs the gateway's http:// or https:// address")
+    return notify
+
+
+# --------------------------------------------------------------------------- voice
+
+VOICE_MODES = ("auto", "clips", "speech", "chime")
+LANGUAGES = ("vi", "en")
+NUMBER_READINGS = ("whole", "digits")
+#: The phrases as halls say them. ``call``/``recall`` are read when the announcer has time;
+#: ``short``/``short_recall`` when calls queue up (see docs/voice.md, "Pacing").
+DEFAULT_TEMPLATES = {
+    "vi": {
+        "call": "Mời số {number} đến {counter}",
+        "recall": "Nhắc lại, mời số {number} đến {counter}",
+        "short": "{number}, {counter}",
+        "short_recall": "Nhắc lại {number}, {counter}",
+    },
+    "en": {
+        "call": "Ticket number {number}, please go to {counter}",
+        "recall": "Once again, ticket number {number}, please go to {counter}",
+        "short": "{number}, {counter}",
+        "short_recall": "Again {number}, {counter}",
+    },
+}
+TEMPLATE_KINDS = tuple(DEFAULT_TEMPLATES["vi"])
+PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
+
+
+def spoken_words(text_: str) -> list[str]:
+    """The lowercased words of a text, as clips are named after them."""
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text_).lower())
+
+
+def _template(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: must be a non-empty string")
+    names = []
+    for part in PLACEHOLDER.split(value):
+        if part.startswith("{") and part.endswith("}"):
+            names.append(part[1:-1])
+        elif "{" in part or "}" in part:
+            raise ConfigError(f"{where}: unbalanced brace in {value!r}")
+    bad = [n for n in names if n not in ("number", "counter")]
+    if bad:
+        raise ConfigError(f"{where}: unknown placeholder {{{bad[0]}}} (only {{number}} and {{counter}} are allowed)")
+    if "number" not in names:
+        raise ConfigError(f"{where}: must contain {{number}}")
+    return " ".join(value.split())
+
+
+def _letters(value, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must be a mapping of letter -> spoken name")
+    letters = {}
+    for letter, spoken in value.items():
+        name = unicodedata.normalize("NFC", str(letter)).upper()
+        if len(name) != 1 or not name.isalpha():
+            raise ConfigError(f"{where}.{letter}: key must be a single letter")
+        if not isinstance(spoken, str) or not spoken.strip():
+            raise ConfigError(f"{where}.{letter}: spoken name must be a non-empty string")
+        letters[name] = " ".join(unicodedata.normalize("NFC", spoken).split())
+    return letters
+
+
+def _templates(value, where: str) -> dict[str, dict[str, str]]:
+    """Per language the four phrases; only the keys given replace the built-in ones."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must be a mapping of language -> {{call, recall}}")
+    for lang in value:
+        if lang not in LANGUAGES:
+            raise ConfigError(f"{where}.{lang}: unknown language (known: {', '.join(LANGUAGES)})")
+    templates = {}
+    for lang in LANGUAGES:
+        given = value.get(lang) or {}
+        if not isinstance(given, dict):
+            raise ConfigError(f"{where}.{lang}: must be a mapping with call and recall")
+        for kind in given:
+            if kind not in TEMPLATE_KINDS:
+                raise ConfigError(f"{where}.{lang}.{kind}: unknown key (known: {', '.join(TEMPLATE_KINDS)})")
+        templates[lang] = {kind: _template(given.get(kind, default), f"{where}.{lang}.{kind}")
+                           for kind, default in DEFAULT_TEMPLATES[lang].items()}
+    return templates
+
+
+def _clip_set(value, where: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        raise ConfigError(f"{where}: must be a folder name of letters, digits, '-' or '_' (got {value!r})")
+    return value
+
+
+def _words(value, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+        raise ConfigError(f"{where}: must be a list of words, e.g. [phúc, khảo]")
+    return sorted({w for phrase in value for w in spoken_words(phrase)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Voice(Section):
+    """The hall announcement (docs/voice.md): how calls are read out on the displays."""
+    mode: str = option("auto", one_of(*VOICE_MODES))
+    language: str = option("vi", one_of(*LANGUAGES))
+    southern: bool = option(False, flag)
+    number_reading: str = option("whole", one_of(*NUMBER_READINGS))
+    letters: dict[str, str] = option({}, _letters)
+    templates: dict[str, dict[str, str]] = option({}, _templates)
+    clip_set: str = option("default", _clip_set)
+    clip_dir: str = option("", optional_text)  # resolved against the config file's folder by `validate`
+    words: list[str] = option([], _words)
+    max_lag_s: float = option(30, seconds(5, 600))
+    repeat: bool = option(False, flag)
+
+
+def validate_voice_config(raw) -> Voice:
+    """The ``voice:`` section (raw YAML or already validated) with defaults filled in."""
+    return read(Voice, raw, "voice")
+
+
+# --------------------------------------------------------------------------- printer
+
+LOCAL_PRINTER_KINDS = ("network", "usb", "serial", "file")
+PRINTER_KINDS = ("none", "agent", "browser") + LOCAL_PRINTER_KINDS
+IMAGE_IMPLS = ("bitImageRaster", "graphics")
+
+
+def _printer_int(low: int, high: int, hex_strings: bool = False):
+    """Whole numbers; USB ids may be written as hex strings because lsusb and Windows show them so."""
+    def check(value, where: str) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and hex_strings:
+            digits = value.strip().lower()
+            try:
+                value = int(digits[2:] if digits.startswith("0x") else digits, 16)
+            except ValueError:
+                raise ConfigError(f'{where}: {value!r} is not a hexadecimal number like "0x04b8"') from None
+        elif isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            shown = f"0x{low:04x} to 0x{high:04x}" if hex_strings else f"{low} to {high}"
+            raise ConfigError(f"{where}: must be an integer from {shown}")
+        return value
+    return check
+
+
+def _optional(check):
+    return lambda value, where: None if value is None else check(value, where)
+
+
+def _footer(value, where: str) -> str:
+    if not isinstance(value, str) or len(value) > 300:
+        raise ConfigError(f"{where}: must be a text of at most 300 characters")
+    return value.strip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Printer(Section):
+    """The ticket printer (docs/printing.md); `motcua printer-agent` reads this section alone."""
+    kind: str = option("none", one_of(*PRINTER_KINDS))
+    profile: str = option("default", text)  # checked against python-escpos's profiles by `validate_printer_config`
+    width_px: int | None = option(None)  # default: the widest of ticket_image.WIDTHS the profile takes
+    image_impl: str = option("bitImageRaster", one_of(*IMAGE_IMPLS))
+    host: str | None = option(None, _optional(text))
+    port: int = option(9100, _printer_int(1, 65535))
+    usb_vendor_id: int | None = option(None, _printer_int(1, 0xFFFF, hex_strings=True))
+    usb_product_id: int | None = option(None, _printer_int(1, 0xFFFF, hex_strings=True))
+    usb_out_ep: int | None = option(None, _printer_int(1, 0xFF, hex_strings=True))
+    usb_in_ep: int | None = option(None, _printer_int(1, 0xFF, hex_strings=True))
+    serial_device: str | None = option(None, _optional(text))
+    baudrate: int = option(9600, _printer_int(300, 4_000_000))
+    device: str | None = option(None, _optional(text))
+    timeout_s: float = option(3.0, lambda value, where: float(seconds(0.1, 60)(value, where)))
+    footer: str = option("", _footer)
+
+
+REQUIRED_BY_KIND = {"network": ("host",), "usb": ("usb_vendor_id", "usb_product_id"),
+                    "serial": ("serial_device",), "file": ("device",)}
+
+
+def validate_printer_config(raw) -> Printer:
+    """The ``printer:`` section (raw YAML or already validated) with defaults filled in;
+    the profile is checked against python-escpos's printer database, imported only here."""
+    if isinstance(raw, Printer):
+        return raw
+    from .printer_profiles import CAPABILITIES, profile_width
+    from .ticket_image import WIDTHS
+
+    values = checked(Printer, raw, "printer")
+    profile, impl = values["profile"], values["image_impl"]
+    if profile not in CAPABILITIES["profiles"]:
+        raise ConfigError(f"printer.profile: unknown profile {profile!r}; "
+                          f"known: {', '.join(sorted(CAPABILITIES['profiles']))}")
+    if not CAPABILITIES["profiles"][profile].get("features", {}).get(impl):
+        raise ConfigError(f"printer.profile: {profile} cannot print images with {impl}")
+    limit, width = profile_width(profile), values["width_px"]
+    if width is None:
+        fitting = [w for w in WIDTHS if limit is None or w <= limit]
+        values["width_px"] = max(fitting) if fitting else WIDTHS[0]
+    elif width not in WIDTHS or isinstance(width, bool):
+        raise ConfigError(f"printer.width_px: must be one of {', '.join(map(str, WIDTHS))}")
+    elif limit is not None and width > limit:
+        raise ConfigError(f"printer.width_px: {width} is wider than the {limit} dots of profile {profile}")
+    for name in REQUIRED_BY_KIND.get(values["kind"], ()):
+        if values[name] is None:
+            raise ConfigError(f"printer.{name}: required when printer.kind is {values['kind']}")
+    return Printer(**values)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Health(Section):
+    """Officers' presence and the health of the hall's screens: the alerts' thresholds
+    (docs/operations.md says what each means and what the supervisor does)."""
+    presence_grace_s: int = option(20, whole(1, 600))
+    no_officer_alert_min: int = option(2, whole(0, 240))
+    unstaffed_alert_min: int = option(10, whole(0, 240))
+    idle_alert_min: int = option(5, whole(1, 240))
+    display_offline_s: int = option(30, whole(5, 3600))
+    late_call_s: int = option(10, whole(2, 600))
+    beat_s: int = option(15, whole(1, 300))
+
+
+# --------------------------------------------------------------------------- the whole file
+
+@dataclass(frozen=True, kw_only=True)
+class Config(Section):
+    """The whole validated config.yaml: one typed section per top-level key."""
+    center: Center
+    database: Database
+    server: Server
+    kiosk: Kiosk
+    queue: Queue
+    reports: Reports
+    services: list[Service]
+    counters: list[Counter]
+    booking: Booking
+    notify: Notify
+    voice: Voice
+    printer: Printer
+    health: Health
 
 
 def config_path(explicit: str | None = None) -> Path:
@@ -41,146 +641,21 @@ def read_raw(path: str | os.PathLike | None = None) -> tuple[object, Path]:
 def async_mode(raw) -> str:
     """server.async_mode alone, read before the rest is validated (see shared/server.py)."""
     server = raw.get("server") if isinstance(raw, dict) else None
-    mode = server.get("async_mode", "eventlet") if isinstance(server, dict) else "eventlet"
-    return _choice(mode, "server.async_mode", ASYNC_MODES)
+    mode = server.get("async_mode") if isinstance(server, dict) else None
+    return one_of(*ASYNC_MODES)("eventlet" if mode is None else mode, "server.async_mode")
 
 
-def load_config(path: str | os.PathLike | None = None) -> dict:
+def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read and validate a config file; relative paths in it are relative to the file."""
     raw, path = read_raw(path)
     return validate(raw, base_dir=path.parent)
 
 
-def _section(raw: dict, key: str, allowed: set[str]) -> dict:
-    value = raw.get(key) or {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{key}: must be a mapping")
-    unknown = set(value) - allowed
-    if unknown:
-        raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
-    return value
-
-
-def _int(value, key: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
-        high is not None and value > high
-    ):
-        bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise ConfigError(f"{key}: must be a whole number {bound}")
-    return value
-
-
-def _text(value, key: str, allow_empty: bool = False) -> str:
-    if not isinstance(value, str) or (not allow_empty and not value.strip()):
-        raise ConfigError(f"{key}: must be a non-empty text")
-    return value.strip()
-
-
-def _choice(value, key: str, choices) -> str:
-    if value not in choices:
-        raise ConfigError(f"{key}: must be one of {', '.join(choices)}")
-    return value
-
-
-def _bool(value, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key}: must be true or false")
-    return value
-
-
-def validate(raw, base_dir: Path = Path(".")) -> dict:
-    """Return a complete config with defaults filled in, or raise ConfigError."""
-    if not isinstance(raw, dict):
-        raise ConfigError("config: the file must be a mapping of sections")
-    sections = {"center", "database", "kiosk", "server", "queue", "services", "counters", "voice", "printer",
-                "reports", "booking", "notify", "health"}
-    unknown = set(raw) - sections
-    if unknown:
-        raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
-
-    center = _section(raw, "center", {"name", "timezone", "hours"})
-    timezone = center.get("timezone", "Asia/Ho_Chi_Minh")
-    try:
-        ZoneInfo(_text(timezone, "center.timezone"))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"center.timezone: unknown time zone {timezone!r}") from None
-
-    database = _section(raw, "database", {"path"})
-    db_path = _text(database.get("path", "motcua.db"), "database.path")
-    if db_path != ":memory:":
-        db_path = str((base_dir / db_path).resolve())
-
-    server = _section(raw, "server", {"host", "port", "async_mode", "public_url", "state_coalesce_ms",
-                                      "max_connections", "max_connections_per_address", "idle_timeout_s",
-                                      "message_queue", "log_file"})
-    kiosk = _section(raw, "kiosk", {"max_tickets_per_minute", "priority_age"})
-    queue = _section(raw, "queue", {"priority_policy", "priority_every", "recent_calls"})
-
-    config = {
-        "center": {
-            "name": _text(center.get("name", ""), "center.name"),
-            "timezone": timezone,
-            "hours": center.get("hours") or {},
-        },
-        "database": {"path": db_path},
-        "kiosk": {
-            "max_tickets_per_minute": _int(kiosk.get("max_tickets_per_minute", 40),
-                                           "kiosk.max_tickets_per_minute", 0),
-            "priority_age": _int(kiosk.get("priority_age", 0), "kiosk.priority_age", 0, 120),
-        },
-        "server": {
-            "host": _text(server.get("host", "0.0.0.0"), "server.host"),
-            "port": _int(server.get("port", 5000), "server.port", 1, 65535),
-            "async_mode": _choice(server.get("async_mode", "eventlet"), "server.async_mode", ASYNC_MODES),
-            "public_url": _text(server.get("public_url", ""), "server.public_url", allow_empty=True).rstrip("/"),
-            "state_coalesce_ms": _int(server.get("state_coalesce_ms", 1000), "server.state_coalesce_ms", 0, 1000),
-            "max_connections": _int(server.get("max_connections", 2000), "server.max_connections", 50, 100000),
-            "max_connections_per_address": _int(server.get("max_connections_per_address", 40),
-                                                "server.max_connections_per_address", 0),
-            "idle_timeout_s": _int(server.get("idle_timeout_s", 60), "server.idle_timeout_s", 2, 3600),
-            "message_queue": _message_queue(server.get("message_queue", "")),
-            "log_file": _log_file(server.get("log_file", ""), base_dir),
-        },
-        "queue": {
-            "priority_policy": _choice(
-                queue.get("priority_policy", "strict"), "queue.priority_policy", PRIORITY_POLICIES
-            ),
-            "priority_every": _int(queue.get("priority_every", 3), "queue.priority_every", 2, 100),
-            "recent_calls": _int(queue.get("recent_calls", 8), "queue.recent_calls", 1, 50),
-        },
-    }
-    config["reports"] = _reports(_section(raw, "reports", set(REPORT_DEFAULTS)))
-    config["services"] = _services(raw.get("services"))
-    config["counters"] = _counters(raw.get("counters"), {s["code"] for s in config["services"]})
-    try:
-        parse_hours(config["center"]["hours"])
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    config["booking"] = _booking(_section(raw, "booking", set(BOOKING_DEFAULTS) | {"services"}),
-                                 {s["code"] for s in config["services"]}, config["center"]["hours"])
-    config["notify"] = _notify(_section(raw, "notify", set(NOTIFY_DEFAULTS)))
-    config["health"] = _health(_section(raw, "health", set(HEALTH_DEFAULTS)))
-    # Imported here, not at the top: `motcua serve` reads the async mode before
-    # anything heavy (python-escpos) is imported, so eventlet can patch first.
-    from .printing import validate_printer_config
-    from .voice import validate_voice_config
-
-    for key, check in (("voice", validate_voice_config), ("printer", validate_printer_config)):
-        try:
-            config[key] = check(raw.get(key))
-        except ValueError as exc:  # their messages already start with the dotted key
-            raise ConfigError(str(exc)) from None
-    if config["voice"]["clip_dir"]:  # relative to the config file, like database.path
-        config["voice"]["clip_dir"] = str((base_dir / config["voice"]["clip_dir"]).resolve())
-    return config
-
-
-def _log_file(value, base_dir: Path) -> str:
+def _log_file(value: str, base_dir: Path) -> str:
     """Empty (log to stderr) or a file in an existing folder, relative to the config file."""
-    text = _text(value, "server.log_file", allow_empty=True)
-    if not text:
+    if not value:
         return ""
-    path = (base_dir / text).resolve()
+    path = (base_dir / value).resolve()
     if not path.parent.is_dir():
         raise ConfigError(f"server.log_file: folder {path.parent} does not exist")
     if path.is_dir():
@@ -188,199 +663,34 @@ def _log_file(value, base_dir: Path) -> str:
     return str(path)
 
 
-def _message_queue(value) -> str:
-    """Empty (one process) or a Redis URL that several processes share."""
-    url = _text(value, "server.message_queue", allow_empty=True)
-    if url and not re.match(r"^rediss?://[^/\s]+(/\d+)?$", url):
-        raise ConfigError("server.message_queue: must be empty or a Redis URL such as redis://127.0.0.1:6379/0")
-    return url
-
-
-HEALTH_DEFAULTS = {  # key: (default, lowest, highest); docs/operations.md says what each means
-    "presence_grace_s": (20, 1, 600),
-    "no_officer_alert_min": (2, 0, 240),
-    "unstaffed_alert_min": (10, 0, 240),
-    "idle_alert_min": (5, 1, 240),
-    "display_offline_s": (30, 5, 3600),
-    "late_call_s": (10, 2, 600),
-    "beat_s": (15, 1, 300),
-}
-
-
-def _health(raw: dict) -> dict:
-    """Presence of officers and the health of the hall's screens (alerts' thresholds)."""
-    return {key: _int(raw.get(key, default), f"health.{key}", low, high)
-            for key, (default, low, high) in HEALTH_DEFAULTS.items()}
-
-
-REPORT_DEFAULTS = {
-    "rating_scale": ["Rất hài lòng", "Hài lòng", "Không hài lòng"],
-    "rating_satisfied": None,  # min(2, len(rating_scale) - 1)
-    "rating_window_s": 120,
-    "rating_hold_s": 15,
-    "wait_target_min": 15,
-    "capacity_weeks": 4,
-    "wait_alert_min": 30,
-    "pause_alert_min": 15,
-}
-
-
-def _reports(raw: dict) -> dict:
-    """Ratings and reports. The scale is ordered best first; the first
-    `rating_satisfied` answers count as satisfied in the percentage centers report."""
-    scale = raw.get("rating_scale", REPORT_DEFAULTS["rating_scale"])
-    if not isinstance(scale, list) or not 2 <= len(scale) <= 7:
-        raise ConfigError("reports.rating_scale: must be a list of 2 to 7 answers, best first")
-    scale = [_text(label, f"reports.rating_scale[{i}]") for i, label in enumerate(scale)]
-    if len(set(scale)) != len(scale) or any(len(label) > 40 for label in scale):
-        raise ConfigError("reports.rating_scale: answers must be different and at most 40 characters")
-    satisfied = raw.get("rating_satisfied")
-    window = _int(raw.get("rating_window_s", 120), "reports.rating_window_s", 10, 1800)
-    return {
-        "rating_scale": scale,
-        "rating_satisfied": min(2, len(scale) - 1) if satisfied is None
-        else _int(satisfied, "reports.rating_satisfied", 1, len(scale) - 1),
-        "rating_window_s": window,
-        "rating_hold_s": _int(raw.get("rating_hold_s", 15), "reports.rating_hold_s", 0, min(60, window)),
-        "wait_target_min": _int(raw.get("wait_target_min", 15), "reports.wait_target_min", 1, 240),
-        "capacity_weeks": _int(raw.get("capacity_weeks", 4), "reports.capacity_weeks", 1, 52),
-        "wait_alert_min": _int(raw.get("wait_alert_min", 30), "reports.wait_alert_min", 1, 480),
-        "pause_alert_min": _int(raw.get("pause_alert_min", 15), "reports.pause_alert_min", 1, 480),
-    }
-
-
-def _services(raw) -> list[dict]:
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError("services: must be a non-empty list of fields")
-    services, seen = [], set()
-    for i, item in enumerate(raw):
-        key = f"services[{i}]"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{key}: must be a mapping")
-        unknown = set(item) - {"code", "name", "name_en", "prefix", "start", "digits", "daily_cap", "open"}
-        if unknown:
-            raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
-        code = item.get("code")
-        if not isinstance(code, str) or not SERVICE_CODE.match(code):
-            raise ConfigError(f"{key}.code: must be 1-16 letters, digits, '-' or '_'")
-        if code in seen:
-            raise ConfigError(f"{key}.code: duplicate field code {code!r}")
-        seen.add(code)
-        cap = item.get("daily_cap")
-        services.append({
-            "code": code,
-            "name": _text(item.get("name"), f"{key}.name"),
-            "name_en": _text(item.get("name_en", ""), f"{key}.name_en", allow_empty=True),
-            "prefix": _text(item.get("prefix", ""), f"{key}.prefix", allow_empty=True),
-            "start": _int(item.get("start", 1), f"{key}.start", 0),
-            "digits": _int(item.get("digits", 1), f"{key}.digits", 1, 9),
-            "daily_cap": None if cap is None else _int(cap, f"{key}.daily_cap", 1),
-            "open": _bool(item.get("open", True), f"{key}.open"),
-        })
-    return services
-
-
-def _counters(raw, codes: set[str]) -> list[dict]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ConfigError("counters: must be a list")
-    counters = []
-    for i, item in enumerate(raw):
-        key = f"counters[{i}]"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{key}: must be a mapping")
-        unknown = set(item) - {"name", "services", "open"}
-        if unknown:
-            raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
-        services = item.get("services") or []
-        if not isinstance(services, list):
-            raise ConfigError(f"{key}.services: must be a list of field codes")
-        for code in services:
-            if code not in codes:
-                raise ConfigError(f"{key}.services: unknown field code {code!r}")
-        counters.append({
-            "name": _text(item.get("name"), f"{key}.name"),
-            "services": services,
-            "open": _bool(item.get("open", True), f"{key}.open"),
-        })
-    return counters
-
-
-BOOKING_DEFAULTS = {
-    "enabled": False,
-    "days_ahead": 5,
-    "slot_min": 30,
-    "places": 4,
-    "checkin_before_min": 15,
-    "checkin_after_min": 10,
-    "keep_days": 30,
-    "max_per_hour": 300,
-    "max_per_address_hour": 5,
-}
-BOOKING_RANGES = {"days_ahead": (0, 60), "slot_min": (5, 240), "places": (0, 500), "checkin_before_min": (0, 240),
-                  "checkin_after_min": (0, 240), "keep_days": (1, 3650), "max_per_hour": (0, 100000),
-                  "max_per_address_hour": (0, 10000)}
-
-
-def _booking(raw: dict, codes: set[str], hours) -> dict:
-    """Online booking (docs/booking.md): slots per field cut from center.hours."""
-    result = {"enabled": _bool(raw.get("enabled", False), "booking.enabled")}
-    for key, (low, high) in BOOKING_RANGES.items():
-        result[key] = _int(raw.get(key, BOOKING_DEFAULTS[key]), f"booking.{key}", low, high)
-    if result["enabled"] and not hours:
-        raise ConfigError("booking.enabled: booking needs center.hours (slots are cut from the working hours)")
-    fields = raw.get("services") or {}
-    if not isinstance(fields, dict):
-        raise ConfigError("booking.services: must be a mapping of field code to {slot_min, places}")
-    result["services"] = {}
-    for code, own in fields.items():
-        key = f"booking.services.{code}"
-        if code not in codes:
-            raise ConfigError(f"{key}: unknown field code")
-        if not isinstance(own, dict):
-            raise ConfigError(f"{key}: must be a mapping such as {{slot_min: 20, places: 3}}")
-        unknown = set(own) - {"slot_min", "places"}
-        if unknown:
-            raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
-        result["services"][code] = {name: _int(value, f"{key}.{name}", *BOOKING_RANGES[name])
-                                    for name, value in own.items()}
-    return result
-
-
-NOTIFY_KINDS = ("none", "webhook")
-NOTIFY_DEFAULTS = {
-    "kind": "none",
-    "url": "",
-    "key_header": "",
-    "key": "",
-    "body": {"to": "{phone}", "text": "{message}", "id": "{id}"},
-    "timeout_s": 10,
-    "max_attempts": 10,
-    "remind_before_min": 60,
-    "near_turn_ahead": 3,
-}
-
-
-def _notify(raw: dict) -> dict:
-    """Notices by SMS or Zalo: POST JSON to the center's gateway (shared/notify.py)."""
-    kind = _choice(raw.get("kind", "none"), "notify.kind", NOTIFY_KINDS)
-    url = _text(raw.get("url", ""), "notify.url", allow_empty=True)
-    if kind == "webhook" and not re.match(r"^https?://[^/\s]+", url):
-        raise ConfigError("notify.url: kind webhook needs the gateway's http:// or https:// address")
-    header = _text(raw.get("key_header", ""), "notify.key_header", allow_empty=True)
-    if header and not re.match(r"^[A-Za-z0-9-]{1,64}$", header):
-        raise ConfigError("notify.key_header: must be a header name such as Authorization or X-Api-Key")
-    body = raw.get("body", NOTIFY_DEFAULTS["body"])
-    if not isinstance(body, dict) or not body:
-        raise ConfigError("notify.body: must be a mapping, the JSON object sent, e.g. {to: \"{phone}\", text: \"{message}\"}")
-    key = raw.get("key", "")
-    if not isinstance(key, str):
-        raise ConfigError("notify.key: must be a text")
-    return {
-        "kind": kind, "url": url, "key_header": header, "key": key, "body": body,
-        "timeout_s": _int(raw.get("timeout_s", 10), "notify.timeout_s", 1, 120),
-        "max_attempts": _int(raw.get("max_attempts", 10), "notify.max_attempts", 1, 100),
-        "remind_before_min": _int(raw.get("remind_before_min", 60), "notify.remind_before_min", 0, 2880),
-        "near_turn_ahead": _int(raw.get("near_turn_ahead", 3), "notify.near_turn_ahead", 0, 100),
-    }
+def validate(raw, base_dir: Path = Path(".")) -> Config:
+    """The typed config with defaults filled in, or ConfigError naming the key."""
+    if not isinstance(raw, dict):
+        raise ConfigError("config: the file must be a mapping of sections")
+    unknown = sorted(set(raw) - {f.name for f in fields(Config)})
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown section")
+    center = read(Center, raw.get("center"), "center")
+    database = read(Database, raw.get("database"), "database")
+    if database.path != ":memory:":
+        database = dataclasses.replace(database, path=str((base_dir / database.path).resolve()))
+    server = read(Server, raw.get("server"), "server")
+    server = dataclasses.replace(server, log_file=_log_file(server.log_file, base_dir))
+    services = _services(raw.get("services"))
+    codes = {s.code for s in services}
+    voice = validate_voice_config(raw.get("voice"))
+    if voice.clip_dir:  # relative to the config file, like database.path
+        voice = dataclasses.replace(voice, clip_dir=str((base_dir / voice.clip_dir).resolve()))
+    return Config(
+        center=center, database=database, server=server,
+        kiosk=read(Kiosk, raw.get("kiosk"), "kiosk"),
+        queue=read(Queue, raw.get("queue"), "queue"),
+        reports=_reports(raw.get("reports")),
+        services=services,
+        counters=_counters(raw.get("counters"), codes),
+        booking=_booking(raw.get("booking"), codes, center.hours),
+        notify=_notify(raw.get("notify")),
+        voice=voice,
+        printer=validate_printer_config(raw.get("printer")),
+        health=read(Health, raw.get("health"), "health"),
+    )

@@ -202,7 +202,7 @@ def immediate(db: sqlite_utils.Database):
         lock.release()
 
 
-def init_database(db: sqlite_utils.Database, config: dict) -> list[str]:
+def init_database(db: sqlite_utils.Database, config) -> list[str]:
     """Make or upgrade the schema, bring fields in line with config, seed counters once.
 
     Returns the names of the migrations applied (empty when there were none).
@@ -210,9 +210,9 @@ def init_database(db: sqlite_utils.Database, config: dict) -> list[str]:
     field or counter is open is live state the supervisor owns, so a restart
     never undoes what was changed during the day.
     """
-    applied = upgrade(db, config["database"]["path"])
+    applied = upgrade(db, config.database.path)
     with immediate(db):
-        for position, service in enumerate(config["services"]):
+        for position, service in enumerate(config.services):
             db.execute(
                 """INSERT INTO services (code, name, name_en, prefix, start, digits, daily_cap, open, position)
                    VALUES (:code, :name, :name_en, :prefix, :start, :digits, :daily_cap, :open, :position)
@@ -223,14 +223,14 @@ def init_database(db: sqlite_utils.Database, config: dict) -> list[str]:
                 {**service, "position": position},
             )
         if not db.execute("SELECT 1 FROM counters LIMIT 1").fetchone():
-            for position, counter in enumerate(config["counters"]):
+            for position, counter in enumerate(config.counters):
                 counter_id = db.execute(
                     "INSERT INTO counters (name, open, position) VALUES (?, ?, ?)",
-                    (counter["name"], counter["open"], position),
+                    (counter.name, counter.open, position),
                 ).lastrowid
                 db.conn.executemany(
                     "INSERT INTO counter_services (counter_id, service, position) VALUES (?, ?, ?)",
-                    [(counter_id, code, i) for i, code in enumerate(counter["services"])],
+                    [(counter_id, code, i) for i, code in enumerate(counter.services)],
                 )
     return applied
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from . import auth
+from .config import Config
 from .db import connect
 
 
@@ -12,7 +13,7 @@ def enrolment_url(base: str, code: str) -> str:
     return f"{base}/enroll/{code}"
 
 
-def invite_link(config: dict, db, kind: str, name: str | None, counter: int | None, at: datetime,
+def invite_link(config: Config, db, kind: str, name: str | None, counter: int | None, at: datetime,
                 base: str | None = None) -> str:
     """A one-time enrolment link for a device, at server.public_url (or `base`)."""
     if name is None and counter is not None:
@@ -20,18 +21,18 @@ def invite_link(config: dict, db, kind: str, name: str | None, counter: int | No
         name = row[0] if row else ""
     default = {"kiosk": "Máy lấy số", "display": "Màn hình sảnh"}.get(kind, "")
     code = auth.invite_device(db, kind, name if name is not None else default, counter, at)
-    return enrolment_url(config["server"]["public_url"] or base or f"http://127.0.0.1:{config['server']['port']}",
+    return enrolment_url(config.server.public_url or base or f"http://127.0.0.1:{config.server.port}",
                          code)
 
 
-def first_enrolment_links(config: dict, base: str) -> list[str]:
+def first_enrolment_links(config: Config, base: str) -> list[str]:
     """Until a kiosk is enrolled, `serve` prints fresh one-time links, so that a
     newcomer gets a working kiosk and rating tablet from what `make run` prints."""
-    db = connect(config["database"]["path"])
+    db = connect(config.database.path)
     try:
         if auth.any_enrolled(db, "kiosk"):
             return []
-        at = datetime.now(ZoneInfo(config["center"]["timezone"]))
+        at = datetime.now(ZoneInfo(config.center.timezone))
         lines = ["  one-time links that enrol the browser opening them (valid 24 h; more: motcua device invite):",
                  f"  {'kiosk':<11}{invite_link(config, db, 'kiosk', 'Máy lấy số 1', None, at, base)}"]
         first = db.execute("SELECT id FROM counters ORDER BY position, id LIMIT 1").fetchone()

@@ -18,7 +18,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from . import audit, auth, devices, hall, health, presence, printer_registry, queue, voice
 from .auth import allowed, identify
-from .web import actor_of, get_db, now, settings
+from .web import actor_of, config, get_db, now
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
@@ -26,9 +26,9 @@ socketio = SocketIO()
 
 def current_state() -> dict:
     db = get_db()
-    state = hall.state(db, now(), settings()["queue"]["recent_calls"])
+    state = hall.state(db, now(), config().queue.recent_calls)
     state["notice"] = hall.notice(db)
-    state["printer"] = printer_registry.health(db, settings()["printer"]["kind"])
+    state["printer"] = printer_registry.health(db, config().printer.kind)
     return state
 
 
@@ -76,7 +76,7 @@ def _page_joined(hello: dict) -> None:
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
     printer_registry.agent_left(get_db(), request.sid)
-    grace = settings()["health"]["presence_grace_s"]
+    grace = config().health.presence_grace_s
     left = presence.screen_left(get_db(), request.sid, now(), grace)
     if left is not None and left["kind"] == "counter":
         # Present for the grace still; the screens learn it ended once it has.
@@ -98,14 +98,14 @@ def beat() -> dict:
     """What every page hears every health.beat_s: the server's version (a page of another
     version reloads), how often beats come (silence for 2.5 of them: reconnect), and the
     latest call (a display that has not heard it asks for what it missed)."""
-    return {"version": health.version(), "every": settings()["health"]["beat_s"],
+    return {"version": health.version(), "every": config().health.beat_s,
             "last_call": devices.latest_call(get_db(), now())}
 
 
 def beat_forever(app) -> None:
     """Forever, in each server process: a beat to the pages connected to this process."""
     while True:
-        socketio.sleep(app.config["MOTCUA"]["health"]["beat_s"])
+        socketio.sleep(app.config["MOTCUA"].health.beat_s)
         try:
             with app.app_context():
                 socketio.emit("beat", beat(), ignore_queue=True)
@@ -144,7 +144,7 @@ class _StateBroadcast:
         socketio.start_background_task(self._flush, app)
 
     def _flush(self, app) -> None:
-        window = app.config["MOTCUA"]["server"]["state_coalesce_ms"] / 1000
+        window = app.config["MOTCUA"].server.state_coalesce_ms / 1000
         socketio.sleep(max(0.0, self._last_sent + window - time.monotonic()))
         with self._lock:
             self._pending = False  # a change from here on schedules another flush
@@ -166,7 +166,7 @@ def called(ticket: dict, recall: bool) -> None:
     counter = ticket["counter"]
     socketio.emit("called", {
         "ticket": ticket, "counter": counter, "recall": recall, "at": audit.stamp(now()),
-        "announce": voice.announcement(ticket["number"], counter["name"], recall, settings()["voice"],
+        "announce": voice.announcement(ticket["number"], counter["name"], recall, config().voice,
                                        counter["id"]),
     })
     changed()
@@ -181,7 +181,7 @@ def day_rollover(app, retry_s: float = ROLLOVER_RETRY_S) -> None:
     A failure (a locked or full disk at midnight) is logged and tried again a
     minute later; it never ends the loop, or numbers would not restart until a
     restart. Tickets issued meanwhile close the old day themselves."""
-    tz = ZoneInfo(app.config["MOTCUA"]["center"]["timezone"])
+    tz = ZoneInfo(app.config["MOTCUA"].center.timezone)
     wait = None
     while True:
         if wait is None:

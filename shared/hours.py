@@ -10,15 +10,17 @@ from .errors import Conflict
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PERIOD = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
+#: Weekday (0 = Monday) -> sorted (open, close) minutes: center.hours as parsed once at load.
+Week = dict[int, list[tuple[int, int]]]
 
 
-def parse_hours(raw) -> dict[int, list[tuple[int, int]]]:
+def parse_hours(raw) -> Week:
     """Weekday (0 = Monday) -> sorted (open, close) minutes; ValueError names the key."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise ValueError("center.hours: must be a mapping such as {mon-fri: [\"07:30-11:30\"]}")
-    week: dict[int, list[tuple[int, int]]] = {}
+    week: Week = {}
     for spec, periods in raw.items():
         key = f"center.hours.{spec}"
         first, _, last = str(spec).partition("-")
@@ -42,14 +44,14 @@ def parse_hours(raw) -> dict[int, list[tuple[int, int]]]:
     return {day: sorted(periods) for day, periods in week.items()}
 
 
-def is_open(week: dict, at: datetime) -> bool:
+def is_open(week: Week, at: datetime) -> bool:
     if not week:
         return True
     minute = at.hour * 60 + at.minute
     return any(start <= minute < end for start, end in week.get(at.weekday(), []))
 
 
-def period_start(week: dict, at: datetime) -> datetime | None:
+def period_start(week: Week, at: datetime) -> datetime | None:
     """When the working period `at` falls in began (midnight when no hours are set: always
     open); None outside working hours."""
     midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -60,7 +62,7 @@ def period_start(week: dict, at: datetime) -> datetime | None:
                  if start <= minute < end), None)
 
 
-def next_opening(week: dict, at: datetime) -> datetime | None:
+def next_opening(week: Week, at: datetime) -> datetime | None:
     """The next moment a period starts after `at` (None when no hours are set)."""
     if not week:
         return None
@@ -77,13 +79,13 @@ def next_opening(week: dict, at: datetime) -> datetime | None:
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 
-def status(week: dict, at: datetime) -> dict:
+def status(week: Week, at: datetime) -> dict:
     """What a kiosk shows: open now or not, and when it next opens."""
     opening = next_opening(week, at)
     return {"open": is_open(week, at), "next_open": opening.isoformat(timespec="minutes") if opening else None}
 
 
-def require_open(week: dict, at: datetime) -> None:
+def require_open(week: Week, at: datetime) -> None:
     """Numbers are handed out only in working hours; the refusal says when to come back."""
     if is_open(week, at):
         return

@@ -23,6 +23,7 @@ import urllib.request
 from datetime import datetime, timedelta
 
 from .audit import stamp
+from .config import Config, Notify
 from .db import immediate
 
 log = logging.getLogger("motcua.notify")
@@ -34,9 +35,9 @@ DUE = ("SELECT {columns} FROM outbox WHERE (status = 'pending' AND next_at <= :n
 PLACEHOLDER = re.compile(r"\{(phone|message|id|kind)\}")
 
 
-def enqueue(db, config: dict, at: datetime, kind: str, booking_id: int | None, phone: str, message: str) -> None:
+def enqueue(db, gateway: Notify, at: datetime, kind: str, booking_id: int | None, phone: str, message: str) -> None:
     """Store a message; call inside the caller's transaction. Nothing is stored with notify.kind: none."""
-    if config["notify"]["kind"] == "none" or not phone:
+    if gateway.kind == "none" or not phone:
         return
     db.execute("INSERT INTO outbox (kind, booking_id, phone, message, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)",
                (kind, booking_id, phone, message, stamp(at), stamp(at)))
@@ -70,14 +71,14 @@ def render(template, message: dict):
     return template
 
 
-def deliver(gateway: dict, message: dict) -> None:
+def deliver(gateway: Notify, message: dict) -> None:
     """POST one message to the gateway; any exception (HTTP error, timeout) means not delivered."""
-    body = json.dumps(render(gateway["body"], message), ensure_ascii=False).encode()
+    body = json.dumps(render(gateway.body, message), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json", "Idempotency-Key": f"motcua-notice-{message['id']}"}
-    if gateway["key_header"]:
-        headers[gateway["key_header"]] = gateway["key"]
-    request = urllib.request.Request(gateway["url"], data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=gateway["timeout_s"]) as reply:  # noqa: S310 - the center's own URL
+    if gateway.key_header:
+        headers[gateway.key_header] = gateway.key
+    request = urllib.request.Request(gateway.url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=gateway.timeout_s) as reply:  # noqa: S310 - the center's own URL
         reply.read(4096)
 
 
@@ -96,18 +97,18 @@ def settle(db, message: dict, at: datetime, error: str | None, max_attempts: int
                (stamp(at + timedelta(seconds=wait)), error[:300], message["id"]))
 
 
-def send_due(db, config: dict, at: datetime, clock=None) -> int:
+def send_due(db, config: Config, at: datetime, clock=None) -> int:
     """Claim and send what is due now; returns how many were sent. `clock` stamps outcomes (default: `at`)."""
-    gateway = config["notify"]
+    gateway = config.notify
     sent = 0
-    for message in claim(db, at, lease_s=2 * gateway["timeout_s"] + 5):
+    for message in claim(db, at, lease_s=2 * gateway.timeout_s + 5):
         try:
             deliver(gateway, message)
             error = None
         except (OSError, urllib.error.URLError, ValueError) as exc:  # refused, timed out, HTTP 4xx/5xx
             error = f"{type(exc).__name__}: {exc}"
             log.warning("message %s not delivered (attempt %s): %s", message["id"], message["attempts"], error)
-        settle(db, message, clock() if clock else at, error, gateway["max_attempts"])
+        settle(db, message, clock() if clock else at, error, gateway.max_attempts)
         sent += error is None
     return sent
 

@@ -13,10 +13,11 @@ import contextlib
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from typing import Callable
 
 from .printer_devices import one_line, print_slip
-from .printing import LOCAL_KINDS, validate_printer_config
+from .config import LOCAL_PRINTER_KINDS, validate_printer_config
 from .ticket_image import TicketSlip
 
 
@@ -31,7 +32,7 @@ class PrintQueue:
     ``none`` or ``agent`` nothing is started and ``submit`` returns False.
     """
 
-    def __init__(self, cfg: dict | None, on_result: ResultCallback | None = None, maxsize: int = 20,
+    def __init__(self, cfg: Mapping | None, on_result: ResultCallback | None = None, maxsize: int = 20,
                  lock_path: str | None = None):
         self.cfg = validate_printer_config(cfg)
         self.on_result = on_result
@@ -42,7 +43,7 @@ class PrintQueue:
         self._cond = threading.Condition()
         self._closed = False
         self._thread = None
-        if self.cfg["kind"] in LOCAL_KINDS:
+        if self.cfg.kind in LOCAL_PRINTER_KINDS:
             self._thread = threading.Thread(target=self._run, name="motcua-printer", daemon=True)
             self._thread.start()
 
@@ -74,7 +75,7 @@ class PrintQueue:
             self._closed = True
             self._cond.notify()
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(self.cfg["timeout_s"] * 2 + 1 if timeout is None else timeout)
+            self._thread.join(self.cfg.timeout_s * 2 + 1 if timeout is None else timeout)
 
     def _report(self, slip: TicketSlip, ok: bool, error: str | None) -> None:
         if self.on_result is None:

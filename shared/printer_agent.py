@@ -12,6 +12,7 @@ import threading
 
 import socketio
 
+from .config import Printer
 from .print_queue import PrintQueue
 from .ticket_image import TicketSlip
 
@@ -19,7 +20,7 @@ log = logging.getLogger("motcua.printer_agent")
 
 
 class PrinterAgent:
-    def __init__(self, server_url: str, kiosk: str, token: str, printer_cfg: dict):
+    def __init__(self, server_url: str, kiosk: str, token: str, printer_cfg: Printer):
         self.server_url = server_url.rstrip("/")
         self.kiosk = kiosk
         self.token = token

@@ -12,13 +12,14 @@ import os
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable
 
-from . import blocking
-from .printing import LOCAL_KINDS, validate_printer_config  # first: it points python-escpos at a lasting cache
+from . import blocking, printer_profiles  # noqa: F401 - printer_profiles first: it points python-escpos at a lasting cache
+from .config import LOCAL_PRINTER_KINDS, validate_printer_config
 from .ticket_image import TicketSlip, png_bytes, render_ticket
 
-from escpos.printer import File, Network, Serial, Usb  # noqa: E402,I001 - after shared.printing
+from escpos.printer import File, Network, Serial, Usb  # noqa: E402,I001 - after shared.printer_profiles
 
 # Hook for the async server. Only the server's entry point knows about eventlet
 # (shared/server.py sets it when it monkey-patches): `raw_write` is an os.write
@@ -130,25 +131,25 @@ class _SerialPrinter(Serial):
             self._device.write_timeout = self.write_timeout
 
 
-def open_printer(cfg: dict):
-    """A python-escpos printer for ``cfg['kind']``, connected lazily on first write.
+def open_printer(cfg: Mapping):
+    """A python-escpos printer for ``cfg.kind``, connected lazily on first write.
 
     ``cfg`` is a validated ``printer:`` section. Raises ``ValueError`` for kinds
     ``none`` and ``agent``, which have no printer here.
     """
     cfg = validate_printer_config(cfg)
-    kind, profile, timeout = cfg["kind"], cfg["profile"], cfg["timeout_s"]
+    kind, profile, timeout = cfg.kind, cfg.profile, cfg.timeout_s
     if kind == "network":
-        return Network(cfg["host"], port=cfg["port"], timeout=timeout, profile=profile)
+        return Network(cfg.host, port=cfg.port, timeout=timeout, profile=profile)
     if kind == "usb":
         extra = {}
-        if cfg["usb_out_ep"] is not None:
-            extra["out_ep"] = cfg["usb_out_ep"]
-        if cfg["usb_in_ep"] is not None:
-            extra["in_ep"] = cfg["usb_in_ep"]
+        if cfg.usb_out_ep is not None:
+            extra["out_ep"] = cfg.usb_out_ep
+        if cfg.usb_in_ep is not None:
+            extra["in_ep"] = cfg.usb_in_ep
         return _UsbPrinter(
-            cfg["usb_vendor_id"],
-            cfg["usb_product_id"],
+            cfg.usb_vendor_id,
+            cfg.usb_product_id,
             timeout=int(timeout * 1000),  # pyusb counts milliseconds
             auto_endpoints=not extra,
             profile=profile,
@@ -156,14 +157,14 @@ def open_printer(cfg: dict):
         )
     if kind == "serial":
         return _SerialPrinter(
-            cfg["serial_device"],
-            baudrate=cfg["baudrate"],
+            cfg.serial_device,
+            baudrate=cfg.baudrate,
             timeout=timeout,
             write_timeout=timeout,
             profile=profile,
         )
     if kind == "file":
-        return _DevicePrinter(cfg["device"], timeout, profile=profile)
+        return _DevicePrinter(cfg.device, timeout, profile=profile)
     raise ValueError(f"printer.kind: is {kind}, there is no printer to open here")
 
 
@@ -193,22 +194,22 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def print_slip(cfg: dict, slip: TicketSlip) -> None:
+def print_slip(cfg: Mapping, slip: TicketSlip) -> None:
     """Render and print one slip on a freshly opened printer; raises on any fault."""
     cfg = validate_printer_config(cfg)
-    if cfg["footer"] and not slip.footer:
-        slip = dataclasses.replace(slip, footer=cfg["footer"])
-    img = render_ticket(slip, cfg["width_px"])
+    if cfg.footer and not slip.footer:
+        slip = dataclasses.replace(slip, footer=cfg.footer)
+    img = render_ticket(slip, cfg.width_px)
 
     def job():
         printer = open_printer(cfg)
         try:
             printer.open()
-            print_image(printer, img, impl=cfg["image_impl"])
+            print_image(printer, img, impl=cfg.image_impl)
         finally:
             printer.close()
 
-    if cfg["kind"] in ("usb", "serial"):
+    if cfg.kind in ("usb", "serial"):
         blocking.run(job)
     else:
         job()
@@ -229,20 +230,20 @@ def sample_slip(footer: str = "") -> TicketSlip:
     )
 
 
-def print_test(cfg: dict | None, to_png: str | None = None) -> str:
+def print_test(cfg: Mapping | None, to_png: str | None = None) -> str:
     """Print a sample ticket, or write it as PNG to ``to_png``; returns what was done.
 
     Errors propagate (ValueError for config, OSError/escpos errors for the printer)
     so the CLI can show them to the technician.
     """
     cfg = validate_printer_config(cfg)
-    slip = sample_slip(cfg["footer"])
+    slip = sample_slip(cfg.footer)
     if to_png:
-        Path(to_png).write_bytes(png_bytes(render_ticket(slip, cfg["width_px"])))
-        return f"wrote {to_png} ({cfg['width_px']} dots wide)"
-    if cfg["kind"] not in LOCAL_KINDS:
-        raise ValueError(f"printer.kind: is {cfg['kind']}; set a local printer kind or use --to-png")
+        Path(to_png).write_bytes(png_bytes(render_ticket(slip, cfg.width_px)))
+        return f"wrote {to_png} ({cfg.width_px} dots wide)"
+    if cfg.kind not in LOCAL_PRINTER_KINDS:
+        raise ValueError(f"printer.kind: is {cfg.kind}; set a local printer kind or use --to-png")
     print_slip(cfg, slip)
     return (
-        f"sent a test ticket to the {cfg['kind']} printer ({cfg['width_px']} dots, profile {cfg['profile']})"
+        f"sent a test ticket to the {cfg.kind} printer ({cfg.width_px} dots, profile {cfg.profile})"
     )

@@ -233,19 +233,19 @@ def _end_current(db, counter_id: int, status: str, at: datetime, actor) -> None:
         log_event(db, at, "finished" if status == "done" else status, current, counter_id, actor=actor)
 
 
-def _priority_turn(db, counter_id: int, day: str, policy: dict) -> bool:
+def _priority_turn(db, counter_id: int, day: str, policy) -> bool:
     """Whether this call should prefer a priority ticket.
 
     strict: always. interleave with priority_every = N: when both kinds wait,
     a counter calls a priority ticket unless one of its last N - 1 calls
     today was one, so the counter settles into one priority every N calls.
     """
-    if policy["priority_policy"] == STRICT:
+    if policy.priority_policy == STRICT:
         return True
     last = db.execute(
         "SELECT priority FROM tickets WHERE counter_id = ? AND day = ? AND called_at IS NOT NULL"
         " ORDER BY called_at DESC, id DESC LIMIT ?",
-        (counter_id, day, policy["priority_every"] - 1),
+        (counter_id, day, policy.priority_every - 1),
     ).fetchall()
     return not any(row[0] for row in last)
 
@@ -259,8 +259,9 @@ def _mark_called(db, ticket_id: int, counter_id: int, at: datetime, kind: str, a
     log_event(db, at, kind, ticket_id, counter_id, actor=actor)
 
 
-def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", actor=None, hold=None):
-    """Finish the counter's current citizen and call the next one of its fields.
+def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None, hold=None):
+    """Finish the counter's current citizen and call the next one of its fields
+    (`policy`: the config's queue section, shared.config.Queue).
 
     Returns (ticket or None, moved): moved says whether the counter changed.
     `after` makes the call idempotent
@@ -289,7 +290,7 @@ def call_next(db, counter_id: int, at: datetime, policy: dict, after="any", acto
     return get_ticket(db, row[0]), True
 
 
-def _next_waiting(db, counter_id: int, day: str, policy: dict):
+def _next_waiting(db, counter_id: int, day: str, policy):
     """The next ticket of the counter's fields, priority taking its turn by `policy`."""
     prefer = int(_priority_turn(db, counter_id, day, policy))
     for priority in (prefer, 1 - prefer):

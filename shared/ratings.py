@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from . import hall
 from .audit import log_event, stamp
+from .config import Reports
 from .db import immediate
 from .errors import Conflict, NotFound, QueueError
 from .queue import as_ticket_id
@@ -69,18 +70,18 @@ def _seconds_left(row, at: datetime, window_s: int) -> float:
     return window_s - (at - datetime.fromisoformat(row["finished_event_at"])).total_seconds()
 
 
-def scale(settings: dict) -> list[dict]:
-    return [{"score": i, "label": label} for i, label in enumerate(settings["rating_scale"], 1)]
+def scale(reports: Reports) -> list[dict]:
+    return [{"score": i, "label": label} for i, label in enumerate(reports.rating_scale, 1)]
 
 
-def holding(db, counter_id: int, at: datetime, settings: dict) -> dict | None:
+def holding(db, counter_id: int, at: datetime, reports: Reports) -> dict | None:
     """Whether the counter must hold its next call for a rating: {"hold_in", "ticket"}, or
     None to call at once. The server's rule (queue.call_next asks it), not the page's."""
-    answer = rateable(db, counter_id, at, settings)
+    answer = rateable(db, counter_id, at, reports)
     return {"hold_in": answer["hold_in"], "ticket": answer["ticket"]} if answer["hold_in"] > 0 else None
 
 
-def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
+def rateable(db, counter_id: int, at: datetime, reports: Reports) -> dict:
     """What the rating screen of a counter may ask about now, and how long the counter holds.
 
     `ticket` is null when there is nothing to rate: no finish yet, already
@@ -93,8 +94,8 @@ def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
     counter = hall.counter(db, counter_id)
     tablet = tablet_present(db, counter_id, at)
     answer = {"counter": {"id": counter["id"], "name": counter["name"]}, "ticket": None,
-              "expires_in": 0, "scale": scale(settings), "tablet": tablet, "hold_in": 0}
-    window = settings["rating_window_s"]
+              "expires_in": 0, "scale": scale(reports), "tablet": tablet, "hold_in": 0}
+    window = reports.rating_window_s
     row = _latest_finished(db, counter_id)
     if not _open_for_rating(row, at, window):
         return answer
@@ -103,14 +104,14 @@ def rateable(db, counter_id: int, at: datetime, settings: dict) -> dict:
                         "service_name": row["service_name"], "finished_at": row["finished_at"]}
     answer["expires_in"] = round(left, 1)
     if tablet:
-        answer["hold_in"] = round(max(0.0, settings["rating_hold_s"] - (window - left)), 1)
+        answer["hold_in"] = round(max(0.0, reports.rating_hold_s - (window - left)), 1)
     return answer
 
 
-def rate(db, counter_id: int, ticket_id, score, at: datetime, settings: dict, actor="public") -> dict:
+def rate(db, counter_id: int, ticket_id, score, at: datetime, reports: Reports, actor="public") -> dict:
     """Store one rating and its audit event in one transaction; the rules are in the module doc."""
     ticket_id = as_ticket_id(ticket_id)
-    labels = settings["rating_scale"]
+    labels = reports.rating_scale
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= len(labels):
         raise QueueError(f"score phải là số từ 1 đến {len(labels)}.", "invalid_score")
     with immediate(db):
@@ -121,9 +122,9 @@ def rate(db, counter_id: int, ticket_id, score, at: datetime, settings: dict, ac
         if db.execute("SELECT 1 FROM ratings WHERE ticket_id = ?", (ticket_id,)).fetchone():
             raise Conflict("Số thứ tự này đã được đánh giá.", "already_rated")
         row = _latest_finished(db, counter_id)
-        if row is None or row["id"] != ticket_id or not _open_for_rating(row, at, settings["rating_window_s"]):
+        if row is None or row["id"] != ticket_id or not _open_for_rating(row, at, reports.rating_window_s):
             raise Conflict("Không có lượt phục vụ nào vừa xong để đánh giá.", "not_rateable")
-        label, satisfied = labels[score - 1], score <= settings["rating_satisfied"]
+        label, satisfied = labels[score - 1], score <= reports.rating_satisfied
         rating_id = db.execute(
             "INSERT INTO ratings (ticket_id, counter_id, day, score, label, satisfied, at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",

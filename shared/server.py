@@ -114,11 +114,11 @@ def _allow_descriptors(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def serve(config: dict, host: str | None = None, port: int | None = None) -> int:
+def serve(config, host: str | None = None, port: int | None = None) -> int:
     """Run until killed; `prepare` must have run first."""
-    cfg = config["server"]
-    host = host or cfg["host"]
-    port = port or cfg["port"]
+    cfg = config.server
+    host = host or cfg.host
+    port = port or cfg.port
 
     from . import chores, events, presence, printer_registry, queue
     from .app import create_app
@@ -134,22 +134,22 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.
     events.socketio.start_background_task(chores.work_forever, config, events.socketio.sleep)
-    base = cfg["public_url"] or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    base = cfg.public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     _print_urls(config, base)
-    _allow_descriptors(cfg["max_connections"] + 256)  # + the database, clips, printer, logs
-    cap = ConnectionCap(cfg["max_connections"], cfg["max_connections_per_address"])
-    if cfg["async_mode"] == "eventlet":
+    _allow_descriptors(cfg.max_connections + 256)  # + the database, clips, printer, logs
+    cap = ConnectionCap(cfg.max_connections, cfg.max_connections_per_address)
+    if cfg.async_mode == "eventlet":
         import eventlet
         import eventlet.wsgi
 
         listener = _CappedListener(_nodelay(eventlet.listen((host, port), backlog=512)), cap)
-        eventlet.wsgi.server(listener, app, log_output=False, max_size=cfg["max_connections"],
-                             keepalive=cfg["idle_timeout_s"], socket_timeout=cfg["idle_timeout_s"])
+        eventlet.wsgi.server(listener, app, log_output=False, max_size=cfg.max_connections,
+                             keepalive=cfg.idle_timeout_s, socket_timeout=cfg.idle_timeout_s)
     else:
         from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
         class Handler(WSGIRequestHandler):
-            timeout = cfg["idle_timeout_s"]  # a read that waits longer ends the connection
+            timeout = cfg.idle_timeout_s  # a read that waits longer ends the connection
 
             def handle_one_request(self):
                 """A finished websocket ends its connection: werkzeug would otherwise wait on
@@ -175,10 +175,10 @@ def serve(config: dict, host: str | None = None, port: int | None = None) -> int
     return 0
 
 
-def _print_urls(config: dict, base: str) -> None:
+def _print_urls(config, base: str) -> None:
     """The pages, and for a center with no kiosk yet, one-time links that enrol
     this browser as the kiosk and as the first counter's rating tablet."""
-    print(f"motcua serving {config['center']['name']}", flush=True)
+    print(f"motcua serving {config.center.name}", flush=True)
     for label, path in (("kiosk", "/kiosk"), ("counter", "/counter"), ("display", "/display"),
                         ("supervisor", "/supervisor"), ("devices", "/devices"), ("reports", "/reports")):
         print(f"  {label:<11}{base}{path}", flush=True)

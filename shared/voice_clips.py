@@ -11,9 +11,11 @@ import subprocess
 import sys
 import tempfile
 import wave
+from collections.abc import Mapping
 from pathlib import Path
 
-from .voice import VOICE_DIR, clip_texts, validate_voice_config
+from .config import validate_voice_config
+from .voice import VOICE_DIR, clip_texts
 
 ESPEAK_VOICE = {"vi": "vi", "en": "en-us"}
 
@@ -125,7 +127,7 @@ def _update_manifest(out_dir: Path, written: dict[str, dict[str, Path]], texts: 
 SPEEDS = {"clips": (140, ""), "brisk": (175, "brisk")}
 
 
-def build_clips(out_dir: str | os.PathLike, cfg: dict) -> list[Path]:
+def build_clips(out_dir: str | os.PathLike, cfg: Mapping) -> list[Path]:
     """Synthesise every clip of :func:`clip_names` with espeak-ng into ``out_dir``.
 
     One file per clip name, trimmed of silence and normalised; Ogg Vorbis 16 kHz mono
@@ -148,7 +150,7 @@ def build_clips(out_dir: str | os.PathLike, cfg: dict) -> list[Path]:
             for name, text in sorted(texts.items()):
                 (tmp / "in.txt").write_text(text, "utf-8")
                 raw_wav, clean_wav = tmp / "raw.wav", tmp / "clean.wav"
-                done = subprocess.run([espeak, "-v", ESPEAK_VOICE[cfg["language"]], "-s", str(speed),
+                done = subprocess.run([espeak, "-v", ESPEAK_VOICE[cfg.language], "-s", str(speed),
                                        "-b", "1", "-f", str(tmp / "in.txt"), "-w", str(raw_wav)],
                                       capture_output=True, text=True, timeout=60)
                 if done.returncode:

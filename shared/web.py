@@ -15,6 +15,7 @@ import qrcode.image.svg
 from flask import Response, abort, current_app, g, jsonify, request, session
 
 from . import auth
+from .config import Config
 from .errors import QueueError
 from .queue import is_id
 
@@ -33,20 +34,21 @@ def close_db(_exc=None):
         current_app.extensions["motcua.pool"].release(db)
 
 
-def settings() -> dict:
+def config() -> Config:
+    """The app's validated config; a view hands each domain function the section it needs."""
     return current_app.config["MOTCUA"]
 
 
 def now() -> datetime:
     """The center's local time; tests may set app.config["CLOCK"] to a callable."""
     clock = current_app.config.get("CLOCK")
-    return clock() if clock else datetime.now(ZoneInfo(settings()["center"]["timezone"]))
+    return clock() if clock else datetime.now(ZoneInfo(config().center.timezone))
 
 
 def absolute_url(path: str) -> str:
     """A link for another device (printed, in a QR code, an enrolment link):
     server.public_url when set, else the address this request came in on."""
-    return (settings()["server"]["public_url"] or request.host_url.rstrip("/")) + path
+    return (config().server.public_url or request.host_url.rstrip("/")) + path
 
 
 def phone_url(token: str) -> str:
@@ -213,7 +215,7 @@ def booking_enabled(view):
     """Online booking's routes exist only while booking.enabled is true (else 404)."""
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        if not settings()["booking"]["enabled"]:
+        if not config().booking.enabled:
             if request.path.startswith("/api/"):
                 return error(404, "booking_disabled", "Trung tâm chưa mở đặt lịch trực tuyến.")
             abort(404)

@@ -13,7 +13,7 @@ static files are behind the guard too: only the pages that use them load them.
 from flask import Blueprint, g, jsonify, render_template, request
 
 from shared import auth, counters, events, hall
-from shared.web import CHANGES, actor, get_db, now, refuse, request_json, settings, who
+from shared.web import CHANGES, actor, config, get_db, now, refuse, request_json, who
 
 bp = Blueprint("supervisor", __name__, template_folder="templates", static_folder="static",
                static_url_path="/supervisor/static")
@@ -27,14 +27,14 @@ def supervisors_only():
         return None
     if request.path.startswith("/api/"):
         return refuse(caller)
-    page = render_template("login_page.html", center=settings()["center"], role="supervisor",
+    page = render_template("login_page.html", center=config().center, role="supervisor",
                            title="Đăng nhập lãnh đạo")
     return page, 200 if caller is None else 403
 
 
 @bp.get("/supervisor")
 def page():
-    return render_template("supervisor.html", center=settings()["center"], booking=settings()["booking"]["enabled"])
+    return render_template("supervisor.html", center=config().center, booking=config().booking.enabled)
 
 
 def _counter_reply(counter_id):

@@ -5,7 +5,7 @@ from flask import jsonify, render_template, request
 from shared import booking, notify
 from shared.audit import day_of
 from shared.errors import QueueError
-from shared.web import actor, booking_enabled, error, get_db, now, request_json, settings
+from shared.web import actor, booking_enabled, config, error, get_db, now, request_json
 
 from . import bp
 
@@ -15,7 +15,7 @@ from . import bp
 def bookings_page():
     """The supervisors' page (it logs in like /supervisor); it opens on the center's today,
     never the browser's, whose clock or time zone may be another day."""
-    return render_template("bookings.html", center=settings()["center"], today=day_of(now()))
+    return render_template("bookings.html", center=config().center, today=day_of(now()))
 
 
 @bp.get("/api/bookings")
@@ -25,7 +25,7 @@ def bookings_of_day():
     day = request.args.get("day") or day_of(now())
     if len(day) != 10:
         raise QueueError("Ngày phải có dạng YYYY-MM-DD.", "invalid_day")
-    listing = booking.day_listing(get_db(), settings(), day, now())
+    listing = booking.day_listing(get_db(), config(), day, now())
     listing["notices"] = notify.summary(get_db())
     return jsonify(listing)
 
@@ -34,7 +34,7 @@ def bookings_of_day():
 @booking_enabled
 def staff_cancel_booking(booking_id):
     reason = request_json("reason").get("reason")
-    return jsonify(booking.cancel_by_staff(get_db(), settings(), booking_id, reason, now(), actor()))
+    return jsonify(booking.cancel_by_staff(get_db(), config(), booking_id, reason, now(), actor()))
 
 
 @bp.post("/api/booking/closures")
@@ -42,7 +42,7 @@ def staff_cancel_booking(booking_id):
 def close_booking():
     """Close a day, a field's day or a slot: {"day", "service"?, "slot"?, "reason"}."""
     body = request_json("day", "service", "slot", "reason")
-    cancelled = booking.close(get_db(), settings(), body.get("day"), body.get("service"), body.get("slot"),
+    cancelled = booking.close(get_db(), config(), body.get("day"), body.get("service"), body.get("slot"),
                               body.get("reason"), now(), actor())
     return jsonify({"cancelled": cancelled}), 201
 

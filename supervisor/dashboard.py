@@ -2,28 +2,25 @@
 from flask import jsonify
 
 from shared import dashboard, devices, events, health, hours, notify, printer_registry
-from shared.web import CHANGES, actor, get_db, now, request_json, settings
+from shared.web import CHANGES, actor, config, get_db, now, request_json
 
 from . import bp
 
 
 def device_states(db, at) -> list[dict]:
     """Every device's live state, as the devices view and the dashboard's alerts see it."""
-    cfg = settings()
-    return devices.states(db, at, health.version(), cfg["voice"]["max_lag_s"], cfg["health"]["late_call_s"])
+    return devices.states(db, at, health.version(), config().voice.max_lag_s, config().health.late_call_s)
 
 
 @bp.get("/api/dashboard")
 def dashboard_json():
-    cfg, db, at = settings(), get_db(), now()
-    notices = notify.summary(db) if cfg["notify"]["kind"] != "none" else None
-    week = hours.parse_hours(cfg["center"]["hours"])
-    device_alerts = devices.alerts(device_states(db, at), at, hours.is_open(week, at),
-                                   cfg["health"]["display_offline_s"], cfg["voice"]["max_lag_s"],
-                                   cfg["health"]["late_call_s"])
-    return jsonify(dashboard.build(db, at, printer_registry.health(db, cfg["printer"]["kind"]),
-                                   cfg["reports"]["wait_alert_min"], cfg["reports"]["pause_alert_min"], notices,
-                                   cfg["health"], week, device_alerts))
+    cfg, db, at = config(), get_db(), now()
+    notices = notify.summary(db) if cfg.notify.kind != "none" else None
+    device_alerts = devices.alerts(device_states(db, at), at, hours.is_open(cfg.center.hours, at),
+                                   cfg.health.display_offline_s, cfg.voice.max_lag_s, cfg.health.late_call_s)
+    return jsonify(dashboard.build(db, at, printer_registry.health(db, cfg.printer.kind),
+                                   cfg.reports.wait_alert_min, cfg.reports.pause_alert_min, notices,
+                                   cfg.health, cfg.center.hours, device_alerts))
 
 
 @bp.patch("/api/services/<code>")

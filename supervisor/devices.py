@@ -11,7 +11,7 @@ from shared import auth, health, printer_registry
 from shared.audit import stamp
 from shared.enrolment import enrolment_url
 from shared.errors import QueueError
-from shared.web import absolute_url, error, get_db, now, request_json, settings, COUNTER
+from shared.web import COUNTER, absolute_url, config, error, get_db, now, request_json
 
 from . import bp
 from .dashboard import device_states
@@ -19,7 +19,7 @@ from .dashboard import device_states
 
 @bp.get("/devices")
 def devices_page():
-    return render_template("devices.html", center=settings()["center"])
+    return render_template("devices.html", center=config().center)
 
 
 @bp.get("/api/devices")
@@ -32,10 +32,10 @@ def live_devices():
     """Every enrolled device and officer's counter page as it is now, and the printer."""
     db, at = get_db(), now()
     return jsonify({"at": stamp(at), "version": health.version(), "devices": device_states(db, at),
-                    "printer": printer_registry.health(db, settings()["printer"]["kind"]),
-                    "thresholds": {"display_offline_s": settings()["health"]["display_offline_s"],
-                                   "max_lag_s": settings()["voice"]["max_lag_s"],
-                                   "late_call_s": settings()["health"]["late_call_s"]}})
+                    "printer": printer_registry.health(db, config().printer.kind),
+                    "thresholds": {"display_offline_s": config().health.display_offline_s,
+                                   "max_lag_s": config().voice.max_lag_s,
+                                   "late_call_s": config().health.late_call_s}})
 
 
 @bp.post("/api/devices")

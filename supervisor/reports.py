@@ -5,7 +5,7 @@ from flask import Response, jsonify, render_template, request
 
 from shared import blocking, capacity, report_charts, report_dates, report_tables, reports
 from shared.errors import QueueError
-from shared.web import error, get_db, now, settings
+from shared.web import config, error, get_db, now
 
 from . import bp
 
@@ -14,18 +14,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _report():
     """A year's report takes seconds: it runs off the event loop (shared/blocking.py)."""
-    cfg = settings()
+    cfg = config()
     first, last = report_dates.parse_range(request.args.get("from"), request.args.get("to"), now().date())
     db = get_db()
-    return blocking.run(lambda: reports.build(db, first, last, cfg["center"]["timezone"],
-                                              cfg["reports"]["rating_scale"]))
+    return blocking.run(lambda: reports.build(db, first, last, cfg.center.timezone,
+                                              cfg.reports.rating_scale))
 
 
 def _capacity():
-    cfg = settings()
+    cfg = config()
     plan = request.args.get("day") or request.args.get("plan")
     day, _ = report_dates.parse_range(plan, None, now().date() + timedelta(days=1))
-    target = request.args.get("target") or cfg["reports"]["wait_target_min"]
+    target = request.args.get("target") or cfg.reports.wait_target_min
     try:
         target = float(target)
     except ValueError:
@@ -36,8 +36,8 @@ def _capacity():
     if request.args.get("basis_from"):
         basis = report_dates.parse_range(request.args.get("basis_from"), request.args.get("basis_to"), day)
     db = get_db()
-    return blocking.run(lambda: capacity.advise(db, day, cfg["center"]["timezone"], target,
-                                                cfg["reports"]["capacity_weeks"], basis))
+    return blocking.run(lambda: capacity.advise(db, day, cfg.center.timezone, target,
+                                                cfg.reports.capacity_weeks, basis))
 
 
 @bp.get("/api/reports")
@@ -61,7 +61,7 @@ def report_export(name, fmt):
     if fmt == "csv":
         body, mimetype = report_tables.to_csv(report, name), "text/csv; charset=utf-8"
     else:
-        body, mimetype = report_tables.to_xlsx(report, names, settings()["center"]["name"]), XLSX
+        body, mimetype = report_tables.to_xlsx(report, names, config().center.name), XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -69,14 +69,14 @@ def report_export(name, fmt):
 @bp.get("/reports")
 def reports_page():
     """Server-rendered, so tables and charts show without any script."""
-    center = settings()["center"]
+    center = config().center
     problem = None
     try:
         report = _report()
     except QueueError as exc:
         problem = exc.message
         today = now().date()
-        report = reports.build(get_db(), today, today, center["timezone"], settings()["reports"]["rating_scale"])
+        report = reports.build(get_db(), today, today, center.timezone, config().reports.rating_scale)
     try:
         advice = _capacity()
     except QueueError as exc:
@@ -86,12 +86,12 @@ def reports_page():
         "reports.html", center=center, report=report, tables=tables, advice=advice,
         problem=problem, fmt=report_charts.vn, day=report_charts.vn_day, adds_up=report_tables.ADDS_UP,
         hours_chart=report_charts.hours_chart(report), wait_chart=report_charts.wait_chart(report),
-        target=request.args.get("target") or settings()["reports"]["wait_target_min"],
+        target=request.args.get("target") or config().reports.wait_target_min,
     )
 
 
 @bp.get("/reports/help")
 def reports_help():
     """What each figure means, in plain words (for supervisors, like every page here)."""
-    return render_template("reports_help.html", center=settings()["center"],
-                           weeks=settings()["reports"]["capacity_weeks"])
+    return render_template("reports_help.html", center=config().center,
+                           weeks=config().reports.capacity_weeks)

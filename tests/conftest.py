@@ -22,7 +22,7 @@ import socketio
 import yaml
 
 # python-escpos parses its printer database (YAML, about a second) at every import unless it
-# finds the pickle it leaves in ESCPOS_CAPABILITIES_PICKLE_DIR (shared/printing.py points it at
+# finds the pickle it leaves in ESCPOS_CAPABILITIES_PICKLE_DIR (shared/printer_profiles.py points it at
 # the user's cache): one folder of the run's own lets every server and CLI process it starts
 # reuse it without writing outside the test's folders.
 if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:

@@ -1,8 +1,9 @@
 """Steps the domain tests share: issue a ticket, call the next one, read the audit rows."""
 from shared import queue
+from shared.config import Queue
 
 
-STRICT = {"priority_policy": "strict", "priority_every": 3}
+STRICT = Queue()
 
 
 def issue(db, clock, service="HT", priority=False):

@@ -1,7 +1,9 @@
 """config.yaml validation: defaults, and errors that name the key."""
+from dataclasses import FrozenInstanceError
+
 import pytest
 
-from shared.config import ConfigError, load_config, validate
+from shared.config import Booking, ConfigError, Notify, Queue, Reports, load_config, validate
 from conftest import ROOT
 
 
@@ -68,3 +70,35 @@ def test_missing_and_broken_files(tmp_path):
 def test_database_path_is_relative_to_the_config_file(tmp_path, raw_config):
     raw_config["database"]["path"] = "data/q.db"
     assert validate(raw_config, base_dir=tmp_path)["database"]["path"] == str(tmp_path / "data/q.db")
+
+
+def test_sections_are_typed_and_read_only(raw_config):
+    config = validate(raw_config)
+    assert isinstance(config.booking, Booking) and config.server.port == config["server"]["port"] == 5000
+    with pytest.raises(FrozenInstanceError):
+        config.server.port = 80
+    with pytest.raises(FrozenInstanceError):
+        config.services[0].name = "Hộ tịch - Chứng thực"
+
+
+def test_a_missing_section_is_its_declared_defaults(raw_config):
+    """Each default is declared once, on its section's field: the loader has no other copy."""
+    for section, cls in (("notify", Notify), ("reports", Reports), ("booking", Booking), ("queue", Queue)):
+        raw_config.pop(section, None)
+        assert validate(raw_config)[section] == cls()
+
+
+def test_hours_are_parsed_once_at_load(raw_config, clock, monkeypatch):
+    from shared import hours
+    from shared.app import create_app
+    from conftest import enrolled_client
+
+    raw_config["center"]["hours"] = {"mon-fri": ["07:30-11:30"], "sat": ["07:30-11:30"]}
+    config = validate(raw_config)
+    assert config.center.hours == {day: [(450, 690)] for day in range(6)}
+    monkeypatch.setattr(hours, "parse_hours", lambda raw: pytest.fail("hours parsed again"))
+    app = create_app(config)
+    app.config["CLOCK"] = clock
+    client = enrolled_client(app, config)
+    assert client.get("/api/hours").get_json()["open"] is True  # Monday 07:30
+    assert client.post("/api/tickets", json={"service": "HT"}).status_code == 201

@@ -12,11 +12,11 @@ import pytest
 from conftest import TZ
 
 from shared import audit, counters, dashboard, hall, notify, printer_registry, queue
-from shared.config import ConfigError, validate
+from shared.config import ConfigError, Queue, validate
 from shared.errors import Conflict, NotFound, QueueError
 from shared.web import get_db
 
-POLICY = {"priority_policy": "strict", "priority_every": 3}
+POLICY = Queue()
 OFFICERS = ["officer:3:Nguyễn Thị Lan", "officer:4:Lê Văn Bình", "supervisor:9:Trần Văn Hùng"]
 
 
@@ -202,7 +202,7 @@ def test_alert_for_notices_the_gateway_refused(db, clock, raw_config):
     config = validate(raw_config)
     assert dashboard.build(db, clock(), None, 30, 15, notify.summary(db))["alerts"] == []
     with db.conn:
-        notify.enqueue(db, config, clock(), "booked", None, "0912345678", "Mã ABC234")
+        notify.enqueue(db, config.notify, clock(), "booked", None, "0912345678", "Mã ABC234")
     notify.send_due(db, config, clock())  # nothing listens on port 9: failed for good after one attempt
     board = dashboard.build(db, clock(), None, 30, 15, notify.summary(db))
     assert [(a["kind"], a["failed"]) for a in board["alerts"]] == [("notices", 1)]

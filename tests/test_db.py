@@ -5,14 +5,15 @@ import threading
 import pytest
 
 from shared import blocking, counters, hall, queue
+from shared.config import validate
 from shared.db import connect, immediate, init_database
 
 
-def test_restart_keeps_live_state_but_follows_config_names(db, config, clock):
+def test_restart_keeps_live_state_but_follows_config_names(db, raw_config, clock):
     counters.update_counter(db, 2, {"open": False}, clock())
     db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
-    config["services"][0]["name"] = "Hộ tịch - Chứng thực"
-    init_database(db, config)
+    raw_config["services"][0]["name"] = "Hộ tịch - Chứng thực"
+    init_database(db, validate(raw_config))
     assert hall.counter(db, 2)["open"] is False
     names = {s["code"]: s for s in hall.services(db, clock())}
     assert names["HT"]["name"] == "Hộ tịch - Chứng thực" and names["DD"]["open"] is False

@@ -1,11 +1,13 @@
 """One-time enrolment links, built in one place for the CLI, `serve` and the devices page."""
+from dataclasses import replace
+
 from shared.enrolment import enrolment_url, invite_link
 
 
 def test_a_link_is_at_public_url_else_the_address_given(config, db, clock):
     assert invite_link(config, db, "kiosk", "Sảnh", None, clock.tick(), "http://10.0.0.5:5000").startswith(
         "http://10.0.0.5:5000/enroll/")
-    config["server"]["public_url"] = "https://motcua.example"
+    config = replace(config, server=replace(config.server, public_url="https://motcua.example"))
     assert invite_link(config, db, "rating", None, 1, clock.tick(), "http://10.0.0.5:5000").startswith(
         "https://motcua.example/enroll/")
 

@@ -5,6 +5,7 @@ import pytest
 
 from queue_steps import call, events, issue
 from shared import hall
+from shared.config import validate
 from shared.db import connect, init_database
 from shared.errors import QueueError
 
@@ -28,8 +29,9 @@ def test_state_is_small_and_complete(db, clock):
     assert {s["code"]: s["waiting"] for s in state["services"]}["HT"] == 0
 
 
-def test_service_caps_show_full_fields(config, tmp_path, clock):
-    config["services"][0]["daily_cap"] = 2
+def test_service_caps_show_full_fields(raw_config, tmp_path, clock):
+    raw_config["services"][0]["daily_cap"] = 2
+    config = validate(raw_config)
     db = connect(str(tmp_path / "caps.db"))
     init_database(db, config)
     assert hall.service_caps(db, clock.tick())["HT"] == {"cap": 2, "issued": 0, "full": False}

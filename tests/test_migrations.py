@@ -1,6 +1,7 @@
 """Upgrades keep the data: a database made by release 0.1 (tests/fixtures/release_0_1.sql,
 the schema of commit b254a6e with a small day in it) is migrated by today's code."""
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_the_migrated_database_has_the_shape_of_a_new_one(old_path, config, tmp_
     migrated = connect(str(old_path))
     init_database(migrated, config)
     fresh = connect(str(tmp_path / "fresh.db"))
-    init_database(fresh, {**config, "database": {"path": str(tmp_path / "fresh.db")}})
+    init_database(fresh, replace(config, database=replace(config.database, path=str(tmp_path / "fresh.db"))))
     assert shape(migrated) == shape(fresh)
     assert {"sessions", "devices", "bookings", "outbox", "_sqlite_migrations"} <= set(shape(fresh))
 

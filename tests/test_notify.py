@@ -160,7 +160,7 @@ def test_backoff_then_failed_for_good(db, raw_config):
     config = validate(raw_config)
     at = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
     with db.conn:
-        notify.enqueue(db, config, at, "booked", None, "0912345678", "xin chào")
+        notify.enqueue(db, config.notify, at, "booked", None, "0912345678", "xin chào")
     assert notify.send_due(db, config, at) == 0  # nothing listens on port 9
     row = db.execute("SELECT status, attempts, next_at FROM outbox").fetchone()
     assert (row["status"], row["attempts"]) == ("pending", 1)
@@ -179,7 +179,7 @@ def test_claims_are_exclusive_until_the_lease_expires(db, raw_config):
     at = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
     with db.conn:
         for i in range(3):
-            notify.enqueue(db, config, at, "booked", None, f"09123456{i:02d}", "x")
+            notify.enqueue(db, config.notify, at, "booked", None, f"09123456{i:02d}", "x")
     first = notify.claim(db, at, lease_s=30)
     assert [n["id"] for n in first] == [1, 2, 3]
     assert notify.claim(db, at + timedelta(seconds=29), lease_s=30) == []

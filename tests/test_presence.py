@@ -1,4 +1,5 @@
 """Presence: a counter is served only while an officer's counter page is there (shared/presence.py)."""
+from dataclasses import replace
 from datetime import timedelta
 
 from shared import auth, counters, dashboard, presence, queue
@@ -79,7 +80,7 @@ def test_screens_and_the_estimate_leave_out_an_open_counter_nobody_is_at(app, cl
 
 def test_the_counter_page_connection_makes_its_officer_present(app, config, clock, officer):
     """Over Socket.IO, with the session of a login; logout ends it; a page without one is nobody."""
-    app.config["MOTCUA"]["health"]["presence_grace_s"] = 1
+    app.config["MOTCUA"] = replace(config, health=replace(config.health, presence_grace_s=1))
     desk = app.test_client()
     assert desk.post("/api/login", json={"token": officer["Authorization"][7:]}).status_code == 200
     page = socketio.test_client(app, flask_test_client=desk, auth={"page": "counter", "counter": 3})

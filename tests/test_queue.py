@@ -6,6 +6,7 @@ import pytest
 
 from queue_steps import STRICT, call, events, issue
 from shared import counters, hall, queue
+from shared.config import Queue, validate
 from shared.db import connect, init_database
 from shared.errors import Conflict, NotFound, QueueError
 
@@ -17,8 +18,9 @@ def test_numbers_follow_the_field_range_and_restart_each_day(db, clock):
     assert issue(db, clock)["number"] == "1001"
 
 
-def test_prefix_and_zero_padding(config, tmp_path, clock):
-    config["services"][0].update(prefix="A", start=1, digits=3)
+def test_prefix_and_zero_padding(raw_config, tmp_path, clock):
+    raw_config["services"][0].update(prefix="A", start=1, digits=3)
+    config = validate(raw_config)
     database = connect(str(tmp_path / "prefix.db"))
     init_database(database, config)
     assert [issue(database, clock)["number"] for _ in range(2)] == ["A001", "A002"]
@@ -84,7 +86,7 @@ def test_strict_priority_goes_first(db, clock):
 
 
 def test_interleave_calls_one_priority_every_n(db, clock):
-    policy = {"priority_policy": "interleave", "priority_every": 3}
+    policy = Queue(priority_policy="interleave")
     for _ in range(6):
         issue(db, clock)
         issue(db, clock, priority=True)

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from shared import queue, ratings
-from shared.config import ConfigError, validate
+from shared.config import ConfigError, Queue, validate
 from shared.errors import Conflict, NotFound, QueueError
 
 from conftest import enrolled_client
@@ -15,7 +15,7 @@ ACTOR = "officer:1:Nguyễn Thị Lan"
 def serve(db, clock, counter_id=1, service="HT", seconds=240, finish=True):
     """Issue a ticket, call it at the counter, and (by default) finish it."""
     ticket = queue.issue_ticket(db, service, False, clock())
-    queue.call_next(db, counter_id, clock.tick(30), {"priority_policy": "strict", "priority_every": 3},
+    queue.call_next(db, counter_id, clock.tick(30), Queue(),
                     actor=ACTOR)
     clock.tick(seconds)
     if finish:
@@ -96,14 +96,14 @@ def test_a_call_at_the_counter_ends_the_previous_citizens_rating(db, config, clo
     """Once the next citizen is called, the person facing the tablet is someone else."""
     first = serve(db, clock, finish=False)
     queue.issue_ticket(db, "HT", False, clock())
-    queue.call_next(db, 1, clock.tick(), {"priority_policy": "strict", "priority_every": 3}, actor=ACTOR)
+    queue.call_next(db, 1, clock.tick(), Queue(), actor=ACTOR)
     assert ratings.rateable(db, 1, clock.tick(2), config["reports"])["ticket"] is None  # "Xong và gọi tiếp"
     refused(db, config, clock, 1, first)
     second = db.execute("SELECT id FROM tickets WHERE status = 'called'").fetchone()[0]
     queue.finish(db, 1, clock.tick(60), ACTOR)
     assert ratings.rateable(db, 1, clock.tick(2), config["reports"])["ticket"]["id"] == second
     queue.issue_ticket(db, "HT", False, clock())
-    queue.call_next(db, 1, clock.tick(), {"priority_policy": "strict", "priority_every": 3}, actor=ACTOR)
+    queue.call_next(db, 1, clock.tick(), Queue(), actor=ACTOR)
     refused(db, config, clock, 1, second)  # finish, then a call: closed as well
     queue.no_show(db, 1, clock.tick(), ACTOR)
     refused(db, config, clock, 1, second)  # and it stays closed when that citizen does not come

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from conftest import TZ, Clock, demo_raw
 from shared import hall, queue, ratings, report_charts, report_tables, reports
 from shared.auth import create_token
-from shared.config import validate
+from shared.config import Queue, validate
 from shared.counters import add_counter, update_counter
 from shared.db import connect, init_database
 from shared.errors import Conflict
@@ -31,7 +31,7 @@ EXTRA = [("Quầy 8", ["HT"]), ("Quầy 9", ["CT"]), ("Quầy 10", ["CT", "HT"])
          ("Quầy 12", ["BHYT", "CU"]), ("Quầy 13", ["CU", "LDXH"]), ("Quầy 14", ["TKQ", "DKKD"])]
 SESSIONS = [(7 * 3600 + 1800, 11 * 3600 + 1800), (13 * 3600 + 1800, 17 * 3600)]
 EXTRA_CLOSE = 15 * 3600 + 1800
-POLICY = {"priority_policy": "strict", "priority_every": 3}
+POLICY = Queue()
 
 
 def at(seconds: int) -> datetime:

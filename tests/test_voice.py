@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from shared import voice
+from shared.config import validate_voice_config
 from shared.voice import (VOICE_DIR, announcement, clip_name,
-                          clip_names, missing_clips, resolve_mode, validate_voice_config)
+                          clip_names, missing_clips, resolve_mode)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from shared.printing import validate_printer_config
+from shared.config import validate_printer_config
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_the_printer_database_is_parsed_once_and_kept_in_the_users_cache(tmp_pat
     new /tmp folder each time; the pickle now lives in the user's cache and is reused."""
     env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    show = ("import os, shared.printing; "
+    show = ("import os, shared.printer_profiles; "
             "print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])")
     runs = [subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True,
                            check=True).stdout.strip() for _ in range(2)]
