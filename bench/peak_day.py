@@ -217,6 +217,7 @@ class Day:
         self.busy: dict[int, bool] = {}
         self.fields: dict[int, list[str]] = {}
         self.officer: dict = {}
+        self.pages: list = []   # the officers' counter pages (Socket.IO clients)
         self.kiosks: dict[str, dict] = {}   # kiosk name -> request headers and body
         self.ro = None                      # a read-only connection to the server's database
 
@@ -251,6 +252,22 @@ class Day:
             self.busy[c["id"]] = True   # its first call is at opening
             self.push(clock_of(SESSIONS[0][0], self.tz) + self.rnd.uniform(0, 20), "call", {"counter": c["id"]})
         assert len(self.fields) == 14, self.fields
+        self.staff(officer["Authorization"].split()[-1])
+
+    def staff(self, secret: str) -> None:
+        """The officer's counter page open at every counter (presence): the server's estimate
+        counts only counters with an officer present."""
+        import requests
+        import socketio
+
+        http = requests.Session()
+        http.post(self.srv.url + "/api/login", json={"token": secret}, timeout=10).raise_for_status()
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        for cid in self.fields:
+            page = socketio.Client(reconnection=False)
+            page.connect(self.srv.url, headers={"Cookie": cookie}, transports=["websocket"],
+                         auth={"page": "counter", "counter": cid}, wait_timeout=10)
+            self.pages.append(page)
 
     def run(self, page) -> None:
         if time.time() > self.clock.real0:
@@ -452,6 +469,8 @@ def run_day(args) -> dict:
                 day = Day(srv, clock, arrivals, args.seed, tz, end)
                 day.setup(officer, boss, invites)
                 day.run(page)
+                for counter_page in day.pages:
+                    counter_page.disconnect()
                 log = page.evaluate("Announcer.log")
                 browser.close()
         finally:

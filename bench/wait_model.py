@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import yaml  # noqa: E402
 
 import peak_day  # noqa: E402
-from shared import audit, counters, estimate, hall, queue, reports  # noqa: E402
+from shared import audit, auth, counters, estimate, hall, presence, queue, reports  # noqa: E402
 from shared.config import validate  # noqa: E402
 from shared.db import connect, init_database  # noqa: E402
 
@@ -81,6 +81,17 @@ def old_estimate(db, service: str, ahead: int, at: datetime, min_samples: int = 
     return max(1, round(ahead * sum(durations) / len(durations) / serving / 60))
 
 
+def staff(db, at: datetime) -> None:
+    """An officer present at every open counter (presence's own step, as an officer's counter
+    page makes it): the estimate counts only counters with an officer."""
+    here = presence.present(db, at)
+    for row in db.execute("SELECT id FROM counters WHERE open = 1").fetchall():
+        if row["id"] not in here:
+            token = auth.identify(db, auth.create_token(db, "officer", f"Cán bộ {row['id']}", at))
+            presence.counter_page_joined(db, f"bench-{token['id']}", row["id"], token["id"],
+                                         f"officer:{token['id']}:Cán bộ {row['id']}", f"bench-{token['id']}", at)
+
+
 def at_clock(day: datetime, text: str) -> datetime:
     h, m = map(int, text.split(":"))
     return day.replace(hour=h, minute=m, second=0, microsecond=0)
@@ -107,6 +118,7 @@ class Day:
             if not db.execute("SELECT 1 FROM counters WHERE name = ?", (name,)).fetchone():
                 counters.add_counter(db, name, fields, first)
         self.counters = {c["id"]: c for c in hall.counters(db)}
+        staff(db, first)
         self.busy = {cid: True for cid in self.counters}
         self.closed: set[int] = set()
         for cid in self.counters:
@@ -334,6 +346,7 @@ def cost(waiting: int = 600, repeat: int = 30) -> dict:
         at = at_clock(DAY, "07:00")
         for i, fields in enumerate(peak_day.EXTRA_COUNTERS, start=8):
             counters.add_counter(db, f"Quầy {i}", fields, at)
+        staff(db, at)
         rnd, codes = random.Random(2026), list(peak_day.FIELDS)
         for i in range(waiting):
             queue.issue_ticket(db, rnd.choice(codes), rnd.random() < peak_day.PRIORITY, at + timedelta(seconds=i))

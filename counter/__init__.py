@@ -37,7 +37,8 @@ def login():
 @bp.post("/api/logout")
 def logout():
     """Ends the session on the server: the cookie, even if kept, opens nothing."""
-    auth.close_session(get_db(), session.pop("staff", None))
+    if auth.close_session(get_db(), session.pop("staff", None), now()):
+        events.changed()  # the counter is no longer served: screens and kiosks follow
     return jsonify({"ok": True})
 
 

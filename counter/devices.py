@@ -1,5 +1,5 @@
-"""A kiosk or rating tablet enrols itself here (see shared/auth.py); supervisors invite
-and revoke devices in supervisor/devices.py.
+"""A kiosk, rating tablet or hall display enrols itself here (see shared/auth.py);
+supervisors invite, watch and revoke devices in supervisor/devices.py.
 
 The link is opened once, on that device, which gets a long-lived cookie (browsers)
 or a secret for Bearer use (other kiosk software, through the API).
@@ -16,6 +16,9 @@ from . import bp
 def _landing(enrolled: dict) -> str:
     if enrolled["kind"] == "kiosk":
         return url_for("kiosk.page")
+    if enrolled["kind"] == "display":  # a hall display, or a counter's counter-top screen
+        return (url_for("display.counter_top", counter_id=enrolled["counter_id"]) if enrolled["counter_id"]
+                else url_for("display.page"))
     return url_for("counter.rate_page", counter_id=enrolled["counter_id"])
 
 

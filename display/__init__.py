@@ -1,9 +1,11 @@
 """The waiting-hall TV, the counter-top screens and the citizen's phone status page."""
+from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory, url_for
 
 from shared import errors, events, hall, queue, voice
+from shared.audit import stamp
 from shared.web import config, get_db, now, phone_url, qr_svg
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
@@ -76,6 +78,22 @@ def get_notice():
 @bp.get("/api/state")
 def state():
     return jsonify(events.current_state())
+
+
+@bp.get("/api/calls")
+def calls_since():
+    """?since=<ISO time>: today's calls and recalls after it (at most 20, oldest first), as
+    `called` carries them: a display that was away catches up (display.js)."""
+    at = now()
+    try:
+        since = datetime.fromisoformat(request.args.get("since", ""))
+    except ValueError:
+        since = None
+    if since is None or since.tzinfo is None:
+        raise errors.QueueError("since phải là thời điểm ISO 8601 có múi giờ.", "invalid_date")
+    return jsonify([dict(call, announce=voice.announcement(call["ticket"]["number"], call["counter"]["name"],
+                                                            call["recall"], config().voice, call["counter"]["id"]))
+                    for call in hall.calls_since(get_db(), stamp(since.astimezone(at.tzinfo)), at)])
 
 
 @bp.get("/display/static/voice/<path:name>")

@@ -1,7 +1,7 @@
 """The ticket kiosk: citizens pick a field and get a number."""
 from flask import Blueprint, jsonify, render_template, request
 
-from shared import audit, estimate, events, hall, hours, queue
+from shared import audit, estimate, events, hall, hours, presence, queue
 from shared.web import NEW_TICKET_PRIORITY, NEW_TICKET_SERVICE, config, device, get_db, now, request_json, require_device
 
 from . import printer
@@ -75,13 +75,14 @@ def show(ticket_id):
 
 
 def ticket_status(ticket: dict) -> dict:
-    """A ticket with what its citizen wants to know: which counters serve its field,
-    the numbers they serve now, and an honest wait estimate (shared/estimate.py; a change
-    of what it says is kept, to be compared with what happened)."""
+    """A ticket with what its citizen wants to know: which counters serve its field (and
+    whether an officer is at each), the numbers they serve now, and an honest wait estimate
+    (shared/estimate.py; a change of what it says is kept, to be compared with what happened)."""
     db, at = get_db(), now()
+    staffed = presence.serving_counters(db, at)
     serving = [c for c in hall.counters(db, audit.day_of(at))
                if c["open"] and ticket["service"] in c["services"]]
-    ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"],
+    ticket["counters"] = [{"id": c["id"], "name": c["name"], "paused": c["paused"], "staffed": c["id"] in staffed,
                            "current": c["current"]["number"] if c["current"] else None} for c in serving]
     ticket["estimate"] = estimate.shown_on_phone(db, config(), ticket, at)
     ticket["at"] = audit.stamp(at)  # the server's moment, which the phone shows as "Cập nhật lúc"

@@ -86,6 +86,27 @@ def morning(srv, officer, kiosk):
     post(srv, "/api/counters/4/pause", officer)
 
 
+OFFICERS = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Võ Thị Giang",
+            "Đặng Văn Hải", "Bùi Thị Hoa", "Đỗ Văn Khoa", "Hồ Thị Lan", "Ngô Văn Minh", "Dương Thị Nga",
+            "Lý Văn Phúc", "Mai Thị Quỳnh"]
+
+
+def officers_at(srv, counter_ids) -> list:
+    """An officer logged in at each counter, its counter page connected (presence: an open
+    counter without one shows "Chưa có cán bộ"); the connections stay open until closed."""
+    import socketio
+    pages = []
+    for cid in counter_ids:
+        secret = srv.cli("token", "create", "--role", "officer", "--name", OFFICERS[cid - 1]).splitlines()[-1]
+        http = requests.Session()
+        http.post(srv.url + "/api/login", json={"token": secret}, timeout=5).raise_for_status()
+        page = socketio.Client(reconnection=False)
+        page.connect(srv.url, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())},
+                     transports=["websocket"], auth={"page": "counter", "counter": cid}, wait_timeout=10)
+        pages.append(page)
+    return pages
+
+
 def burst(srv, officer, kiosk, hall, save):
     """Opening time: all 14 counters call within a second; photographed while the voice reads
     the fourth call (highlighted, with the banner) and the others wait (the lighter mark)."""
@@ -126,6 +147,7 @@ def shoot(out: Path):
             kiosk_device = {"Authorization": "Bearer " + post(srv, "/api/devices/enrol", code=srv.enrol_path(
                 "--kind", "kiosk", "--name", "Lối vào").rsplit("/", 1)[1])["secret"]}
             morning(srv, officer, kiosk_device)
+            present = officers_at(srv, range(1, 8))
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=ARGS)
 
@@ -188,6 +210,7 @@ def shoot(out: Path):
                     post(srv, "/api/counters", {"Authorization": f"Bearer {boss}"}, name=f"Quầy {i}", services=[code])
                     post(srv, "/api/tickets", kiosk_device, service=code)
                     post(srv, f"/api/counters/{i}/call-next", officer)
+                present += officers_at(srv, range(8, 15))
                 for width, height in ((1920, 1080), (1366, 768)):
                     hall = page(width, height, "/display")
                     hall.wait_for_function("document.querySelectorAll('.tile').length === 14")
@@ -199,6 +222,8 @@ def shoot(out: Path):
                 desks(page, save, token, boss)
                 shoot_reports(browser, out, save)
                 browser.close()
+            for connection in present:
+                connection.disconnect()
         finally:
             srv.stop()
 

@@ -73,6 +73,8 @@ def create_app(config: Config) -> Flask:
     app.teardown_appcontext(close_db)
     # The staff navigation (shared/templates/staff_nav.html) lists Lịch hẹn only when booking is on.
     app.context_processor(lambda: {"booking_enabled": config.booking.enabled})
+    # Every page carries the version it was served by: after an upgrade it reloads itself (live.js).
+    app.context_processor(lambda: {"version": health.version()})
     _operations(app)
 
     own_hosts = {urlsplit(config.server.public_url).netloc} - {""}

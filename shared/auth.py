@@ -17,11 +17,12 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from . import presence
 from .db import immediate
 from .text import plain
 
 ROLES = ("officer", "supervisor")
-DEVICE_KINDS = ("kiosk", "rating")
+DEVICE_KINDS = ("kiosk", "rating", "display")
 SESSION_IDLE = timedelta(days=14)  # an officer's PC stays logged in over a holiday, not forever
 SESSION_TOUCH = timedelta(hours=1)  # how stale `seen_at` may get before a request rewrites it
 INVITE_VALID = timedelta(hours=24)
@@ -79,10 +80,12 @@ def revoke_token(db, token_id: int, at: datetime) -> bool:
     token can have."""
     with immediate(db):
         db.execute("DELETE FROM sessions WHERE token_id = ?", (token_id,))
-        return db.execute(
+        revoked = db.execute(
             "UPDATE tokens SET revoked_at = ?, hash = 'revoked:' || id WHERE id = ? AND revoked_at IS NULL",
             (_stamp(at), token_id),
         ).rowcount == 1
+    presence.token_revoked(db, token_id, at)
+    return revoked
 
 
 def open_session(db, token_id: int, at: datetime) -> str:
@@ -111,21 +114,30 @@ def session_holder(db, secret: str | None, at: datetime) -> dict | None:
     return {"id": row["id"], "role": row["role"], "name": row["name"]}
 
 
-def close_session(db, secret: str | None) -> None:
-    """Logout: the session is gone from the server, whatever the browser keeps."""
-    if isinstance(secret, str) and secret:
-        with immediate(db):
-            db.execute("DELETE FROM sessions WHERE hash = ?", (_hash(secret),))
+def session_key(secret: str) -> str:
+    """What the database keeps of a session's secret (presence rows name it, to end at logout)."""
+    return _hash(secret)
+
+
+def close_session(db, secret: str | None, at: datetime | None = None) -> bool:
+    """Logout: the session is gone from the server, whatever the browser keeps, and the
+    officer's presence at a counter ends now (given `at`). True when that ended a presence."""
+    if not isinstance(secret, str) or not secret:
+        return False
+    with immediate(db):
+        db.execute("DELETE FROM sessions WHERE hash = ?", (_hash(secret),))
+    return at is not None and presence.session_ended(db, _hash(secret), at)
 
 
 def invite_device(db, kind: str, name: str, counter_id: int | None, at: datetime) -> str:
-    """A one-time enrolment code for a kiosk or rating tablet, valid for a day.
+    """A one-time enrolment code for a kiosk, rating tablet or hall display, valid for a day.
 
     A rating tablet belongs to one counter: it rates only the citizens that
-    counter served, so a tablet cannot speak for another officer."""
+    counter served, so a tablet cannot speak for another officer. A display with a
+    counter is that counter's counter-top screen; without one, a hall display."""
     if kind not in DEVICE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(DEVICE_KINDS)}")
-    if (kind == "rating") != (counter_id is not None):
+    if kind == "rating" and counter_id is None or kind == "kiosk" and counter_id is not None:
         raise ValueError("a rating tablet needs a counter; a kiosk has none")
     name = plain(name, 40)
     if name is None:

@@ -30,6 +30,7 @@ import math
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from . import presence
 from .reports import load
 
 
@@ -95,6 +96,7 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
     for row in db.execute("SELECT cs.service, c.id FROM counter_services cs JOIN counters c ON c.id = cs.counter_id"
                           " WHERE c.open = 1"):
         fields_served.setdefault(row[0], set()).add(row[1])
+    staffed = presence.serving_counters(db, datetime.now(tz))  # open and an officer there, now
     active = {}  # (field, hour) -> counters that called its tickets in that hour of `day`; (None, hour): any field
     for row in db.execute(
         """SELECT t.service, e.at, e.counter_id FROM audit e JOIN tickets t ON t.id = e.ticket_id
@@ -133,6 +135,7 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
             "hours": hours,
             "peak_needed": max((h["needed"] or 0 for h in hours), default=0),
             "open_now": len(fields_served.get(code, ())),
+            "staffed_now": sum(1 for c in staffed.values() if code in c["services"]),
         })
     hours_seen = sorted(set(totals) | {hour for field, hour in active if field is None})
     by_hour = [{"hour": h, "needed": totals.get(h, 0), "active": len(active.get((None, h), ()))}
@@ -147,4 +150,5 @@ def advise(db, day: date, tz_name: str, target_min: float, weeks: int,
         "hours": by_hour,
         "peak_needed": max((h["needed"] for h in by_hour), default=0),
         "open_now": db.execute("SELECT count(*) FROM counters WHERE open = 1").fetchone()[0],
+        "staffed_now": len(staffed),
     }

@@ -604,6 +604,19 @@ def validate_printer_config(raw) -> Printer:
     return Printer(**values)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Health(Section):
+    """Officers' presence and the health of the hall's screens: the alerts' thresholds
+    (docs/operations.md says what each means and what the supervisor does)."""
+    presence_grace_s: int = option(20, whole(1, 600))
+    no_officer_alert_min: int = option(2, whole(0, 240))
+    unstaffed_alert_min: int = option(10, whole(0, 240))
+    idle_alert_min: int = option(5, whole(1, 240))
+    display_offline_s: int = option(30, whole(5, 3600))
+    late_call_s: int = option(10, whole(2, 600))
+    beat_s: int = option(15, whole(1, 300))
+
+
 # --------------------------------------------------------------------------- the whole file
 
 @dataclass(frozen=True, kw_only=True)
@@ -621,6 +634,7 @@ class Config(Section):
     notify: Notify
     voice: Voice
     printer: Printer
+    health: Health
 
 
 def config_path(explicit: str | None = None) -> Path:
@@ -695,4 +709,5 @@ def validate(raw, base_dir: Path = Path(".")) -> Config:
         notify=_notify(raw.get("notify")),
         voice=voice,
         printer=validate_printer_config(raw.get("printer")),
+        health=read(Health, raw.get("health"), "health"),
     )

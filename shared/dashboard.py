@@ -8,6 +8,7 @@ growing between events. A wait is measured as in shared/reports.py: from
 """
 from datetime import datetime, timedelta
 
+from . import hours, presence
 from .audit import day_of, log_event, stamp
 from .db import immediate
 from .errors import NotFound, QueueError
@@ -87,10 +88,17 @@ def counters(db, at: datetime) -> list[dict]:
     served = dict(db.execute(
         "SELECT counter_id, count(*) FROM tickets WHERE status = 'done' AND day = ? AND counter_id IS NOT NULL"
         " GROUP BY counter_id", (day,)).fetchall())
+    here = presence.present(db, at)
+    # When each counter last did something an idle officer would not (call, finish, resume).
+    moved = dict(db.execute(
+        "SELECT counter_id, max(at) FROM audit WHERE at >= ? AND counter_id IS NOT NULL AND kind IN"
+        " ('called', 'recalled', 'finished', 'no_show', 'transferred', 'resumed', 'counter_opened')"
+        " GROUP BY counter_id", (day,)).fetchall())
     result = []
     for row in db.execute("SELECT * FROM counters ORDER BY position, id"):
         cid = row["id"]
         ticket, actor = current.get(cid), officer.get(cid)
+        there = here.get(cid)
         paused = bool(row["open"] and row["paused"])
         paused_since = _paused_since(db, cid) if paused else None
         result.append({
@@ -107,6 +115,10 @@ def counters(db, at: datetime) -> list[dict]:
             "paused_since": paused_since,
             "paused_s": _seconds(paused_since, at),
             "served": served.get(cid, 0),
+            "present": {"officer": officer_name(there["actor"]), "actor": there["actor"],
+                        "since": there["since"]} if there else None,
+            "left_at": None if there else presence.left_at(db, cid),
+            "last_action_at": moved.get(cid),
         })
     return result
 
@@ -156,20 +168,64 @@ def alerts(field_rows: list[dict], counter_rows: list[dict], printer: dict | Non
     return found
 
 
+def presence_alerts(field_rows: list[dict], counter_rows: list[dict], at: datetime, opened_at: datetime | None,
+                    health: dict) -> list[dict]:
+    """What presence shows the supervisor: a field whose citizens wait with no officer at any
+    open counter serving it; a counter open without an officer for long during working hours
+    (`opened_at`: when the current working period began, None outside hours); an officer
+    present but not calling while citizens of the counter's fields wait."""
+    found = []
+    open_rows = [c for c in counter_rows if c["open"]]
+    staffed = {code for c in open_rows if c["present"] for code in c["services"]}
+    offered = {code for c in open_rows for code in c["services"]}
+    for f in field_rows:
+        if (f["code"] in offered and f["code"] not in staffed and f["waiting"]
+                and f["longest_wait_s"] >= health["no_officer_alert_min"] * 60):
+            found.append({"kind": "no_officer", "service": f["code"], "waiting": f["waiting"],
+                          "seconds": f["longest_wait_s"],
+                          "message": f"{f['name']}: {f['waiting']} công dân đang chờ"
+                                     f" {_minutes(f['longest_wait_s'])} phút nhưng không có cán bộ ở quầy nào"
+                                     " phục vụ lĩnh vực này."})
+    waiting = {f["code"]: f["waiting"] for f in field_rows}
+    for c in open_rows:
+        if c["present"] is None and opened_at is not None:
+            since = max([opened_at] + [datetime.fromisoformat(t) for t in (c["left_at"], c["last_action_at"]) if t])
+            seconds = max(0.0, (at - since).total_seconds())
+            if seconds > health["unstaffed_alert_min"] * 60:
+                found.append({"kind": "unstaffed", "counter": c["id"], "seconds": seconds,
+                              "message": f"{c['name']} đang mở nhưng không có cán bộ đã {_minutes(seconds)} phút:"
+                                         " đóng quầy hoặc cử cán bộ đến."})
+        if c["present"] and not c["paused"] and c["current"] is None and any(waiting.get(s) for s in c["services"]):
+            since = max(t for t in (c["present"]["since"], c["last_action_at"]) if t)
+            seconds = _seconds(since, at)
+            if seconds > health["idle_alert_min"] * 60:
+                found.append({"kind": "idle", "counter": c["id"], "seconds": seconds,
+                              "message": f"{c['name']}: cán bộ {c['present']['officer']} có mặt nhưng chưa gọi số"
+                                         f" đã {_minutes(seconds)} phút trong khi công dân đang chờ."})
+    return found
+
+
 def build(db, at: datetime, printer: dict | None, wait_alert_min: int, pause_alert_min: int,
-          messages: dict | None = None, crowded: list[dict] | None = None) -> dict:
+          messages: dict | None = None, crowded: list[dict] | None = None, health: dict | None = None,
+          week: dict | None = None, device_alerts: list[dict] = ()) -> dict:
     """The whole dashboard in one document (docs/api.md, "Supervisor dashboard").
     `messages` is the outbox's summary when a gateway is configured (sent as "notices");
-    `crowded`, the fields shared/estimate.crowded finds."""
+    `crowded`, the fields shared/estimate.crowded finds; `health` the config's health section
+    (presence alerts), `week` the parsed center.hours, `device_alerts` the hall displays'
+    (shared/devices.alerts)."""
     field_rows, counter_rows = fields(db, at), counters(db, at)
+    found = alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min, messages, crowded)
+    if health is not None:
+        found += presence_alerts(field_rows, counter_rows, at, hours.period_start(week or {}, at), health)
     return {
         "at": stamp(at),
         "fields": field_rows,
         "counters": counter_rows,
         "printer": printer,
-        "thresholds": {"wait_alert_min": wait_alert_min, "pause_alert_min": pause_alert_min},
+        "thresholds": {"wait_alert_min": wait_alert_min, "pause_alert_min": pause_alert_min,
+                       **({k: v for k, v in health.items() if k.endswith(("_min", "_s"))} if health else {})},
         "notices": messages,
-        "alerts": alerts(field_rows, counter_rows, printer, wait_alert_min, pause_alert_min, messages, crowded),
+        "alerts": found + list(device_alerts),
     }
 
 

@@ -354,3 +354,15 @@ def secret_key(database_path: str) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(secrets.token_hex(32))
     return path.read_text(encoding="ascii").strip()
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine is still running: rows a server process keeps
+    for its live connections (printer agents, screens) die with it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

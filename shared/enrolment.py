@@ -19,7 +19,8 @@ def invite_link(config: Config, db, kind: str, name: str | None, counter: int | 
     if name is None and counter is not None:
         row = db.execute("SELECT name FROM counters WHERE id = ?", (counter,)).fetchone()
         name = row[0] if row else ""
-    code = auth.invite_device(db, kind, name if name is not None else "Máy lấy số", counter, at)
+    default = {"kiosk": "Máy lấy số", "display": "Màn hình sảnh"}.get(kind, "")
+    code = auth.invite_device(db, kind, name if name is not None else default, counter, at)
     return enrolment_url(config.server.public_url or base or f"http://127.0.0.1:{config.server.port}",
                          code)
 

@@ -34,7 +34,7 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from . import blocking
+from . import blocking, presence
 from .audit import day_of, stamp
 from .config import Queue
 from .db import immediate
@@ -60,18 +60,17 @@ PAD_SHARE = 0.12
 
 
 def serving_counters(db, at: datetime) -> list[dict]:
-    """The counters whose officers will call: open and not paused, with their fields in the
-    officer's order and their current citizen. The one place that decides who is really at
-    a counter (officer presence will decide it here)."""
-    fields: dict[int, list[str]] = {}
-    for row in db.execute("SELECT counter_id, service FROM counter_services ORDER BY counter_id, position"):
-        fields.setdefault(row[0], []).append(row[1])
+    """The counters whose officers will call: open, not paused and with an officer present
+    (shared/presence.py decides who is really at a counter), with their fields in the
+    officer's order and their current citizen."""
+    served = presence.serving_counters(db, at)
     current = {row["counter_id"]: row for row in db.execute(
         "SELECT counter_id, service, called_at FROM tickets WHERE status = 'called' AND day = ?", (day_of(at),))}
-    return [{"id": row["id"], "services": fields.get(row["id"], []),
+    return [{"id": row["id"], "services": served[row["id"]]["services"],
              "current": {"service": current[row["id"]]["service"], "called_at": current[row["id"]]["called_at"]}
              if row["id"] in current else None}
-            for row in db.execute("SELECT id FROM counters WHERE open = 1 AND paused = 0 ORDER BY position, id")]
+            for row in db.execute("SELECT id FROM counters WHERE open = 1 AND paused = 0 ORDER BY position, id")
+            if row["id"] in served]
 
 
 def periods(week: Week, at: datetime) -> list[tuple[datetime, datetime]]:
@@ -169,6 +168,7 @@ class Projection:
     calls: dict[int, datetime | None]          # waiting ticket id -> expected first call (None: not today)
     next_call: dict[str, datetime | None]      # field -> expected call of a citizen taking a number now
     served_by: dict[str, int]                  # field -> counters serving it now
+    unstaffed: frozenset                       # fields served by open, unpaused counters none of which has an officer
     close: datetime | None                     # when the counters stop calling (None: no counter_hours set)
     sessions: list[tuple[datetime, datetime]]
 
@@ -312,11 +312,15 @@ def build(db, config: dict, at: datetime) -> Projection:
         sessions = [(sessions[0][0], sessions[0][0] + timedelta(days=7))]
     calls = play(at, counters, tickets, services, sessions, config.queue)
     served_by = {code: sum(1 for c in served if code in c["services"]) for code in codes}
+    unstaffed = frozenset(r[0] for r in db.execute(
+        "SELECT DISTINCT s.service FROM counters c JOIN counter_services s ON s.counter_id = c.id"
+        " WHERE c.open = 1 AND c.paused = 0")) - {code for code, n in served_by.items() if n}
     return Projection(
         at=at,
         calls={t.id: calls.get(t.id) for t in tickets if t.id > 0},
         next_call={code: calls.get(gid) for gid, code in ghosts.items()},
         served_by=served_by,
+        unstaffed=unstaffed,
         close=sessions[-1][1] if closing and sessions else None,
         sessions=sessions)
 
@@ -328,7 +332,8 @@ def projection(db, config: dict, at: datetime) -> Projection:
     """The projection for `at`, reused while the queue is unchanged (no new audit row) and it is
     less than REFRESH_S old: every phone asks after every change, the answer is computed once."""
     path = db.conn.execute("PRAGMA database_list").fetchone()[2] or str(id(db.conn))
-    version = db.execute("SELECT max(id) FROM audit").fetchone()[0]
+    # Officers come and go without an audit row (presence): who is here is part of the version.
+    version = (db.execute("SELECT max(id) FROM audit").fetchone()[0], tuple(sorted(presence.present(db, at))))
     hit = _cache.get(path)
     if hit and hit[0] == version and timedelta(0) <= at - hit[1].at < timedelta(seconds=REFRESH_S):
         return hit[1]
@@ -338,13 +343,13 @@ def projection(db, config: dict, at: datetime) -> Projection:
     return result
 
 
-def _promise(p: Projection, call: datetime | None, served_by: int, at: datetime) -> dict:
+def _promise(p: Projection, call: datetime | None, code: str, at: datetime) -> dict:
     """What a citizen is told: {"minutes", "at" (HH:MM of the expected call), "after" (the
     opening the call waits for, e.g. "13:30"), "late", "reason"}."""
     result = {"minutes": None, "at": None, "after": None, "late": False, "reason": None}
     if call is None:
-        if served_by == 0 and (p.close is None or at < p.close):
-            result["reason"] = "no_counter"
+        if not p.served_by.get(code) and (p.close is None or at < p.close):
+            result["reason"] = "no_officer" if code in p.unstaffed else "no_counter"
         else:
             result["late"] = True
         return result
@@ -370,13 +375,13 @@ def for_ticket(db, config: dict, ticket: dict, at: datetime) -> dict:
     if ticket["status"] != "waiting":
         return {"minutes": 0, "at": None, "after": None, "late": False, "reason": None}
     p = projection(db, config, at)
-    return _promise(p, p.calls.get(ticket["id"]), p.served_by.get(ticket["service"], 0), at)
+    return _promise(p, p.calls.get(ticket["id"]), ticket["service"], at)
 
 
 def for_fields(db, config: dict, at: datetime) -> dict[str, dict]:
     """Per field, the estimate of a citizen taking a normal number now."""
     p = projection(db, config, at)
-    return {code: _promise(p, call, p.served_by.get(code, 0), at) for code, call in p.next_call.items()}
+    return {code: _promise(p, call, code, at) for code, call in p.next_call.items()}
 
 
 ALERT_LEAD = timedelta(minutes=30)

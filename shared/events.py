@@ -14,15 +14,16 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, emit, join_room, rooms
 
-from . import audit, hall, printer_registry, queue, voice
-from .auth import identify_device
-from .web import config, get_db, guessed_wrong, guesses_blocked_for, now
+from . import audit, auth, devices, hall, health, presence, printer_registry, queue, voice
+from .auth import allowed, identify_device
+from .web import actor_of, config, get_db, guessed_wrong, guesses_blocked_for, now
 
 log = logging.getLogger("motcua.events")
 socketio = SocketIO()
+SCREEN_ROOM = "screens"  # the connections that wrote a row in `screens` (presence, device health)
 MESSAGES_BURST = 30   # what one connection may send at once...
 MESSAGES_PER_S = 10   # ...and per second after that (a printer agent: one per ticket)
 
@@ -42,9 +43,12 @@ def on_connect(auth=None):
     A printer agent connects with auth {"device": <its kiosk's device credential>}: it
     prints that kiosk's tickets, and only those (the kiosk is the credential's, never
     named by the agent); revoking the kiosk disconnects it (`drop_revoked_agents`).
-    Anything else in `auth` is refused.
+    A trusted page says what it is with {"page", "counter"?} (`_page_joined`). Anything
+    else in `auth` is refused.
     """
-    if auth:
+    if isinstance(auth, dict) and isinstance(auth.get("page"), str) and set(auth) <= {"page", "counter"}:
+        _page_joined(auth)
+    elif auth:
         if guesses_blocked_for():
             raise ConnectionRefusedError("too_many_logins")
         secret = auth.get("device") if isinstance(auth, dict) else None
@@ -59,14 +63,72 @@ def on_connect(auth=None):
     # queue, where a whole hall reconnecting at once (a Wi-Fi blip) would be a publish
     # per screen and exhaust the Redis connection pool (docs/performance.md).
     emit("state", current_state(), ignore_queue=True)
+    emit("beat", beat(), ignore_queue=True)
+
+
+def _page_joined(hello: dict) -> None:
+    """A page says what it is ({"page", "counter"?}); only a logged-in officer's counter
+    page (presence) and an enrolled device's own page get a row. Anyone else stays a
+    plain listener, as a phone is."""
+    db, at, page, counter = get_db(), now(), hello["page"], hello.get("counter")
+    if page == "counter":
+        secret = session.get("staff")
+        caller = auth.session_holder(db, secret, at)
+        if (allowed(caller, "officer") and isinstance(counter, int) and not isinstance(counter, bool)
+                and presence.counter_page_joined(db, request.sid, counter, caller["id"], actor_of(caller),
+                                                 auth.session_key(secret), at)):
+            join_room(SCREEN_ROOM)
+            changed()
+        return
+    device = auth.identify_device(db, session.get("device"))
+    if device is not None and devices.device_joined(db, request.sid, page, device, at):
+        join_room(SCREEN_ROOM)
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
-    """Only a printer agent's leaving is written down: a display (or a phone, or a
-    script opening sessions by the thousand) leaves without taking the write lock."""
-    if any(room.startswith("printer:") for room in rooms()):
+    """Only a printer agent's and a registered screen's leaving is written down: a display
+    that is no enrolled device (or a phone, or a script opening sessions by the thousand)
+    leaves without taking the write lock."""
+    joined = rooms()
+    if any(room.startswith("printer:") for room in joined):
         printer_registry.agent_left(get_db(), request.sid)
+    if SCREEN_ROOM in joined:
+        grace = config().health.presence_grace_s
+        left = presence.screen_left(get_db(), request.sid, now(), grace)
+        if left is not None and left["kind"] == "counter":
+            # Present for the grace still; the screens learn it ended once it has.
+            socketio.start_background_task(_after, current_app._get_current_object(), grace + 0.5)
+
+
+def _after(app, seconds: float) -> None:
+    socketio.sleep(seconds)
+    changed(app)
+
+
+@socketio.on("report")
+def on_report(data=None):
+    """A trusted page's device report (shared/devices.py); the answer is the ack."""
+    return devices.report(get_db(), request.sid, data, now())
+
+
+def beat() -> dict:
+    """What every page hears every health.beat_s: the server's version (a page of another
+    version reloads), how often beats come (silence for 2.5 of them: reconnect), and the
+    latest call (a display that has not heard it asks for what it missed)."""
+    return {"version": health.version(), "every": config().health.beat_s,
+            "last_call": devices.latest_call(get_db(), now())}
+
+
+def beat_forever(app) -> None:
+    """Forever, in each server process: a beat to the pages connected to this process."""
+    while True:
+        socketio.sleep(app.config["MOTCUA"].health.beat_s)
+        try:
+            with app.app_context():
+                socketio.emit("beat", beat(), ignore_queue=True)
+        except Exception:  # noqa: BLE001 - a locked database this once; the next beat tries again
+            log.exception("beat failed")
 
 
 @socketio.on("*")
@@ -211,7 +273,7 @@ def called(ticket: dict, recall: bool) -> None:
     """A number was called (or called again): announce it at once, then refresh state."""
     counter = ticket["counter"]
     socketio.emit("called", {
-        "ticket": ticket, "counter": counter, "recall": recall,
+        "ticket": ticket, "counter": counter, "recall": recall, "at": audit.stamp(now()),
         "announce": voice.announcement(ticket["number"], counter["name"], recall, config().voice,
                                        counter["id"]),
     })

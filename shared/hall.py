@@ -2,6 +2,7 @@
 with their waiting counts, recent calls, daily caps, the notice line. No Flask here."""
 from datetime import datetime
 
+from . import presence
 from .audit import day_of, log_event
 from .db import immediate
 from .errors import QueueError
@@ -82,10 +83,34 @@ def recent_calls(db, at: datetime, limit: int) -> list[dict]:
     ]
 
 
+CATCH_UP = 20  # calls a display that was away gets back at most
+
+
+def calls_since(db, since: str, at: datetime) -> list[dict]:
+    """Today's calls and recalls after `since`, oldest first (the latest CATCH_UP), each as
+    the `called` event carried it: {"ticket": {"id", "number", "service", "priority",
+    "called_at", "recalls"}, "counter": {"id", "name"}, "recall", "at"}."""
+    rows = db.execute(
+        """SELECT * FROM (SELECT e.id, e.at, e.kind, e.counter_id, c.name AS counter_name, t.id AS ticket_id,
+                  t.number, t.service, t.priority,
+                  (SELECT count(*) FROM audit r WHERE r.ticket_id = e.ticket_id AND r.kind = 'recalled'
+                   AND r.id <= e.id) AS recalls
+           FROM audit e JOIN tickets t ON t.id = e.ticket_id JOIN counters c ON c.id = e.counter_id
+           WHERE e.kind IN ('called', 'recalled') AND e.at > ? AND e.at >= ?
+           ORDER BY e.id DESC LIMIT ?) ORDER BY id""", (since, day_of(at), CATCH_UP)).fetchall()
+    return [{"ticket": {"id": r["ticket_id"], "number": r["number"], "service": r["service"],
+                        "priority": bool(r["priority"]), "called_at": r["at"], "recalls": r["recalls"]},
+             "counter": {"id": r["counter_id"], "name": r["counter_name"]}, "recall": r["kind"] == "recalled",
+             "at": r["at"]}
+            for r in rows]
+
+
 def state(db, at: datetime, recent: int) -> dict:
-    """Everything a display needs to draw the hall, in one small document."""
+    """Everything a display needs to draw the hall, in one small document. `staffed`:
+    an officer is present at the counter (an open counter without one is not served)."""
+    here = presence.present(db, at)
     return {
-        "counters": counters(db, day_of(at)),
+        "counters": [dict(c, staffed=c["id"] in here) for c in counters(db, day_of(at))],
         "services": services(db, at),
         "recent": recent_calls(db, at, recent),
     }

@@ -51,6 +51,17 @@ def is_open(week: Week, at: datetime) -> bool:
     return any(start <= minute < end for start, end in week.get(at.weekday(), []))
 
 
+def period_start(week: Week, at: datetime) -> datetime | None:
+    """When the working period `at` falls in began (midnight when no hours are set: always
+    open); None outside working hours."""
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if not week:
+        return midnight
+    minute = at.hour * 60 + at.minute
+    return next((midnight + timedelta(minutes=start) for start, end in week.get(at.weekday(), [])
+                 if start <= minute < end), None)
+
+
 def next_opening(week: Week, at: datetime) -> datetime | None:
     """The next moment a period starts after `at` (None when no hours are set)."""
     if not week:

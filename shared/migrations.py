@@ -192,3 +192,46 @@ def field_short_names(db):
     """services.short_name: the hall display shows "LĐ-TB&XH", never a cut "Lao động - Thươ…"."""
     if "short_name" not in db["services"].columns_dict:
         db["services"].add_column("short_name", str, not_null_default="")
+
+
+@STEPS(name="0012_hall_health")
+def hall_health(db):
+    """Presence and device reports (`screens`); hall displays may be enrolled (devices.kind)."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'devices'").fetchone()[0]
+    if "'display'" not in sql:  # SQLite cannot alter a CHECK: the table is rebuilt, rows and ids kept
+        # Not by renaming the old table away: SQLite would point printer_agents' REFERENCES
+        # (step 0009) at the old name. The new table takes the name instead; the agents'
+        # rows are connections of a server that is not running, so none is live.
+        db.execute("DELETE FROM printer_agents")
+        db.execute("""CREATE TABLE devices_new (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind          TEXT NOT NULL CHECK (kind IN ('kiosk', 'rating', 'display')),
+        name          TEXT NOT NULL,
+        counter_id    INTEGER REFERENCES counters(id),
+        hash          TEXT UNIQUE,
+        invite_hash   TEXT UNIQUE,
+        invite_until  TEXT,
+        created_at    TEXT NOT NULL,
+        enrolled_at   TEXT,
+        revoked_at    TEXT)""")
+        db.execute("INSERT INTO devices_new SELECT id, kind, name, counter_id, hash, invite_hash, invite_until,"
+                   " created_at, enrolled_at, revoked_at FROM devices")
+        db.execute("DROP TABLE devices")
+        db.execute("ALTER TABLE devices_new RENAME TO devices")
+    db.execute("""CREATE TABLE IF NOT EXISTS screens (
+        sid           TEXT PRIMARY KEY,
+        pid           INTEGER NOT NULL,
+        kind          TEXT NOT NULL,
+        device_id     INTEGER REFERENCES devices(id),
+        token_id      INTEGER REFERENCES tokens(id),
+        session_hash  TEXT,
+        counter_id    INTEGER REFERENCES counters(id),
+        officer       TEXT,
+        since         TEXT,
+        connected_at  TEXT NOT NULL,
+        gone_at       TEXT,
+        present_until TEXT,
+        reported_at   TEXT,
+        report        TEXT)""")
+    db.execute("CREATE INDEX IF NOT EXISTS screens_counter ON screens (counter_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS screens_device ON screens (device_id)")

@@ -6,7 +6,7 @@ same fault and can tell whether some process holds a kiosk's printer agent.
 import json
 import os
 
-from .db import immediate
+from .db import immediate, process_alive
 
 
 def health(db, kind: str) -> dict:
@@ -52,20 +52,10 @@ def agent_kiosk(db, sid: str) -> str | None:
     return row[0] if row else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def has_agent(db, kiosk: str) -> bool:
     """Whether a live server process holds a printer agent for `kiosk`."""
     pids = [row[0] for row in db.execute("SELECT pid FROM printer_agents WHERE kiosk = ?", (kiosk,))]
-    return any(_alive(pid) for pid in pids)
+    return any(process_alive(pid) for pid in pids)
 
 
 def forget_agents_of(db, pid: int) -> None:

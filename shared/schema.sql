@@ -126,7 +126,7 @@ CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token_id);
 -- is never reused, so nothing that names a revoked device can name a new one.
 CREATE TABLE IF NOT EXISTS devices (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind          TEXT NOT NULL CHECK (kind IN ('kiosk', 'rating')),
+    kind          TEXT NOT NULL CHECK (kind IN ('kiosk', 'rating', 'display')),
     name          TEXT NOT NULL,
     counter_id    INTEGER REFERENCES counters(id),
     hash          TEXT UNIQUE,
@@ -280,3 +280,31 @@ CREATE TABLE IF NOT EXISTS promises (
     reason    TEXT
 );
 CREATE INDEX IF NOT EXISTS promises_ticket ON promises (ticket_id, id);
+-- Every trusted live page (an officer's counter page, an enrolled hall display,
+-- counter-top screen, kiosk or rating tablet) for as long as its Socket.IO
+-- connection lasts, and a while after: one row per connection (`sid`), in the
+-- database so that every server process (server.message_queue) sees the pages
+-- connected to the others; `pid` tells a live connection from one left behind by
+-- a killed process. A counter page of a logged-in officer keeps its counter
+-- staffed while connected and until `present_until` after it went away (the
+-- grace, health.presence_grace_s); `since` is when that officer's presence at
+-- the counter began. `report` is the page's latest device report (JSON,
+-- shared/devices.py). Phones and unenrolled pages get no row.
+CREATE TABLE IF NOT EXISTS screens (
+    sid           TEXT PRIMARY KEY,
+    pid           INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    device_id     INTEGER REFERENCES devices(id),
+    token_id      INTEGER REFERENCES tokens(id),
+    session_hash  TEXT,
+    counter_id    INTEGER REFERENCES counters(id),
+    officer       TEXT,
+    since         TEXT,
+    connected_at  TEXT NOT NULL,
+    gone_at       TEXT,
+    present_until TEXT,
+    reported_at   TEXT,
+    report        TEXT
+);
+CREATE INDEX IF NOT EXISTS screens_counter ON screens (counter_id);
+CREATE INDEX IF NOT EXISTS screens_device ON screens (device_id);

@@ -154,7 +154,7 @@ def serve(config, host: str | None = None, port: int | None = None) -> int:
     host = host or cfg.host
     port = port or cfg.port
 
-    from . import booking, chores, events, printer_registry, queue
+    from . import booking, chores, events, presence, printer_registry, queue
     from .app import create_app
     from .web import get_db, now
 
@@ -163,8 +163,10 @@ def serve(config, host: str | None = None, port: int | None = None) -> int:
         queue.start_day(get_db(), now())  # idempotent: with several processes the first does it
         printer_registry.forget_agents_of(get_db(), os.getpid())  # a pid reused from a killed process
         booking.hash_clear_id_numbers(get_db(), config)  # CCCD numbers an earlier release kept in clear
+        presence.forget_process(get_db(), os.getpid(), now())
     events.socketio.start_background_task(events.day_rollover, app)
     events.socketio.start_background_task(events.watch_agents, app)
+    events.socketio.start_background_task(events.beat_forever, app)
     # Notices leave from the outbox on the server's own green threads (or threads),
     # never inside a request; with several processes each claims its own rows.
     events.socketio.start_background_task(chores.work_forever, config, events.socketio.sleep)

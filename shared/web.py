@@ -259,7 +259,11 @@ def booking_enabled(view):
     return wrapped
 
 
+def actor_of(caller: dict | None) -> str:
+    """How the audit log (and presence) names a staff member: "role:id:name"."""
+    return f"{caller['role']}:{caller['id']}:{caller['name']}" if caller else "public"
+
+
 def actor() -> str:
     """How the audit log names the caller."""
-    caller = g.get("caller")
-    return f"{caller['role']}:{caller['id']}:{caller['name']}" if caller else "public"
+    return actor_of(g.get("caller"))

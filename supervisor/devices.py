@@ -1,5 +1,6 @@
-"""Supervisors invite the kiosks and rating tablets the hall may trust, and revoke them
-(see shared/auth.py); the device enrols itself through counter/devices.py.
+"""Supervisors invite the kiosks, rating tablets and hall displays the hall may trust,
+watch every device live (shared/devices.py) and revoke them (see shared/auth.py); the
+device enrols itself through counter/devices.py.
 
 A device is invited by name; the one-time link is shown as a QR code and text to copy (never
 a hyperlink to click on the supervisor's PC) and opened on that device.
@@ -10,12 +11,14 @@ from urllib.parse import urlsplit
 
 from flask import jsonify, render_template, url_for
 
-from shared import auth, events
+from shared import auth, events, health, printer_registry
+from shared.audit import stamp
 from shared.enrolment import enrolment_url
 from shared.errors import QueueError
 from shared.web import COUNTER, absolute_url, config, error, get_db, now, request_json
 
 from . import bp
+from .dashboard import device_states
 
 
 @bp.get("/devices")
@@ -28,9 +31,21 @@ def list_devices():
     return jsonify(auth.list_devices(get_db()))
 
 
+@bp.get("/api/devices/live")
+def live_devices():
+    """Every enrolled device and officer's counter page as it is now, and the printer."""
+    db, at = get_db(), now()
+    return jsonify({"at": stamp(at), "version": health.version(), "devices": device_states(db, at),
+                    "printer": printer_registry.health(db, config().printer.kind),
+                    "thresholds": {"display_offline_s": config().health.display_offline_s,
+                                   "max_lag_s": config().voice.max_lag_s,
+                                   "late_call_s": config().health.late_call_s}})
+
+
 @bp.post("/api/devices")
 def invite():
-    """Body {"kind": "kiosk"|"rating", "name", "counter" (rating tablets)}: a one-time link."""
+    """Body {"kind": "kiosk"|"rating"|"display", "name", "counter" (rating tablets; a display's
+    makes it that counter's counter-top screen)}: a one-time link."""
     body = request_json("kind", "name", counter=COUNTER)
     counter = body["counter"]
     try:

@@ -29,7 +29,8 @@ if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = tempfile.mkdtemp(prefix="motcua-tests-escpos-")
     atexit.register(shutil.rmtree, os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], ignore_errors=True)
 
-from shared.auth import create_token, enrol_device, invite_device  # noqa: E402 - after the variable above
+from shared import presence  # noqa: E402 - after the variable above
+from shared.auth import create_token, enrol_device, identify, invite_device  # noqa: E402
 from shared.enrolment import invite_link  # noqa: E402
 from shared.config import read_raw, validate  # noqa: E402
 from shared.db import connect, init_database  # noqa: E402
@@ -138,6 +139,22 @@ def opened(config):
         yield database
     finally:
         database.conn.close()
+
+
+def staff(database, at, *counter_ids) -> None:
+    """An officer present at each of these counters (their counter page connected, from this
+    live process), as presence sees an officer's page: the domain's tests and in-process apps."""
+    for cid in counter_ids:
+        token = identify(database, create_token(database, "officer", f"Cán bộ {cid}", at))
+        presence.counter_page_joined(database, f"page-{token['id']}", cid, token["id"],
+                                     f"officer:{token['id']}:Cán bộ {cid}", f"session-{token['id']}", at)
+
+
+@pytest.fixture
+def staffed(config, clock):
+    """Officers at counters 1..7 (the demo center's), for tests of serving, not of presence."""
+    with opened(config) as database:
+        staff(database, clock(), *range(1, 8))
 
 
 def bearer(secret: str) -> dict:
@@ -266,6 +283,23 @@ class Server:
     def kiosk(self) -> dict:
         """Bearer headers of this server's enrolled kiosk (made on first use)."""
         return self.device("kiosk", "Sảnh")
+
+    def staff(self, *counter_ids, token: str | None = None) -> list:
+        """An officer present at each of these counters (`token`'s, else a new "Cán bộ <id>"):
+        a logged-in counter page's connection each (Socket.IO clients, open until the test
+        disconnects them or the server stops)."""
+        pages = []
+        for cid in counter_ids:
+            if token is None:
+                with self.database() as (_, database):
+                    secret = create_token(database, "officer", f"Cán bộ {cid}", datetime.now(TZ))
+            http = requests.Session()
+            http.post(self.url + "/api/login", json={"token": token or secret}, timeout=5).raise_for_status()
+            page = socketio.Client(reconnection=False)
+            page.connect(self.url, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())},
+                         transports=["websocket"], auth={"page": "counter", "counter": cid}, wait_timeout=10)
+            pages.append(page)
+        return pages
 
     def device(self, kind: str, name: str | None = None, counter: int | None = None) -> dict:
         """Bearer headers of a device enrolled through the API, as kiosk software would."""

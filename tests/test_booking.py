@@ -359,7 +359,7 @@ def test_api_refuses_unknown_keys_and_bad_bodies(app):
     assert client.get("/api/booking/slots?service=CT&day=tomorrow").status_code == 400
 
 
-def test_check_in_only_from_an_enrolled_kiosk(app, config, clock):
+def test_check_in_only_from_an_enrolled_kiosk(app, config, clock, staffed):
     client = app.test_client()
     made = api_book(client, config).get_json()
     clock.at = clock.at.replace(hour=7, minute=50)

@@ -93,6 +93,7 @@ def booking_already_started(srv) -> str:
 
 
 def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
+    officers = srv.staff(*range(1, 8))                  # an officer at every counter (presence)
     later_code, later_slot, _ = book_on_phone(browser, srv)
     started_code = booking_already_started(srv)
     walk_in = requests.post(srv.url + "/api/tickets", headers=srv.kiosk, json={"service": "HT"}, timeout=5).json()
@@ -145,6 +146,8 @@ def test_phone_books_kiosk_checks_in_counter_calls_in_order(srv, browser):
     # start; the walk-in goes before the booking whose slot is still to come.
     assert called == [("1003", True), (walk_in["number"], False), ("1002", True)], (called, later_slot)
     counter.context.close()
+    for page in officers:
+        page.disconnect()
 
 
 def test_supervisor_sees_masked_bookings_and_cancels_one_with_a_reason(srv, browser):

@@ -126,6 +126,7 @@ def test_the_servers_own_refusal_shows_its_retry_after(make_server, browser):
 
 
 def test_portrait_kiosk_fills_the_screen_with_readable_waits(srv, browser):
+    srv.staff(1, 2)
     for _ in range(4):
         issue(srv, "HT")
     officer = srv.token("officer")
@@ -178,6 +179,7 @@ def test_the_kiosk_says_before_and_after_issuing_when_the_counters_may_not_reach
         make_server, browser):
     tomorrow = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(datetime.now(TZ).weekday() + 1) % 7]
     srv = make_server("eventlet", {"center": {"counter_hours": {tomorrow: ["07:30-17:00"]}}}).start()
+    srv.staff(*range(1, 8))                # an officer at every counter: only the hours stop them
     issue(srv, "DD")                       # the counters do not call today any more
     kiosk = kiosk_page(browser, srv)
     late = "Có thể không kịp trong hôm nay"

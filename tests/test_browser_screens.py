@@ -13,6 +13,7 @@ def test_kiosk_shows_closed_and_full_fields_english_and_a_printer_fault(make_ser
     srv = make_server("eventlet", {"printer": {"kind": "agent"}}).start()
     kiosk_link = srv.enrol_link("kiosk", "Sảnh")
     assert srv.kiosk  # enrolled first: `motcua device` (like every command) re-reads fields from config
+    srv.staff(1, 2)   # officers at Hộ tịch's counters (their tokens too)
     with sqlite3.connect(srv.workdir / "motcua.db") as db:
         db.execute("UPDATE services SET open = 0 WHERE code = 'DD'")
         db.execute("UPDATE services SET daily_cap = 1 WHERE code = 'CT'")

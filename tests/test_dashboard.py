@@ -296,8 +296,11 @@ def test_dashboard_over_http(app, client, clock, officer, supervisor):
     q1 = board["counters"][0]
     assert (q1["status"], q1["officer"], q1["current"]["number"], q1["current"]["for_s"]) == (
         "open", "test officer", "1001", 90)
-    assert [a["kind"] for a in board["alerts"]] == ["printer"]
-    assert board["thresholds"] == {"wait_alert_min": 30, "pause_alert_min": 15}
+    # Nobody's counter page is open: Hộ tịch's citizen waits with no officer, every counter is unstaffed.
+    assert [a["kind"] for a in board["alerts"]] == ["printer", "no_officer"] + ["unstaffed"] * 6  # Quầy 1 just called
+    assert board["thresholds"] == {"wait_alert_min": 30, "pause_alert_min": 15, "presence_grace_s": 20,
+                                   "no_officer_alert_min": 2, "unstaffed_alert_min": 10, "idle_alert_min": 5,
+                                   "display_offline_s": 30, "late_call_s": 10, "beat_s": 15}
 
 
 def test_closing_a_field_over_http(client, supervisor, db):
@@ -346,7 +349,7 @@ def test_closing_a_field_pushes_state(app, supervisor):
 
 
 def test_a_field_its_counters_cannot_serve_before_closing_is_flagged_before_the_kiosk_warns(
-        app, client, clock, supervisor):
+        app, client, clock, supervisor, staffed):
     hours = parse_hours({"mon-fri": ["07:30-11:30", "13:30-17:00"]})
     motcua = app.config["MOTCUA"]
     app.config["MOTCUA"] = dataclasses.replace(motcua, center=dataclasses.replace(motcua.center, counter_hours=hours))

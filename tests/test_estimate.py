@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from shared import audit, estimate, queue, reports
+from conftest import staff
+from shared import audit, counters, estimate, queue, reports
 from shared.config import Queue
 from shared.hours import parse_hours
 from wait_model import old_estimate
@@ -26,6 +27,12 @@ def fresh_cache():
     """Projections are cached per database file and queue version; each test has its own file."""
     estimate._cache.clear()
     estimate._history_cache.clear()
+
+
+@pytest.fixture
+def officers(db, clock):
+    """An officer at each of the demo center's counters: these tests are about the queue, not presence."""
+    staff(db, clock(), *range(1, 8))
 
 
 def serve(db, clock, counter, service, n, minutes):
@@ -66,7 +73,7 @@ def kept(promised_min, wait_min):
     return abs(wait_min - promised_min) * 60 <= reports.tolerance(promised_min * 60)
 
 
-def test_a_counter_shared_with_another_field_is_not_counted_as_this_fields(db, clock, config):
+def test_a_counter_shared_with_another_field_is_not_counted_as_this_fields(db, clock, config, officers):
     serve(db, clock, 1, "HT", 3, 6)   # Quầy 1 serves HT; Quầy 2 serves HT and CU
     serve(db, clock, 2, "CU", 3, 6)
     for _ in range(4):
@@ -82,7 +89,7 @@ def test_a_counter_shared_with_another_field_is_not_counted_as_this_fields(db, c
     assert old == 6 and not kept(old, wait)
 
 
-def test_priority_tickets_of_a_shared_field_go_first(db, clock, config):
+def test_priority_tickets_of_a_shared_field_go_first(db, clock, config, officers):
     today = clock.at
     clock.at -= timedelta(weeks=1)
     serve(db, clock, 2, "CU", 40, 6)         # last Monday: 40 normal tickets, so priority is rare
@@ -101,7 +108,7 @@ def test_priority_tickets_of_a_shared_field_go_first(db, clock, config):
     assert old == 0 and not kept(old, wait)
 
 
-def test_the_citizen_being_served_now_is_counted(db, clock, config):
+def test_the_citizen_being_served_now_is_counted(db, clock, config, officers):
     serve(db, clock, 4, "DD", 3, 12)          # Quầy 4 serves DD alone; its mean is 12 min
     issue(db, clock, "DD")
     queue.call_next(db, 4, clock.at, POLICY)  # being served from now
@@ -113,7 +120,7 @@ def test_the_citizen_being_served_now_is_counted(db, clock, config):
     assert new["minutes"] == pytest.approx(10 * (1 + estimate.PAD_SHARE), abs=1)
 
 
-def test_a_booking_whose_slot_has_started_goes_ahead(db, clock, config):
+def test_a_booking_whose_slot_has_started_goes_ahead(db, clock, config, officers):
     config = dataclasses.replace(config, booking=dataclasses.replace(config.booking, enabled=True))
     serve(db, clock, 4, "DD", 3, 10)          # Quầy 4 is free
     slot = clock.at.replace(second=0, microsecond=0) - timedelta(minutes=1)
@@ -136,7 +143,7 @@ def one_counter_line(db, clock, start, ahead):
     return issue(db, clock, "DD")
 
 
-def test_a_wait_that_crosses_the_lunch_break_says_after_1330(db, clock, config):
+def test_a_wait_that_crosses_the_lunch_break_says_after_1330(db, clock, config, officers):
     config = with_counter_hours(config)
     target = one_counter_line(db, clock, "10:00", 7)   # at 10:30, 8th at one counter: past 11:30
     new = estimate.for_ticket(db, config, target, clock.at)
@@ -147,7 +154,7 @@ def test_a_wait_that_crosses_the_lunch_break_says_after_1330(db, clock, config):
     assert old == 70 and not kept(old, wait)
 
 
-def test_a_call_expected_just_before_the_break_is_told_after_it(db, clock, config):
+def test_a_call_expected_just_before_the_break_is_told_after_it(db, clock, config, officers):
     """Expected at 11:25 with 50 minutes of work ahead: one long file and it slips past 11:30, a
     two-hour difference. bench/wait_model.py measured these as the worst misses of the peak day."""
     config = with_counter_hours(config)
@@ -158,7 +165,7 @@ def test_a_call_expected_just_before_the_break_is_told_after_it(db, clock, confi
     assert new["after"] == "13:30" and new["minutes"] == round(until * (1 + estimate.PAD_SHARE) / 60)
 
 
-def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config):
+def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config, officers):
     config = with_counter_hours(config)
     target = one_counter_line(db, clock, "15:50", 5)   # at 16:20, 6th: after 17:00
     new = estimate.for_ticket(db, config, target, clock.at)
@@ -171,7 +178,7 @@ def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config):
     assert fields["DD"]["late"] is True and fields["HT"]["late"] is False
 
 
-def test_history_gives_a_figure_before_todays_first_finished_ticket(db, clock, config):
+def test_history_gives_a_figure_before_todays_first_finished_ticket(db, clock, config, officers):
     last_week = clock.at - timedelta(weeks=1)
     for _ in range(5):
         queue.issue_ticket(db, "DD", False, last_week)
@@ -187,7 +194,7 @@ def test_history_gives_a_figure_before_todays_first_finished_ticket(db, clock, c
 
 
 
-def test_without_counter_hours_there_is_no_closing_to_warn_of(db, clock, config):
+def test_without_counter_hours_there_is_no_closing_to_warn_of(db, clock, config, officers):
     clock.at = clock.at.replace(hour=23, minute=50)
     for _ in range(3):
         issue(db, clock, "DD")   # 8 min each (nothing known): the third is called after midnight
@@ -195,3 +202,15 @@ def test_without_counter_hours_there_is_no_closing_to_warn_of(db, clock, config)
     new = estimate.for_ticket(db, config, target, clock.at)
     assert new["late"] is False and new["minutes"] == round(24 * (1 + estimate.PAD_SHARE))
     assert estimate.crowded(db, config, clock.at) == []
+
+
+def test_a_counter_open_without_an_officer_is_left_out(db, clock, config):
+    """Open is not served (issue 22): Quầy 4, Đất đai's only counter, is open but nobody is at it."""
+    target = issue(db, clock, "DD")
+    told = estimate.for_ticket(db, config, target, clock.at)
+    assert (told["minutes"], told["late"], told["reason"]) == (None, False, "no_officer")
+    staff(db, clock(), 4)
+    told = estimate.for_ticket(db, config, target, clock.tick())
+    assert told["reason"] is None and told["minutes"] is not None
+    counters.update_counter(db, 4, {"open": False}, clock.tick())
+    assert estimate.for_ticket(db, config, target, clock.tick())["reason"] == "no_counter"

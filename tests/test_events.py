@@ -70,7 +70,7 @@ def test_bursts_of_changes_are_coalesced(app, config, client):
     # the longest: a loaded CI machine is slow
     app.config["MOTCUA"] = replace(config, server=replace(config.server, state_coalesce_ms=1000))
     display = server_socketio.test_client(app)
-    assert [m["name"] for m in display.get_received()] == ["state"]
+    assert [m["name"] for m in display.get_received()] == ["state", "beat"]
     started = time.monotonic()
     for _ in range(20):
         client.post("/api/tickets", json={"service": "HT"})

@@ -12,7 +12,7 @@ def test_services_list_fields_with_waiting_counts(client):
                            "short_name": "Chứng thực", "open": True, "waiting": 1}
 
 
-def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock, config):
+def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, clock, config, staffed):
     for _ in range(4):
         client.post("/api/tickets", json={"service": "HT"})
     for _ in range(3):  # three served in 6 minutes each, at Quầy 1 (Quầy 1 and 2 serve HT)
@@ -28,7 +28,7 @@ def test_kiosk_services_carry_the_wait_a_newcomer_may_expect(client, officer, cl
                                         "late": False, "reason": None}
 
 
-def test_issue_keeps_the_promise_it_shows(client, config, clock):
+def test_issue_keeps_the_promise_it_shows(client, config, clock, staffed):
     from conftest import opened
 
     ticket = client.post("/api/tickets", json={"service": "HT"}).get_json()
@@ -167,7 +167,7 @@ def test_the_kiosk_name_comes_from_its_enrolment_not_the_request(client):
 
 
 def test_the_phone_follows_the_queue_and_each_change_of_its_estimate_is_kept(client, config, clock, officer,
-                                                                              supervisor):
+                                                                              supervisor, staffed):
     from conftest import opened
 
     for _ in range(4):
@@ -185,7 +185,7 @@ def test_the_phone_follows_the_queue_and_each_change_of_its_estimate_is_kept(cli
     assert kept == [("kiosk", promised), ("phone", later["minutes"])]
 
 
-def test_estimates_run_in_a_worker_thread_without_the_request(client, supervisor, monkeypatch):
+def test_estimates_run_in_a_worker_thread_without_the_request(client, supervisor, monkeypatch, staffed):
     """Under eventlet the projection runs on tpool's threads (shared/blocking.py), where there is
     no app or request context: the kiosk, the phone and the dashboard must work from there."""
     import threading

@@ -9,7 +9,7 @@ def issue(client, service="HT", priority=False):
     return response.get_json()
 
 
-def test_ticket_by_token_tells_the_citizen_everything(client, officer, clock):
+def test_ticket_by_token_tells_the_citizen_everything(client, officer, clock, staffed):
     first, second = issue(client), issue(client)
     status = client.get(f"/api/t/{second['token']}").get_json()
     assert status["number"] == "1002" and status["status"] == "waiting" and status["ahead"] == 1
@@ -99,3 +99,22 @@ def test_the_hall_clock_comes_from_the_server_in_the_centers_time_zone(client, c
                                                   "timezone": "Asia/Ho_Chi_Minh"}
     page = client.get("/display").get_data(as_text=True)
     assert f'"epoch_ms": {round(clock().timestamp() * 1000)}' in page and '"maxLag": 30' in page
+
+
+def test_calls_since_give_a_returning_display_what_it_missed(client, officer, clock):
+    for _ in range(3):
+        issue(client)
+    client.post("/api/counters/1/call-next", headers=officer, json={})
+    since = client.get("/api/state").get_json()["recent"][0]["at"]
+    clock.tick(5)
+    client.post("/api/counters/2/call-next", headers=officer, json={})
+    clock.tick(5)
+    client.post("/api/counters/2/recall", headers=officer, json={})
+    missed = client.get("/api/calls", query_string={"since": since}).get_json()
+    assert [(c["ticket"]["number"], c["counter"]["name"], c["recall"], c["ticket"]["recalls"]) for c in missed] == [
+        ("1002", "Quầy 2", False, 0), ("1002", "Quầy 2", True, 1)]
+    assert missed[1]["at"] > missed[0]["at"] and "một nghìn không trăm linh hai" in missed[1]["announce"]["text"]
+    for bad in ("yesterday", "2026-11-23T07:30:00"):                    # a time needs its zone
+        assert client.get("/api/calls", query_string={"since": bad}).get_json()["error"] == "invalid_date"
+    utc = client.get("/api/calls", query_string={"since": "2026-11-23T00:30:02Z"}).get_json()   # 07:30:02 here
+    assert [c["recall"] for c in utc] == [False, True]

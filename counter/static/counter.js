@@ -350,23 +350,41 @@
     endHold();
     closeTransfer();
     render();
+    announce();
     loadNoShows();
   };
   $("logout").onclick = function () { Live.api("POST", "/api/logout").then(showLogin).catch(showError); };
 
   var showLogin = Live.staff({
     role: "officer", main: "desk",
-    stop: function () { endHold(); closeTransfer(); },
+    // After the login box is back (it shows once stop returns): a connection without the officer.
+    stop: function () { endHold(); closeTransfer(); setTimeout(function () { if (state) announce(); }, 0); },
     start: function (me) {
       $("who").textContent = me && me.name ? me.name : "";
       if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
       loadNoShows();
+      if (state) announce();
     }
   });
-  Live.connect({
+  /* Presence: the officer is at the counter while this page, logged in, is connected for it.
+     The connection says which counter when it opens, so a login or another counter opens a
+     new one (the server reads the session from it). */
+  var announced = null;
+  function announce() {
+    var want = $("desk").hidden ? null : counterId;
+    if (want !== announced) live.reconnect();
+  }
+  var live = Live.connect({
+    hello: function () {
+      announced = $("desk").hidden ? null : counterId;
+      return { page: "counter", counter: announced };
+    },
+    report: function () { return {}; },
+    quiet: function () { return !busy && !hold && $("transfer").hidden; },
     state: function (s) {
       state = s;
       render();
+      announce();
       if (hold) holdTick();                  // a rating may have just arrived
       if (!$("desk").hidden) loadNoShows();
     },

@@ -59,6 +59,8 @@
   refresh();
   setInterval(refresh, 3000);
   Live.connect({
+    hello: function () { return { page: "rating" }; },
+    report: function () { return {}; },
     state: refresh,
     status: function (s) { $("status").dataset.status = s; $("status").textContent = s === "online" ? "" : "…"; }
   });

@@ -7,7 +7,8 @@
  * usable clips, or the chime alone when the browser has no voice for the language. A chime
  * opens each run of calls (not each call). Items play strictly one after another, in call
  * order, and every item ends, even when audio is blocked, muted or missing, because every
- * step has a timeout: a stalled hall display is worse than a silent call.
+ * step has a timeout: a stalled hall display is worse than a silent call. The queue is
+ * bounded: a call that waited past twice `maxLag` is dropped, not read minutes late.
  *
  * Pacing: a call read when nothing else waits gets the full phrase (twice with `repeat`).
  * When calls queue up, each one is read in the longest form (full, short, then quick: the
@@ -22,6 +23,8 @@
 
   var MODES = ["auto", "clips", "speech", "chime"];
   var LOG_LIMIT = 2000;
+  var QUEUE_LIMIT = 100;  // calls held at most; beyond, the oldest is dropped (a replayed backlog, a script)
+  var STALE = 2;          // a call that waited this many maxLag in the queue is dropped, not read minutes late
   var settings = {
     base: "/display/static/voice/default/",
     chime: null,        // null: "chime.ogg" in the folder above base
@@ -341,8 +344,21 @@
     });
   }
 
+  /* Bounded: a display fed far faster than it can speak keeps at most QUEUE_LIMIT calls and
+     drops those that waited past STALE x maxLag (the tiles and the history still show them). */
+  function dropStale() {
+    var limit = now() - STALE * settings.maxLag * 1000;
+    while (queue.length && (queue.length > QUEUE_LIMIT || queue[0].queuedAt < limit)) {
+      var gone = queue.shift();
+      Announcer.dropped += 1;
+      record(gone.id, "end", "dropped");
+    }
+  }
+
   function pump() {
-    if (busy || !queue.length) return;
+    if (busy) return;
+    dropStale();
+    if (!queue.length) return;
     busy = true;
     var item = queue.shift();
     var opensRun = now() - lastEnd > settings.runGap * 1000;
@@ -381,6 +397,8 @@
     /** Every start/end as {id, event: "start" | "end", at: performance.now(), via?, form?}
         (`via` and `form` on "end": how it was heard, and full, short or quick). */
     log: [],
+    /** How many calls were dropped unread (stale, or beyond the queue's bound). */
+    dropped: 0,
     /** Optional listener called with each log entry (e.g. to highlight the called number). */
     onevent: null,
 
@@ -394,6 +412,7 @@
       // The lag counts from the call itself when the caller knows how long ago that was.
       item.queuedAt = now() - (item.age > 0 ? item.age : 0);
       queue.push(item);
+      if (busy) dropStale();
       pump();
       return item.id;
     },

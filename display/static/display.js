@@ -24,7 +24,14 @@
   var loadedAt = Date.now();
   // The server's settings come as data, not as an inline script (the pages' CSP runs none).
   var config = JSON.parse($("display-config").textContent);
-  Announcer.configure(config.sound);
+  var maxLag = Announcer.configure(config.sound).maxLag;   // voice.max_lag_s
+  var seen = {}, seenOrder = [];  // the last 200 announcement ids heard, so a catch-up repeats none
+  var lastCallAt = "";     // the server's called_at of the latest call heard
+  var recentLate = [];     // seconds each of the last calls reached this screen after it was made
+  var recentLag = [];      // seconds each of the last calls waited between heard and spoken
+  var heard = {};          // announcement id -> performance.now() when it was heard
+  var catching = false;
+  var firstState = true;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -77,14 +84,16 @@
     return t;
   }
 
+  /* An open counter nobody is at ("Chưa có cán bộ") looks unlike an idle staffed one ("—"). */
   function fillTile(t, c) {
-    var cur = c.current;
-    t.classList.toggle("paused", c.paused);
-    t.classList.toggle("idle", !c.paused && !cur);
+    var cur = c.current, away = c.staffed === false && !cur;
+    t.classList.toggle("unstaffed", away);
+    t.classList.toggle("paused", c.paused && !away);
+    t.classList.toggle("idle", !c.paused && !cur && !away);
     if (c.paused) cur = null;             // the officer stepped away: show the fields, not a number
     t.classList.toggle("priority", !!(cur && cur.priority));
     t.children[0].textContent = c.name;
-    t.children[1].textContent = c.paused ? "Tạm dừng" : (cur ? cur.number : "—");
+    t.children[1].textContent = away ? "Chưa có cán bộ" : c.paused ? "Tạm dừng" : (cur ? cur.number : "—");
     t.children[2].textContent = cur ? (services[cur.service] || cur.service)
       : c.services.map(function (s) { return services[s] || s; }).join(" · ");
   }
@@ -165,13 +174,26 @@
   }
 
   /* The announcer says what it is reading: that call, and only it, gets the strong highlight. */
+  function keep(list, value) {
+    list.push(value);
+    if (list.length > 10) list.shift();
+  }
+
   function speaking(entry) {
     var call = calls[entry.id];
     if (!call) return;
     var banner = $("now-calling");
+    if (entry.event === "end" && entry.via === "dropped") {   // stale: shown, never read late
+      markWaiting(call.counter, -1);
+      delete calls[entry.id];
+      delete heard[entry.id];
+      return;
+    }
     if (entry.event === "start") {
       call.started = true;
       if (last) renderRecent();
+      if (heard[entry.id] !== undefined) keep(recentLag, (entry.at - heard[entry.id]) / 1000);
+      delete heard[entry.id];
       markWaiting(call.counter, -1);
       Object.keys(tiles).forEach(function (id) { tiles[id].classList.remove("speaking"); });
       if (tiles[call.counter]) tiles[call.counter].classList.add("speaking");
@@ -200,13 +222,53 @@
       render(last);
     }
     var say = { id: event.ticket.id + "." + event.ticket.recalls, recall: event.recall };
+    if (seen[say.id]) return;
+    seen[say.id] = true;
+    seenOrder.push(say.id);
+    if (seenOrder.length > 200) delete seen[seenOrder.shift()];
     for (var k in event.announce) say[k] = event.announce[k];
-    // How long ago the server made the call, by its clock; a clock more than 5 s off is ignored.
-    var age = Date.now() + clockOffset - Date.parse(event.ticket.called_at);
-    if (age >= 0 && age < 5000) say.age = age;
+    // How long ago the server made the call (or recall), by its clock.
+    var at = event.at || event.ticket.called_at, age = Date.now() + clockOffset - Date.parse(at);
+    if (at > lastCallAt) lastCallAt = at;
+    keep(recentLate, Math.max(0, age / 1000));
+    // A call this screen heard late (it was away) is shown, but spoken only while still fresh.
+    if (age > maxLag * 1000) return;
+    if (age >= 0 && age < 5000) say.age = age;   // a clock more than 5 s off is ignored
     calls[say.id] = { counter: event.counter.id, number: event.ticket.number, recall: event.recall, started: false };
+    heard[say.id] = performance.now();
     markWaiting(event.counter.id, 1);
     Announcer.enqueue(say);
+  }
+
+  /* After a reconnect, or when the server's beat names a call this screen never heard: ask for
+     the calls made since the last one heard. Tiles and history come with `state`; only calls
+     younger than voice.max_lag_s are spoken (called() decides). */
+  function catchUp() {
+    if (catching) return;
+    catching = true;
+    // Nothing heard yet today: whatever was called since this page was served.
+    var since = lastCallAt || new Date(config.clock ? config.clock.epoch_ms : loadedAt).toISOString();
+    fetch("/api/calls?since=" + encodeURIComponent(since), { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (list) { list.forEach(called); })
+      .catch(function () {}).then(function () { catching = false; });
+  }
+
+  function beat(b) {
+    if (b.last_call && b.last_call.at > lastCallAt) catchUp();
+  }
+
+  /* The device report (docs/api.md): only an enrolled display's is kept by the server. */
+  function report() {
+    return {
+      sound: Announcer.needsUnlock() ? "blocked" : "ok",
+      lag_s: recentLag.length ? Math.max.apply(null, recentLag) : 0,
+      late_s: recentLate.length ? Math.max.apply(null, recentLate) : 0,
+      last_call_at: lastCallAt || undefined,
+      clock_offset_ms: Math.round(clockOffset),
+      pending: Announcer.pending(),
+      dropped: Announcer.dropped
+    };
   }
 
   function soundButtons() {
@@ -227,7 +289,7 @@
   }
 
   function status(s) {
-    if (s === "online" && !online) syncClock();
+    if (s === "online" && !online) { syncClock(); catchUp(); }
     online = s === "online";
     $("status").dataset.status = s;
     $("status").textContent = online ? "" : "Đang kết nối lại…";
@@ -271,5 +333,20 @@
   setInterval(syncClock, 600000);
   tick();
   status("offline");
-  Live.connect({ state: function (s) { render(s); showNotice(s.notice || ""); }, called: called, status: status });
+  var live = Live.connect({
+    hello: function () { return { page: "display" }; },
+    report: report,
+    quiet: function () { return Announcer.pending() === 0; },   // an upgrade reloads between calls
+    beat: beat,
+    state: function (s) {
+      render(s);
+      showNotice(s.notice || "");
+      // The calls made before this page was loaded are not its to speak; after a reconnect the
+      // `state` (which may come before the connection says it is online) must not hide the missed ones.
+      if (firstState && s.recent.length) lastCallAt = s.recent[0].at;
+      firstState = false;
+    },
+    called: function (e) { called(e); live.report(); },
+    status: status
+  });
 })();

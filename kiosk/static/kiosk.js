@@ -27,6 +27,7 @@
       waiting: "Đang chờ: ", estimate: "Chờ khoảng {n}", closed: "Tạm ngừng nhận hồ sơ", full: "Đã hết số hôm nay",
       your_number: "Số thứ tự của bạn", ahead: "Người chờ trước bạn", wait: "Thời gian chờ dự kiến",
       served_at: "Quầy phục vụ: ", no_counter: "Chưa có quầy mở cho lĩnh vực này",
+      no_officer: "Chưa có cán bộ tại quầy của lĩnh vực này", no_officer_short: "Chưa có cán bộ tại quầy",
       soon: "Sắp đến lượt", minutes: "khoảng {n}", after: " (sau {t})", hours: "{h} giờ {m} phút", mins: "{m} phút",
       late: "Có thể không kịp trong hôm nay",
       qr: "Quét mã để theo dõi lượt của bạn trên điện thoại", done: "Xong", priority_tag: " · Ưu tiên",
@@ -50,6 +51,7 @@
       waiting: "Waiting: ", estimate: "Wait about {n}", closed: "Not taking files now", full: "No numbers left today",
       your_number: "Your number", ahead: "People ahead of you", wait: "Estimated wait",
       served_at: "Served at: ", no_counter: "No counter open for this field yet",
+      no_officer: "No officer at this field's counters yet", no_officer_short: "No officer at the counter yet",
       soon: "Very soon", minutes: "about {n}", after: " (after {t})", hours: "{h} h {m} min", mins: "{m} min",
       late: "You may not be served today",
       qr: "Scan to follow your turn on your phone", done: "Done", priority_tag: " · Priority",
@@ -88,7 +90,7 @@
      break, or that the counters may not reach this number today. */
   function waitText(e, template) {
     if (e.late) return t("late");
-    if (e.minutes === null) return e.reason === "no_counter" ? t("no_counter") : "";
+    if (e.minutes === null) return e.reason === "no_counter" || e.reason === "no_officer" ? t(e.reason) : "";
     if (e.minutes === 0) return t("soon");
     return template.replace("{n}", duration(e.minutes)) + (e.after ? t("after").replace("{t}", e.after) : "");
   }
@@ -153,8 +155,10 @@
       b.className = !s.open ? "closed" : (s.full ? "full" : "");
       b.children[0].textContent = lang === "en" && s.name_en ? s.name_en : s.name;
       b.children[1].textContent = !s.open ? t("closed") : (s.full ? t("full") : t("waiting") + s.waiting);
-      b.children[2].textContent = s.open && !s.full && e && (e.late || e.minutes) ? waitText(e, t("estimate")) : "";
-      b.children[2].classList.toggle("late", Boolean(e && e.late));
+      b.children[2].textContent = !s.open || s.full ? ""
+        : e && e.reason === "no_officer" ? t("no_officer_short")
+        : e && (e.late || e.minutes) ? waitText(e, t("estimate")) : "";
+      b.children[2].classList.toggle("late", Boolean(s.open && !s.full && e && e.late));
     });
   }
 
@@ -251,8 +255,10 @@
     $("issued-wait").classList.toggle("late", Boolean(e && e.late));
     $("issued-wait").textContent = e ? waitText(e, t("minutes")) : "…";
     if (!status) { $("issued-counters").textContent = ""; return; }
-    var names = status.counters.map(function (c) { return c.name; });
-    $("issued-counters").textContent = names.length ? t("served_at") + names.join(", ") : t("no_counter");
+    // Only counters with an officer present serve the citizen; open ones without one are not named.
+    var names = status.counters.filter(function (c) { return c.staffed; }).map(function (c) { return c.name; });
+    $("issued-counters").textContent = names.length ? t("served_at") + names.join(", ")
+      : t(status.counters.length ? "no_officer" : "no_counter");
   }
 
   function show(ticket) {
@@ -342,6 +348,9 @@
   setInterval(loadHours, 60000);
   $("lang").onclick = function () { lang = lang === "vi" ? "en" : "vi"; translate(); };
   Live.connect({
+    hello: function () { return { page: "kiosk" }; },
+    report: function () { return {}; },
+    quiet: function () { return !shown; },   // never while a citizen reads their number
     state: function (state) {
       printerOk = !state.printer || state.printer.ok !== false;
       printerKind = state.printer ? state.printer.kind : "none";

@@ -9,8 +9,10 @@
     if (!c) { $("name").textContent = ""; $("number").textContent = "—"; return; }
     $("name").textContent = c.name;
     root.classList.toggle("paused", c.open && c.paused);
-    root.classList.toggle("closed", !c.open);
-    $("number").textContent = !c.open ? "Đóng" : c.paused ? "Tạm dừng" : (c.current ? c.current.number : "—");
+    var away = c.open && c.staffed === false && !c.current;   // open, but nobody at it
+    root.classList.toggle("closed", !c.open || away);
+    $("number").textContent = !c.open ? "Đóng" : away ? "Chưa có cán bộ" : c.paused ? "Tạm dừng"
+      : (c.current ? c.current.number : "—");
     document.title = c.name + (c.current ? " · " + c.current.number : "");
   }
 
@@ -23,6 +25,8 @@
   }
 
   Live.connect({
+    hello: function () { return { page: "counter_top" }; },
+    report: function () { return {}; },
     state: render,
     called: called,
     status: function (s) {

@@ -3,15 +3,28 @@
    It reconnects by itself with backoff and reports its status, so a hall TV
    can show a discreet "reconnecting" mark instead of stale numbers.
 
-   Live.connect({state: fn, called: fn, status: fn("online"|"offline")})
+   Live.connect({state: fn, called: fn, status: fn("online"|"offline"), ...}) returns
+   {close, reconnect, send(event, data, ack?), report(), heardAt()}.
    The page's <body data-live> follows the status too, so a page's CSS can dim its buttons and
    show its large offline banner (.offline-banner) for as long as the server is out of reach;
-   a page clears its stale errors in its status handler when "online" comes back. */
+   a page clears its stale errors in its status handler when "online" comes back.
+
+   Trusted pages also pass `hello` (a function giving {"page", "counter"?}, sent when each
+   connection joins: an officer's counter page makes its officer present, an enrolled
+   device's page gets a place on the supervisor's devices view) and `report` (a function
+   giving the page's own figures for the device report, sent every REPORT_S seconds).
+   Every page hears the server's `beat` (docs/api.md): silence for 2.5 beats means a
+   connection that is up but dead, so it is closed and opened again; a beat from another
+   version (an upgrade) reloads the page as soon as `quiet()` says nothing is going on. */
 (function () {
   "use strict";
+  var REPORT_S = 15;
+  var meta = document.querySelector('meta[name="motcua-version"]');
+  var VERSION = meta ? meta.content : "";
 
   function connect(handlers) {
-    var ws = null, delay = 500, pingTimer = null, closed = false;
+    var ws = null, delay = 500, pingTimer = null, beatTimer = null, closed = false, online = false;
+    var heardAt = 0, acks = {}, nextAck = 1, upgrade = null, lastReport = 0;
 
     function setStatus(s) {
       document.body.dataset.live = s;
@@ -23,6 +36,38 @@
       pingTimer = setTimeout(function () { if (ws) ws.close(); }, ms);
     }
 
+    /* After an upgrade the page reloads itself, but never in the middle of something. */
+    function reloadWhenQuiet() {
+      if (!handlers.quiet || handlers.quiet()) location.reload();
+      else setTimeout(reloadWhenQuiet, 1000);
+    }
+
+    function beat(b) {
+      clearTimeout(beatTimer);
+      beatTimer = setTimeout(function () { if (ws) ws.close(); }, (b.every || 15) * 2500);
+      if (VERSION && b.version && b.version !== VERSION && !upgrade) {
+        upgrade = b.version;
+        reloadWhenQuiet();
+      }
+    }
+
+    function send(event, data, ack) {
+      if (!ws || ws.readyState !== 1 || !online) return false;
+      var id = "";
+      if (ack) { id = String(nextAck++); acks[id] = ack; }
+      ws.send("42" + id + JSON.stringify([event, data]));
+      return true;
+    }
+
+    function report() {
+      if (!handlers.report || Date.now() - lastReport < 2500) return;
+      var r = handlers.report() || {};
+      r.version = VERSION;
+      if (heardAt) r.heard_at = new Date(heardAt).toISOString();
+      r.screen = [Math.round(screen.width) || 0, Math.round(screen.height) || 0];
+      if (send("report", r)) lastReport = Date.now();
+    }
+
     function open() {
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
       ws = new WebSocket(scheme + location.host + "/socket.io/?EIO=4&transport=websocket");
@@ -32,24 +77,35 @@
         if (type === "0") {              // engine.io open: learn ping timing, join namespace
           var info = JSON.parse(data.slice(1));
           limit = info.pingInterval + info.pingTimeout;
-          ws.send("40");
+          ws.send("40" + (handlers.hello ? JSON.stringify(handlers.hello()) : ""));
           watchdog(limit);
         } else if (type === "2") {       // ping from the server
           ws.send("3");
           watchdog(limit);
         } else if (data.slice(0, 2) === "40") {
           delay = 500;
+          online = true;
           setStatus("online");
+          lastReport = 0;
+          setTimeout(report, 500);
         } else if (data.slice(0, 2) === "42") {
+          heardAt = Date.now();
           var packet = JSON.parse(data.slice(2));
+          if (packet[0] === "beat") beat(packet[1]);
           var fn = handlers[packet[0]];
           if (fn) fn(packet[1]);
+        } else if (data.slice(0, 2) === "43") {
+          var m = /^43(\d+)(.*)$/.exec(data), done = m && acks[m[1]];
+          if (done) { delete acks[m[1]]; done(JSON.parse(m[2])[0]); }
         } else if (data.slice(0, 2) === "41" || data.slice(0, 2) === "44") {
           ws.close();
         }
       };
       ws.onclose = function () {
         clearTimeout(pingTimer);
+        clearTimeout(beatTimer);
+        online = false;
+        acks = {};
         setStatus("offline");
         if (closed) return;
         setTimeout(open, delay + Math.random() * 250);
@@ -59,7 +115,15 @@
     }
 
     open();
-    return { close: function () { closed = true; if (ws) ws.close(); } };
+    if (handlers.report) setInterval(report, REPORT_S * 1000);
+    return {
+      close: function () { closed = true; if (ws) ws.close(); },
+      /** A new connection now (e.g. after a login, so the server sees the session). */
+      reconnect: function () { delay = 100; if (ws) ws.close(); },
+      send: send,
+      report: report,
+      heardAt: function () { return heardAt; }
+    };
   }
 
   function failure(message, code, status) {

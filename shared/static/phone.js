@@ -38,6 +38,7 @@
       return two("khoảng " + duration(e.minutes, "{h} giờ {m} phút", "{m} phút") + (e.after ? " (sau " + e.after + ")" : ""),
                  "about " + duration(e.minutes, "{h} h {m} min", "{m} min") + (e.after ? " (after " + e.after + ")" : ""));
     }
+    if (e.reason === "no_officer") return two("Chưa có cán bộ tại quầy", "No officer at the counter yet");
     return two("Chưa có quầy mở", "No counter open yet");
   }
 
@@ -57,7 +58,8 @@
       var li = document.createElement("li"), name = document.createElement("span"), num = document.createElement("span");
       name.textContent = c.name;
       num.className = "num";
-      num.textContent = c.paused ? "tạm dừng" : (c.current || "—");
+      num.textContent = !c.staffed ? "chưa có cán bộ" : c.paused ? "tạm dừng" : (c.current || "—");
+      if (!c.staffed) li.className = "unstaffed";
       li.append(name, num);
       return li;
     });

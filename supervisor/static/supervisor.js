@@ -115,7 +115,9 @@
     if (c.status === "paused" && c.paused_s !== null) status += " (" + duration(c.paused_s) + ")";
     setText(tr.querySelector(".name"), c.name);
     setText(tr.querySelector(".state"), status);
-    setText(tr.querySelector(".officer"), c.officer || "—");
+    // Who is at the counter now (presence), not who called last: an open counter nobody is at is not served.
+    setText(tr.querySelector(".officer"), c.present ? c.present.officer : c.open ? "Vắng" : "—");
+    tr.querySelector(".officer").classList.toggle("away", c.open && !c.present);
     setText(tr.querySelector(".current .number"), c.current ? c.current.number : "—");
     setText(tr.querySelector(".current .for"), c.current ? duration(c.current.for_s) : "");
     setText(tr.querySelector(".served"), String(c.served));
@@ -194,7 +196,8 @@
          function (tr, f) { updateField(tr, f, over[f.code]); });
     sync($("counters"), board.counters, function (c) { return c.id; }, buildCounter, updateCounter);
     var open = board.counters.filter(function (c) { return c.open; }).length;
-    setText($("open-count"), "· " + open + " đang mở / " + board.counters.length);
+    var staffed = board.counters.filter(function (c) { return c.open && c.present; }).length;
+    setText($("open-count"), "· " + open + " đang mở (" + staffed + " có cán bộ) / " + board.counters.length);
     setText($("updated"), "· cập nhật " + Live.clockText(board.at));
   }
 
