@@ -11,6 +11,7 @@ are scored with shared.reports.accuracy once the day is over.
     .venv/bin/python bench/wait_model.py                        # every shape, 5 seeds each
     .venv/bin/python bench/wait_model.py --shape peak --seeds 1 # the peak day of docs/peak-day.md
     .venv/bin/python bench/wait_model.py --json out.json        # also the figures as JSON
+    .venv/bin/python bench/wait_model.py --margins --shape peak # the warning's trade-off
 
 Day shapes (`--shape`, repeatable): normal (150 citizens, the 7 counters of config.yaml),
 peak (docs/peak-day.md: 650 citizens, 14 counters, seed 2026 first), closing (220 citizens;
@@ -19,6 +20,7 @@ the lunch break while the counters stop), one_counter (Đất đai, one counter,
 Before the measured day (a Monday) two normal Mondays are played, so history exists.
 """
 import argparse
+import dataclasses
 import heapq
 import json
 import math
@@ -100,8 +102,9 @@ def at_clock(day: datetime, text: str) -> datetime:
 class Day:
     """One simulated day over a bare database: kiosks, officers and the estimators."""
 
-    def __init__(self, db, config, day: datetime, shape: str, seed: int, measure: bool):
+    def __init__(self, db, config, day: datetime, shape: str, seed: int, measure: bool, beyond=None):
         self.db, self.config, self.day, self.shape, self.measure = db, config, day, shape, measure
+        self.beyond = beyond  # a config whose counters play on past closing (--margins)
         n, weights, self.kiosk_hours, extra, self.fields = SHAPES[shape]
         self.rnd = random.Random(seed + 1)
         arrivals_rnd = random.Random(seed)
@@ -170,6 +173,8 @@ class Day:
             started = time.perf_counter()
             estimate.for_ticket(self.db, self.config, ticket, at)
             record["phone_s"] = time.perf_counter() - started  # what each phone's refresh costs then
+            if self.beyond is not None:
+                record["beyond"] = estimate.build(self.db, self.beyond, at).calls.get(ticket["id"])
         self.tickets[ticket["id"]] = record
         for cid, c in self.counters.items():
             if not self.busy[cid] and cid not in self.closed and d["field"] in c["services"]:
@@ -249,6 +254,33 @@ class Day:
         return out
 
 
+MARGINS = range(-10, 31, 5)  # minutes past closing a projected call may fall and still not be warned
+
+
+def beyond_closing(config):
+    """`config` with the counters' last session running to midnight: the projection then gives
+    every waiting citizen a call time, also those it expects after closing (for --margins)."""
+    center = config.center
+    week = {day: spans[:-1] + [(spans[-1][0], 24 * 60)] for day, spans in center.counter_hours.items() if spans}
+    return dataclasses.replace(config, center=dataclasses.replace(center, counter_hours=week))
+
+
+def margins(runs: list[dict]) -> list[dict]:
+    """The warning's trade-off: warning those projected more than m minutes past closing,
+    how many citizens are warned, warned but served, and not served without a warning."""
+    out = []
+    for m in MARGINS:
+        warned = served = unwarned = 0
+        for run in runs:
+            for t in run["beyond"]:
+                warn = t["over_min"] is None or t["over_min"] > m
+                warned += warn
+                served += warn and t["served"]
+                unwarned += not warn and not t["served"]
+        out.append({"margin_min": m, "warned": warned, "warned_served": served, "not_served_unwarned": unwarned})
+    return out
+
+
 def config_for(path: Path, shape: str) -> dict:
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     raw["database"]["path"] = str(path)
@@ -268,12 +300,13 @@ def play_history(config, weeks: int, seed: int):
     return db
 
 
-def play_day(shape: str, seed: int, history: int) -> dict:
-    """History days (normal Mondays, unmeasured), then the measured day: old and new figures."""
+def play_day(shape: str, seed: int, history: int, beyond: bool = False) -> dict:
+    """History days (normal Mondays, unmeasured), then the measured day: old and new figures
+    (with `beyond`, also each citizen's projected call past closing, for `margins`)."""
     with tempfile.TemporaryDirectory() as tmp:
         config = config_for(Path(tmp) / "model.db", shape)
         db = play_history(config, history, seed)
-        day = Day(db, config, DAY, shape, seed, measure=True)
+        day = Day(db, config, DAY, shape, seed, measure=True, beyond=beyond_closing(config) if beyond else None)
         started = time.perf_counter()
         day.run()
         elapsed = time.perf_counter() - started
@@ -283,7 +316,10 @@ def play_day(shape: str, seed: int, history: int) -> dict:
         values = [1000 * t[key] for t in day.tickets.values()]
         cost[key] = {"p50": round(reports.percentile(values, 0.5), 2), "p90": round(reports.percentile(values, 0.9), 2),
                      "max": round(max(values), 2)}
+    close = max(end for _, end in estimate.periods(config.center.counter_hours, DAY))
     return {"shape": shape, "seed": seed, "citizens": len(day.tickets),
+            "beyond": [{"over_min": None if t["beyond"] is None else (t["beyond"] - close).total_seconds() / 60,
+                        "served": t["called"] is not None} for t in day.tickets.values() if "beyond" in t],
             "old": reports.accuracy(day.rows("old")), "new": reports.accuracy(day.rows("new")),
             "issue_ms": cost["cost_s"], "phone_ms": cost["phone_s"],
             "waiting_max": day.waiting_max, "day_s": round(elapsed, 1)}
@@ -337,6 +373,19 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def margins_table(results: dict) -> str:
+    """Per shape and margin: warned / of them served / not served and not warned."""
+    shapes = [s for s in results if "margins" in results[s]]
+    lines = ["| warned past closing + m (min) | " + " | ".join(shapes) + " |", "|---" * (1 + len(shapes)) + "|"]
+    for i, m in enumerate(MARGINS):
+        cells = []
+        for s in shapes:
+            row = results[s]["margins"][i]
+            cells.append(f"{row['warned']} / {row['warned_served']} / {row['not_served_unwarned']}")
+        lines.append(f"| {m:+d} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def cost(waiting: int = 600, repeat: int = 30) -> dict:
     """Milliseconds of one projection (what each change of the queue costs the kiosk, the phones
     and the dashboard together) with `waiting` citizens in the queue at once and 14 counters."""
@@ -383,6 +432,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--doc", action="store_true", help="write the table into docs/peak-day.md")
     parser.add_argument("--cost", action="store_true", help="only time one projection with 600 citizens waiting")
+    parser.add_argument("--margins", action="store_true",
+                        help="also the warning's trade-off: warned, warned but served, unwarned not served per margin")
     args = parser.parse_args()
     if args.cost:
         print(json.dumps(cost()))
@@ -391,7 +442,7 @@ def main() -> None:
     for shape in args.shape or list(SHAPES):
         runs = []
         for seed in range(2026, 2026 + args.seeds):
-            run = play_day(shape, seed, args.history)
+            run = play_day(shape, seed, args.history, beyond=args.margins)
             print(json.dumps({k: run[k] for k in ("shape", "seed", "citizens", "issue_ms", "phone_ms", "waiting_max",
                                                   "day_s")}
                              | {"old_kept": run["old"]["kept_pct"], "new_kept": run["new"]["kept_pct"],
@@ -403,7 +454,11 @@ def main() -> None:
         results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new"),
                           "issue_ms": {k: max(r["issue_ms"][k] for r in runs) for k in ("p50", "p90", "max")},
                           "phone_ms": max(r["phone_ms"]["max"] for r in runs)}
+        if args.margins:
+            results[shape]["margins"] = margins(runs)
     print(table(results))
+    if args.margins:
+        print(margins_table(results))
     if args.doc:
         write_doc(results, f"bench/wait_model.py --seeds {args.seeds} --history {args.history}"
                   + "".join(f" --shape {s}" for s in args.shape or []))

@@ -389,6 +389,10 @@ def browser():
 
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is missing: `make test` installs it with apt"
+    # expect()'s 5 s default is too short on a loaded 2-core CI machine (a tablet's prompt was
+    # once seen after more than 5 s); a passing assertion returns as soon as it holds, and the
+    # tests that bound a delay pass their own timeout.
+    sync_api.expect.set_options(timeout=15_000)
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield b

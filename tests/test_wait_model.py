@@ -19,3 +19,16 @@ def test_a_closing_counter_and_the_peak_shape_play_out():
                            "issue_ms": run["issue_ms"], "phone_ms": run["phone_ms"]["max"]}}
     table = wait_model.table(results)
     assert table.splitlines()[0] == "| | closing old | closing new |" and "| 220 (1) | same |" in table
+
+
+def test_the_warnings_trade_off_is_counted_margin_by_margin():
+    """--margins: warning those projected past closing + m; at m = 0 it is the estimator's own rule."""
+    run = wait_model.play_day("one_counter", 2029, history=1, beyond=True)
+    rows = wait_model.margins([run])
+    warned = [r["warned"] for r in rows]
+    unwarned = [r["not_served_unwarned"] for r in rows]
+    assert warned == sorted(warned, reverse=True) and unwarned == sorted(unwarned) and warned[0] > warned[-1]
+    at_zero = next(r for r in rows if r["margin_min"] == 0)
+    assert at_zero["warned"] == run["new"]["warned"] > 0
+    assert at_zero["not_served_unwarned"] == run["new"]["not_served_unwarned"]
+    assert "| +0 | " in wait_model.margins_table({"one_counter": {"margins": rows}})
