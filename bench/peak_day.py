@@ -386,6 +386,7 @@ def pct(values: list[float], p: float) -> float | None:
 
 def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
     """Per-call announcement delays (hall seconds) from the announcer's log, and the day's queue."""
+    clock = lambda t: datetime.fromtimestamp(t, tz).strftime("%H:%M:%S")  # noqa: E731
     starts, ends = {}, {}
     for e in log:
         target = starts if e["event"] == "start" else ends if e["event"] == "end" else None
@@ -396,7 +397,7 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
         s, e = starts.get(c["id"]), ends.get(c["id"])
         calls.append({**c, "start": s and round(s[0] - c["at"], 2), "end": e and round(e[0] - c["at"], 2),
                       "via": e and e[1], "form": e and e[2],
-                      "clock": datetime.fromtimestamp(c["at"], tz).strftime("%H:%M:%S")})
+                      "clock": clock(c["at"])})
     start = [c["start"] for c in calls if c["start"] is not None]
     end = [c["end"] for c in calls if c["end"] is not None]
     bursts = {}
@@ -432,6 +433,12 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
         "bursts": bursts, "tickets": len(day.tickets), "refusals": day.refusals,
         "waits": {f: {k: r(v) if isinstance(v, float) else v for k, v in w.items()} for f, w in waits.items()},
         "per_call": calls,
+        # every citizen: issued and first called (HH:MM:SS), field, and the kiosk's promise
+        # (minutes, or "late" for "có thể không kịp"), so a run's misses can be looked up
+        "per_citizen": [{"number": t["number"], "field": t["field"], "issued": clock(t["issued"]),
+                         "called": t["called"] and clock(t["called"]),
+                         "promised": "late" if t["new"].get("late") else t["new"].get("minutes")}
+                        for t in day.tickets.values()],
     }
 
 

@@ -24,6 +24,7 @@ import dataclasses
 import heapq
 import json
 import math
+import os
 import random
 import sys
 import tempfile
@@ -418,8 +419,14 @@ def write_doc(results: dict, command: str) -> None:
     parts[1] = (f"\n    .venv/bin/python {command}\n\n{table(results)}\n\n"
                 "Each shape is played with seeds 2026, 2027, ... (the peak shape's seed 2026 is the day above,"
                 " with its own service times); before each day, two normal Mondays give the history. The costs"
-                " are per call on a shared 2-core machine (load 8-14 while measuring): the maxima are the"
-                " machine's stalls; `--cost` times one projection with 600 citizens waiting.\n")
+                f" are per call on a shared {os.cpu_count()}-core machine (load average {os.getloadavg()[0]:.1f} at"
+                " the end of the run): the maxima are the machine's stalls; `--cost` times one projection with"
+                " 600 citizens waiting.\n")
+    if any("margins" in r for r in results.values()):
+        parts[1] += ("\nThe warning's trade-off (`--margins`): the projection played on past closing, and the"
+                     " citizens warned if their call falls more than m minutes after it (m = 0 is the kiosk's"
+                     " rule); each cell is warned / of them served after all / not served and not warned,"
+                     " over the same days:\n\n" + margins_table(results) + "\n")
     doc.write_text(peak_day.MODEL_MARK.join(parts), "utf-8")
     print(f"wrote {doc}")
 
@@ -461,7 +468,7 @@ def main() -> None:
         print(margins_table(results))
     if args.doc:
         write_doc(results, f"bench/wait_model.py --seeds {args.seeds} --history {args.history}"
-                  + "".join(f" --shape {s}" for s in args.shape or []))
+                  + " --margins" * args.margins + "".join(f" --shape {s}" for s in args.shape or []))
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": results, "runs": every}, ensure_ascii=False, indent=1),
                                    "utf-8")

@@ -50,8 +50,9 @@ REFRESH_S = 60             # a projection is recomputed at least this often whil
 BREAK_MARGIN_SHARE = 0.15
 BREAK_MARGIN_MIN_S = 300
 # "May not be served today" when the counters are not expected to reach the citizen before
-# closing minus LATE_MARGIN_SHARE x the wait + LATE_MARGIN_S. bench/wait_model.py: with 0,
-# every citizen of the peak days not served was warned; any negative margin left some unwarned.
+# closing minus LATE_MARGIN_SHARE x the wait + LATE_MARGIN_S. `bench/wait_model.py --margins`
+# counts the trade-off: with 0, every citizen of the peak days not served was warned (and a
+# quarter of the warned were served after all); any negative margin left some unwarned.
 LATE_MARGIN_SHARE = 0.0
 LATE_MARGIN_S = 0
 # The figure shown is the expected wait plus this share: a promise too short costs a citizen

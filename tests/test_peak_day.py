@@ -52,6 +52,12 @@ def test_a_short_day_runs_against_the_real_server_and_display(tmp_path):
     # every kiosk promise scored, the new one from the issue reply beside the old estimate
     assert run["accuracy"]["new"]["citizens"] == run["accuracy"]["old"]["citizens"] == run["tickets"]
     assert run["accuracy"]["new"]["no_figure_pct"] == 0
+    # and every citizen kept, to look up a run's misses
+    citizens = run["per_citizen"]
+    assert len(citizens) == run["tickets"] and {c["field"] for c in citizens} <= set(peak_day.FIELDS)
+    assert sum(1 for c in citizens if c["called"]) == sum(w["called"] for w in run["waits"].values())
+    assert all(c["promised"] == "late" or isinstance(c["promised"], int) for c in citizens)
+    assert all(c["called"] is None or c["issued"] <= c["called"] for c in citizens)
 
 
 def test_the_doc_is_written_from_the_runs(tmp_path, monkeypatch):
