@@ -681,9 +681,20 @@ at the same moment from the server's database; "its kiosk" is what the kiosk of 
 (shared/estimate.py after issue 23), so both come from the same day. Before the day the bench
 plays two normal Mondays into the server's database (`--history 2`, model only), so the
 estimator has the same weekday's history it would have in a center; a run with `--history 0`
-shows a fresh install, whose first promises of the morning rest on a default service time:
+shows a fresh install, whose first promises of the morning rest on a default service time.
+Runs of the same seed are not the same day in their details: the officers draw their service
+times in the order the server answers them, so the afternoon's bottleneck (Lao động and Bảo
+hiểm y tế, two shared counters) leaves a different number of citizens at closing in each run.
+The runs "issue23 run 1-3" play the same estimator (between them only officer presence came in,
+and every counter of the bench has its officer):
 
 {promises}
+
+The kiosk's warning "có thể không kịp trong hôm nay" is a forecast of the last hours of those
+two counters: whether a citizen who takes a number two hours before closing is reached depends
+on a dozen service times still to come. The warned who were served after all were among the
+last called before 17:00, and a later threshold leaves others unwarned who are then not served:
+bench/wait_model.py's `--margins` table below counts that trade-off over many days.
 
 The browser run is one day. bench/wait_model.py plays the same citizens and officers without a
 server or browser (the domain functions over a bare database, a simulated clock), so it can
