@@ -389,10 +389,12 @@ ALERT_LEAD = timedelta(minutes=30)
 
 
 def crowded(db, config: dict, at: datetime) -> list[dict]:
-    """Fields whose queue already exceeds what their counters can serve before closing: a
-    citizen taking a number now would be called less than ALERT_LEAD before the counters stop
-    (or not at all), or some already waiting would not be reached. For the supervisor's alert,
-    earlier than the kiosk's warning, while opening a counter still helps."""
+    """Fields whose queue already exceeds what their counters can serve before closing: some
+    already waiting would not be reached, a citizen taking a number now would not be called,
+    or would be called less than ALERT_LEAD before the counters stop after a wait of at least
+    ALERT_LEAD (a backlog reaching into the last half hour; a short wait in that half hour is
+    not one: every call then falls in it). For the supervisor's alert, earlier than the kiosk's
+    warning, while opening a counter still helps."""
     p = projection(db, config, at)
     if p.close is None or at >= p.close:
         return []
@@ -402,7 +404,8 @@ def crowded(db, config: dict, at: datetime) -> list[dict]:
             unreached[row["service"]] = unreached.get(row["service"], 0) + 1
     out = []
     for code, call in p.next_call.items():
-        if p.served_by.get(code) and (unreached.get(code) or call is None or call > p.close - ALERT_LEAD):
+        backlog = call is not None and call > p.close - ALERT_LEAD and call - at >= ALERT_LEAD
+        if p.served_by.get(code) and (unreached.get(code) or call is None or backlog):
             out.append({"service": code, "unreached": unreached.get(code, 0), "close": f"{p.close:%H:%M}",
                         "next_call": None if call is None else f"{call:%H:%M}"})
     return out

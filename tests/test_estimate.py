@@ -178,6 +178,19 @@ def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config, office
     assert fields["DD"]["late"] is True and fields["HT"]["late"] is False
 
 
+def test_the_last_half_hour_alerts_only_a_field_its_counters_cannot_reach(db, clock, config, officers):
+    """Every call after 16:30 falls in the last half hour: a short queue then is no alert (on
+    the peak days of bench/wait_model.py every field flagged "cần mở thêm quầy" at 16:30)."""
+    config = with_counter_hours(config)
+    clock.at = clock.at.replace(hour=16, minute=40, second=0)
+    for _ in range(2):
+        issue(db, clock, "CT")     # Quầy 3 and 7 serve CT: both called within minutes
+    for _ in range(4):
+        issue(db, clock, "DD")     # Quầy 4 alone, 8 min a file: a fifth citizen after 17:00
+    alerts = estimate.crowded(db, config, clock.at)
+    assert [a["service"] for a in alerts] == ["DD"] and alerts[0]["next_call"] is None
+
+
 def test_history_gives_a_figure_before_todays_first_finished_ticket(db, clock, config, officers):
     last_week = clock.at - timedelta(weeks=1)
     for _ in range(5):
