@@ -28,6 +28,9 @@ import yaml
 if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
     os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = tempfile.mkdtemp(prefix="motcua-tests-escpos-")
     atexit.register(shutil.rmtree, os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"], ignore_errors=True)
+    # Written here, once (0.2 s), before pytest-xdist's workers start: python-escpos writes
+    # its pickle in place, and a process opening it half-written fails (EOFError).
+    import shared.printer_profiles  # noqa: E402,F401
 
 from shared import presence  # noqa: E402 - after the variable above
 from shared.auth import create_token, enrol_device, identify, invite_device  # noqa: E402

@@ -4,6 +4,7 @@ keep their places, and a dead server is explained in Vietnamese. Debian's chromi
 beyond 127.0.0.1."""
 import requests
 
+from test_browser_hall_health import staffed, wait_for
 from test_browser_pages import issue, open_page, sync_api
 
 expect = sync_api.expect
@@ -16,6 +17,9 @@ def desk(srv, browser, counter_id=1, width=1280, height=900):
     page.fill("#token", srv.token("officer")["Authorization"][7:])
     page.press("#token", "Enter")
     expect(page.locator("#desk")).to_be_visible()  # logged in: the keys act from now on
+    # The login opens a new connection (the officer's presence): until the server sees it the
+    # page may still go offline for a moment, its banner pushing the desk down.
+    assert wait_for(lambda: counter_id in staffed(srv)), "the logged-in desk did not make its officer present"
     expect(page.locator('[data-action="call-next"]')).to_be_enabled()
     expect(page.locator("#status")).to_have_attribute("data-status", "online")
     return page

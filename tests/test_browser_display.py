@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
+import pytest
 import requests
 
 from conftest import TZ
@@ -46,6 +47,7 @@ def fourteen_counters(srv):
     return boss
 
 
+@pytest.mark.timed
 def test_a_burst_of_14_calls_is_read_in_order_within_45_s_with_the_highlight_on_the_call_read(
         make_server, browser):
     srv = make_server("eventlet").start()

@@ -75,6 +75,7 @@ def test_kiosk_tap_issues_one_ticket_and_shows_it(srv, page):
     assert qr.ok and qr.headers["Content-Type"].startswith("image/svg+xml")
 
 
+@pytest.mark.timed
 def test_counter_click_reaches_hall_and_phone_within_a_second(srv, browser):
     ticket = issue(srv)
     token = srv.token("officer")["Authorization"][7:]

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from conftest import ROOT
 
 spec = importlib.util.spec_from_file_location("peak_day", ROOT / "bench" / "peak_day.py")
@@ -34,6 +36,7 @@ def test_percentiles_and_the_chart():
     assert svg.startswith("<svg") and svg.count("<circle") == 2 and ">before<" in svg and ">30 s<" in svg
 
 
+@pytest.mark.timed  # a day at 60 times the real pace: every call must be read before the next ones pile up
 def test_a_short_day_runs_against_the_real_server_and_display(tmp_path):
     results = tmp_path / "runs.json"
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "peak_day.py"), "--tickets", "250",
