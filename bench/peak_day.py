@@ -467,7 +467,9 @@ def run_day(args) -> dict:
                 browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=[
                     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
                     "--disable-component-update", "--mute-audio", "--autoplay-policy=no-user-gesture-required"])
-                page = browser.new_page(viewport={"width": 1920, "height": 1080})
+                # bypass_csp: wait_for_function's polling builds a function, which the display's
+                # CSP (no unsafe-eval) refuses when the page is not ready at the first check
+                page = browser.new_page(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
                 page.add_init_script(TIME_SCALE_JS % {"speed": float(args.speed), "sim0": sim0 * 1000,
                                                       "real0": clock.real0 * 1000})
                 page.goto(srv.url + "/display")
