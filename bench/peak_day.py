@@ -696,7 +696,9 @@ The kiosk's warning "có thể không kịp trong hôm nay" is a forecast of the
 two counters: whether a citizen who takes a number two hours before closing is reached depends
 on a dozen service times still to come. The warned who were served after all were among the
 last called before 17:00, and a later threshold leaves others unwarned who are then not served:
-bench/wait_model.py's `--margins` table below counts that trade-off over many days.
+bench/wait_model.py's `--margins` table below counts that trade-off over many days, and its
+phone-page table shows it lasting into the last half hour: at each counter where the day ends
+with a queue, which one or two citizens get the last calls depends on the files still to come.
 
 The browser run is one day. bench/wait_model.py plays the same citizens and officers without a
 server or browser (the domain functions over a bare database, a simulated clock), so it can

@@ -135,6 +135,9 @@ class Day:
         self.tickets: dict[int, dict] = {}
         self.first_id = db.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0]
         self.waiting_max = 0
+        self.looks: dict[str, dict[int, bool]] = {}
+        for text in LOOKS if measure else ():
+            self.push(at_clock(day, text), "look", {"at": text})
 
     def push(self, at: datetime, kind: str, data: dict) -> None:
         self.seq += 1
@@ -230,6 +233,12 @@ class Day:
         queue.no_show(self.db, d["counter"], at)
         self.push(at + timedelta(seconds=5), "call", {"counter": d["counter"]})
 
+    def look(self, at: datetime, d: dict) -> None:
+        """What each waiting citizen's phone page says at `at`: warned or not (scored at the end)."""
+        rows = self.db.execute("SELECT * FROM tickets WHERE status = 'waiting' AND day = ?", (audit.day_of(at),))
+        self.looks[d["at"]] = {row["id"]: estimate.for_ticket(self.db, self.config, dict(row), at)["late"]
+                               for row in rows.fetchall()}
+
     def close(self, at: datetime, d: dict) -> None:
         """The officer leaves for a meeting: the supervisor closes the counter (its citizen is requeued)."""
         self.closed.add(d["counter"])
@@ -255,6 +264,7 @@ class Day:
         return out
 
 
+LOOKS = ("15:00", "16:00", "16:30")  # moments the phone page's warning is scored, among those then waiting
 MARGINS = range(-10, 31, 5)  # minutes past closing a projected call may fall and still not be warned
 
 
@@ -323,7 +333,16 @@ def play_day(shape: str, seed: int, history: int, beyond: bool = False) -> dict:
                         "served": t["called"] is not None} for t in day.tickets.values() if "beyond" in t],
             "old": reports.accuracy(day.rows("old")), "new": reports.accuracy(day.rows("new")),
             "issue_ms": cost["cost_s"], "phone_ms": cost["phone_s"],
+            "live": {moment: scored(warned, day.tickets) for moment, warned in day.looks.items()},
             "waiting_max": day.waiting_max, "day_s": round(elapsed, 1)}
+
+
+def scored(warned: dict[int, bool], tickets: dict[int, dict]) -> dict:
+    """Warnings shown to citizens waiting at one moment, against whether they were called."""
+    served = {tid for tid, t in tickets.items() if t["called"] is not None}
+    return {"waiting": len(warned), "warned": sum(warned.values()),
+            "warned_served": sum(1 for tid, late in warned.items() if late and tid in served),
+            "not_served_unwarned": sum(1 for tid, late in warned.items() if not late and tid not in served)}
 
 
 def pooled(runs: list[dict], which: str) -> dict:
@@ -374,17 +393,27 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def counts_table(corner: str, columns: dict[str, list[tuple[str, dict]]], keys: tuple) -> str:
+    """Counts as a table: a column per shape, a row per label, each cell "a / b / ..." of `keys`."""
+    shapes = list(columns)
+    lines = [f"| {corner} | " + " | ".join(shapes) + " |", "|---" * (1 + len(shapes)) + "|"]
+    for i, (label, _) in enumerate(next(iter(columns.values()), [])):
+        lines.append(f"| {label} | " + " | ".join(" / ".join(str(columns[s][i][1][k]) for k in keys) for s in shapes) + " |")
+    return "\n".join(lines)
+
+
+def live_table(results: dict) -> str:
+    """Per shape and moment, over its days: waiting / warned / of them served / not served and not warned."""
+    return counts_table("phone page at", {s: [(m, results[s]["live"][m]) for m in LOOKS] for s in results},
+                        ("waiting", "warned", "warned_served", "not_served_unwarned"))
+
+
 def margins_table(results: dict) -> str:
     """Per shape and margin: warned / of them served / not served and not warned."""
-    shapes = [s for s in results if "margins" in results[s]]
-    lines = ["| warned past closing + m (min) | " + " | ".join(shapes) + " |", "|---" * (1 + len(shapes)) + "|"]
-    for i, m in enumerate(MARGINS):
-        cells = []
-        for s in shapes:
-            row = results[s]["margins"][i]
-            cells.append(f"{row['warned']} / {row['warned_served']} / {row['not_served_unwarned']}")
-        lines.append(f"| {m:+d} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return counts_table("warned past closing + m (min)",
+                        {s: [(f"{r['margin_min']:+d}", r) for r in results[s]["margins"]]
+                         for s in results if "margins" in results[s]},
+                        ("warned", "warned_served", "not_served_unwarned"))
 
 
 def cost(waiting: int = 600, repeat: int = 30) -> dict:
@@ -421,7 +450,10 @@ def write_doc(results: dict, command: str) -> None:
                 " with its own service times); before each day, two normal Mondays give the history. The costs"
                 f" are per call on a shared {os.cpu_count()}-core machine (load average {os.getloadavg()[0]:.1f} at"
                 " the end of the run): the maxima are the machine's stalls; `--cost` times one projection with"
-                " 600 citizens waiting.\n")
+                " 600 citizens waiting.\n"
+                "\nThe phone page's warning later in the day (the estimate updates as the queue moves): among the"
+                " citizens waiting at each moment, waiting / warned / of them served after all / not served and"
+                " not warned, over the same days:\n\n" + live_table(results) + "\n")
     if any("margins" in r for r in results.values()):
         parts[1] += ("\nThe warning's trade-off (`--margins`): the projection played on past closing, and the"
                      " citizens warned if their call falls more than m minutes after it (m = 0 is the kiosk's"
@@ -460,10 +492,12 @@ def main() -> None:
         every += runs
         results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new"),
                           "issue_ms": {k: max(r["issue_ms"][k] for r in runs) for k in ("p50", "p90", "max")},
-                          "phone_ms": max(r["phone_ms"]["max"] for r in runs)}
+                          "phone_ms": max(r["phone_ms"]["max"] for r in runs),
+                          "live": {m: {k: sum(r["live"][m][k] for r in runs) for k in runs[0]["live"][m]} for m in LOOKS}}
         if args.margins:
             results[shape]["margins"] = margins(runs)
     print(table(results))
+    print(live_table(results))
     if args.margins:
         print(margins_table(results))
     if args.doc:
