@@ -186,7 +186,7 @@ def test_the_last_half_hour_alerts_only_a_field_its_counters_cannot_reach(db, cl
     for _ in range(2):
         issue(db, clock, "CT")     # Quầy 3 and 7 serve CT: both called within minutes
     for _ in range(4):
-        issue(db, clock, "DD")     # Quầy 4 alone, 8 min a file: a fifth citizen after 17:00
+        issue(db, clock, "DD")     # Quầy 4 alone, 8 min a file: the fourth at 17:04, unreached
     alerts = estimate.crowded(db, config, clock.at)
     assert [a["service"] for a in alerts] == ["DD"] and alerts[0]["next_call"] is None
 
