@@ -77,23 +77,26 @@ def call_next(counter_id):
     return jsonify({"ticket": ticket, "called": moved and ticket is not None})
 
 
+def _call_to_desk(counter_id, call):
+    """A ticket the officer names ({"ticket": id}) called to this desk by `call` (a queue
+    function of db, counter, ticket, moment, actor), announced in the hall."""
+    ticket_id = request_json("ticket").get("ticket")
+    ticket = call(get_db(), counter_id, ticket_id, now(), actor())
+    events.called(ticket, recall=False)
+    return jsonify({"ticket": ticket})
+
+
 @bp.post("/api/counters/<int:counter_id>/call")
 @require("officer")
 def call_ticket(counter_id):
-    ticket_id = request_json("ticket").get("ticket")
-    ticket = queue.call_ticket(get_db(), counter_id, ticket_id, now(), actor())
-    events.called(ticket, recall=False)
-    return jsonify({"ticket": ticket})
+    return _call_to_desk(counter_id, queue.call_ticket)
 
 
 @bp.post("/api/counters/<int:counter_id>/undo-transfer")
 @require("officer")
 def undo_transfer(counter_id):
     """The officer's "Hoàn tác" after a transfer: back to the former field, and to this desk."""
-    ticket_id = request_json("ticket").get("ticket")
-    ticket = queue.undo_transfer(get_db(), counter_id, ticket_id, now(), actor())
-    events.called(ticket, recall=False)
-    return jsonify({"ticket": ticket})
+    return _call_to_desk(counter_id, queue.undo_transfer)
 
 
 @bp.post("/api/counters/<int:counter_id>/recall")
