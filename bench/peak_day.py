@@ -322,9 +322,9 @@ class Day:
     def call(self, now: float, d: dict) -> None:
         cid = d["counter"]
         win = self.window(now)
-        if win is None:
-            return
-        if now < win[0] or d.get("finish"):
+        # After the last session the officer goes on while the server still gives a number (after
+        # closing it gives only those the kiosk promised).
+        if win is not None and (now < win[0] or d.get("finish")):
             if d.get("finish"):
                 self.post(f"/api/counters/{cid}/finish", headers=self.officer)
             self.busy[cid] = True
@@ -346,8 +346,9 @@ class Day:
 
     def serve_then_next(self, at: float, cid: int, field: str) -> None:
         done = at + 30 + service_seconds(self.rnd, field)   # walking up, then the file
-        win = self.window(at)
-        self.push(done, "call", {"counter": cid, "finish": bool(win and done >= win[1])})
+        win = self.window(at)  # the officer leaves for lunch after this file; at closing goes on
+        closing = clock_of(SESSIONS[-1][1], self.tz)
+        self.push(done, "call", {"counter": cid, "finish": bool(win and closing > win[1] <= done)})
 
     def recall(self, now: float, d: dict) -> None:
         r = self.post(f"/api/counters/{d['counter']}/recall", headers=self.officer)
@@ -424,8 +425,12 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
         minutes = t["new"].get("minutes")
         return {"promised_s": None if minutes is None else minutes * 60, "late": bool(t["new"].get("late")),
                 "wait_s": wait}
+    closing = clock_of(SESSIONS[-1][1], tz)
+    late = [t["called"] for t in day.tickets.values() if t["called"] and t["called"] >= closing]
     return {
         "accuracy": {w: reports.accuracy([promised(t, w) for t in day.tickets.values()]) for w in ("old", "new")},
+        # the citizens the counters called after closing (the kiosk's promises kept), and the last
+        "after_closing": {"called": len(late), "last_min": round((max(late) - closing) / 60, 1) if late else 0},
         "calls": len(calls), "announced": len(end), "never_started": len(calls) - len(start),
         "start": {"p50": r(pct(start, 50)), "p95": r(pct(start, 95)), "max": r(max(start, default=None))},
         "end": {"p50": r(pct(end, 50)), "p95": r(pct(end, 95)), "max": r(max(end, default=None))},
@@ -449,7 +454,7 @@ def run_day(args) -> dict:
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     arrivals = model(args.seed, args.tickets, tz, args.until)
     sim0 = clock_of(args.start, tz)
-    end = clock_of(args.until, tz) if args.until else clock_of("18:00", tz)
+    end = clock_of(args.until, tz) if args.until else clock_of("20:00", tz)  # promised citizens past closing
     with tempfile.TemporaryDirectory() as tmp:
         srv = Server(Path(tmp), code, None, args.speed)
         if args.history:  # normal Mondays before the day, so the wait estimates have a history
@@ -568,6 +573,9 @@ def write_doc(runs: dict) -> None:
                     "|---" * (1 + 2 * len(shown)) + "|"]
     for title, value in ACCURACY_ROWS:
         promise_rows.append(row(title, [value(runs[k]["accuracy"][w]) for k in shown for w in ("old", "new")]))
+    promise_rows.append(row("called after closing / last call, min past closing", [
+        "—" if w == "old" or "after_closing" not in runs[k] else
+        f"{runs[k]['after_closing']['called']} / {runs[k]['after_closing']['last_min']}" for k in shown for w in ("old", "new")]))
     waits = ["| field | tickets | called | wait p50 (min) | p90 | max |", "|---|---|---|---|---|---|"]
     waits += [row(f, [w["tickets"], w["called"], w["p50_min"], w["p90_min"], w["max_min"]])
               for f, w in main["waits"].items()]

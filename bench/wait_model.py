@@ -3,7 +3,8 @@
 No server and no browser: the domain functions (shared/queue.py, shared/estimate.py) over a
 bare SQLite database with a simulated clock, played by the officers and citizens of
 bench/peak_day.py (same arrival model, service times, recalls and no-shows; counters call
-only in their sessions and stop at closing). Every citizen's kiosk promise is recorded as
+in their sessions and, after closing, the numbers the kiosk promised until none is left, as
+shared/queue.py lets them). Every citizen's kiosk promise is recorded as
 the kiosk records it (the `promises` table), the old estimate (`ahead x today's mean /
 open counters`, as main had it before issue 23) beside it from the same moment, and both
 are scored with shared.reports.accuracy once the day is over.
@@ -11,7 +12,7 @@ are scored with shared.reports.accuracy once the day is over.
     .venv/bin/python bench/wait_model.py                        # every shape, 5 seeds each
     .venv/bin/python bench/wait_model.py --shape peak --seeds 1 # the peak day of docs/peak-day.md
     .venv/bin/python bench/wait_model.py --json out.json        # also the figures as JSON
-    .venv/bin/python bench/wait_model.py --margins --shape peak # the warning's trade-off
+    .venv/bin/python bench/wait_model.py --shape peak --promise 0 --promise 25  # the margin's trade-off
 
 Day shapes (`--shape`, repeatable): normal (150 citizens, the 7 counters of config.yaml),
 peak (docs/peak-day.md: 650 citizens, 14 counters, seed 2026 first), closing (220 citizens;
@@ -20,7 +21,6 @@ the lunch break while the counters stop), one_counter (Đất đai, one counter,
 Before the measured day (a Monday) two normal Mondays are played, so history exists.
 """
 import argparse
-import dataclasses
 import heapq
 import json
 import math
@@ -103,9 +103,9 @@ def at_clock(day: datetime, text: str) -> datetime:
 class Day:
     """One simulated day over a bare database: kiosks, officers and the estimators."""
 
-    def __init__(self, db, config, day: datetime, shape: str, seed: int, measure: bool, beyond=None):
+    def __init__(self, db, config, day: datetime, shape: str, seed: int, measure: bool):
         self.db, self.config, self.day, self.shape, self.measure = db, config, day, shape, measure
-        self.beyond = beyond  # a config whose counters play on past closing (--margins)
+        self.closing = at_clock(day, COUNTER_HOURS[-1][1])
         n, weights, self.kiosk_hours, extra, self.fields = SHAPES[shape]
         self.rnd = random.Random(seed + 1)
         arrivals_rnd = random.Random(seed)
@@ -144,7 +144,7 @@ class Day:
         heapq.heappush(self.events, (at, self.seq, kind, data))
 
     def run(self) -> None:
-        end = at_clock(self.day, "18:00")
+        end = at_clock(self.day, "20:00")  # the last promised citizens are served past closing
         while self.events:
             at, _, kind, data = heapq.heappop(self.events)
             if at > end:
@@ -177,8 +177,6 @@ class Day:
             started = time.perf_counter()
             estimate.for_ticket(self.db, self.config, ticket, at)
             record["phone_s"] = time.perf_counter() - started  # what each phone's refresh costs then
-            if self.beyond is not None:
-                record["beyond"] = estimate.build(self.db, self.beyond, at).calls.get(ticket["id"])
         self.tickets[ticket["id"]] = record
         for cid, c in self.counters.items():
             if not self.busy[cid] and cid not in self.closed and d["field"] in c["services"]:
@@ -190,15 +188,14 @@ class Day:
         if cid in self.closed:
             return
         win = self.window(at)
-        if win is None:
-            return
-        if at < win[0] or d.get("finish"):
+        if win is not None and (at < win[0] or d.get("finish")):
             if d.get("finish"):
                 queue.finish(self.db, cid, at)
             self.busy[cid] = True
             self.push(win[0] + timedelta(seconds=self.rnd.uniform(0, 20)), "call", {"counter": cid})
             return
-        ticket, _ = queue.call_next(self.db, cid, at, self.config["queue"])
+        # In a session, or after closing: then the server calls only the numbers the kiosk promised.
+        ticket, _ = queue.call_next(self.db, cid, at, self.config["queue"], closing=self.closing)
         if ticket is None:
             self.busy[cid] = False
             return
@@ -215,8 +212,8 @@ class Day:
         mean, sigma = self.fields[field][1] * 60, 0.5
         service = max(40.0, self.rnd.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma))
         done = at + timedelta(seconds=30 + service)
-        win = self.window(at)
-        self.push(done, "call", {"counter": cid, "finish": bool(win and done >= win[1])})
+        win = self.window(at)  # the officer leaves for lunch after this file; at closing goes on
+        self.push(done, "call", {"counter": cid, "finish": bool(win and self.closing > win[1] <= done)})
 
     def recall(self, at: datetime, d: dict) -> None:
         if d["counter"] in self.closed:
@@ -265,36 +262,12 @@ class Day:
 
 
 LOOKS = ("15:00", "16:00", "16:30")  # moments the phone page's warning is scored, among those then waiting
-MARGINS = range(-10, 31, 5)  # minutes past closing a projected call may fall and still not be warned
-
-
-def beyond_closing(config):
-    """`config` with the counters' last session running to midnight: the projection then gives
-    every waiting citizen a call time, also those it expects after closing (for --margins)."""
-    center = config.center
-    week = {day: spans[:-1] + [(spans[-1][0], 24 * 60)] for day, spans in center.counter_hours.items() if spans}
-    return dataclasses.replace(config, center=dataclasses.replace(center, counter_hours=week))
-
-
-def margins(runs: list[dict]) -> list[dict]:
-    """The warning's trade-off: warning those projected more than m minutes past closing,
-    how many citizens are warned, warned but served, and not served without a warning."""
-    out = []
-    for m in MARGINS:
-        warned = served = unwarned = 0
-        for run in runs:
-            for t in run["beyond"]:
-                warn = t["over_min"] is None or t["over_min"] > m
-                warned += warn
-                served += warn and t["served"]
-                unwarned += not warn and not t["served"]
-        out.append({"margin_min": m, "warned": warned, "warned_served": served, "not_served_unwarned": unwarned})
-    return out
-
-
-def config_for(path: Path, shape: str) -> dict:
+def config_for(path: Path, shape: str, promise: int | None = None) -> dict:
+    """config.yaml for a model day of `shape` (`promise`: center.promise_past_closing_min)."""
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     raw["database"]["path"] = str(path)
+    if promise is not None:
+        raw["center"]["promise_past_closing_min"] = promise
     raw["center"]["hours"] = {"mon-fri": [f"{a}-{b}" for a, b in SHAPES[shape][2]]}
     raw["center"]["counter_hours"] = {"mon-fri": [f"{a}-{b}" for a, b in COUNTER_HOURS]}
     return validate(raw)
@@ -311,13 +284,13 @@ def play_history(config, weeks: int, seed: int):
     return db
 
 
-def play_day(shape: str, seed: int, history: int, beyond: bool = False) -> dict:
-    """History days (normal Mondays, unmeasured), then the measured day: old and new figures
-    (with `beyond`, also each citizen's projected call past closing, for `margins`)."""
+def play_day(shape: str, seed: int, history: int, promise: int | None = None) -> dict:
+    """History days (normal Mondays, unmeasured), then the measured day: old and new figures,
+    and the counters' overtime (`promise`: center.promise_past_closing_min, else config.yaml's)."""
     with tempfile.TemporaryDirectory() as tmp:
-        config = config_for(Path(tmp) / "model.db", shape)
+        config = config_for(Path(tmp) / "model.db", shape, promise)
         db = play_history(config, history, seed)
-        day = Day(db, config, DAY, shape, seed, measure=True, beyond=beyond_closing(config) if beyond else None)
+        day = Day(db, config, DAY, shape, seed, measure=True)
         started = time.perf_counter()
         day.run()
         elapsed = time.perf_counter() - started
@@ -327,10 +300,11 @@ def play_day(shape: str, seed: int, history: int, beyond: bool = False) -> dict:
         values = [1000 * t[key] for t in day.tickets.values()]
         cost[key] = {"p50": round(reports.percentile(values, 0.5), 2), "p90": round(reports.percentile(values, 0.9), 2),
                      "max": round(max(values), 2)}
-    close = max(end for _, end in estimate.periods(config.center.counter_hours, DAY))
+    late = [t["called"] for t in day.tickets.values() if t["called"] and t["called"] >= day.closing]
     return {"shape": shape, "seed": seed, "citizens": len(day.tickets),
-            "beyond": [{"over_min": None if t["beyond"] is None else (t["beyond"] - close).total_seconds() / 60,
-                        "served": t["called"] is not None} for t in day.tickets.values() if "beyond" in t],
+            "promise_min": config.center.promise_past_closing_min,
+            "overtime": {"called": len(late),
+                         "last_min": round((max(late) - day.closing).total_seconds() / 60, 1) if late else 0},
             "old": reports.accuracy(day.rows("old")), "new": reports.accuracy(day.rows("new")),
             "issue_ms": cost["cost_s"], "phone_ms": cost["phone_s"],
             "live": {moment: scored(warned, day.tickets) for moment, warned in day.looks.items()},
@@ -386,6 +360,9 @@ def table(results: dict) -> str:
         for s in shapes:
             cells += ["—" if results[s][w].get(key) is None else str(results[s][w][key]) for w in ("old", "new")]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("| called after closing (promised), citizens / last call, min past closing (worst day) | "
+                 + " | ".join(f"— | {results[s]['overtime']['called']} / {results[s]['overtime']['last_min']}"
+                              for s in shapes) + " |")
     lines.append("| cost of the new estimate at issue, ms p50 / p90 / max (worst day) | " + " | ".join(
         "— | " + " / ".join(str(results[s]["issue_ms"][k]) for k in ("p50", "p90", "max")) for s in shapes) + " |")
     lines.append("| a phone's refresh while the queue is unchanged, ms max | " + " | ".join(
@@ -408,12 +385,14 @@ def live_table(results: dict) -> str:
                         ("waiting", "warned", "warned_served", "not_served_unwarned"))
 
 
-def margins_table(results: dict) -> str:
-    """Per shape and margin: warned / of them served / not served and not warned."""
-    return counts_table("warned past closing + m (min)",
-                        {s: [(f"{r['margin_min']:+d}", r) for r in results[s]["margins"]]
-                         for s in results if "margins" in results[s]},
-                        ("warned", "warned_served", "not_served_unwarned"))
+def promise_table(sweep: dict[int, dict]) -> str:
+    """Per center.promise_past_closing_min and shape, over its days: warned / of them served
+    after all / not served and not warned / called after closing / last call past closing (min)."""
+    shapes = list(next(iter(sweep.values())))
+    return counts_table("promise past closing (min)",
+                        {s: [(str(m), dict(sweep[m][s]["new"], **sweep[m][s]["overtime"])) for m in sweep]
+                         for s in shapes},
+                        ("warned", "warned_served_pct", "not_served_unwarned", "called", "last_min"))
 
 
 def cost(waiting: int = 600, repeat: int = 30) -> dict:
@@ -439,7 +418,7 @@ def cost(waiting: int = 600, repeat: int = 30) -> dict:
     return {"waiting": waiting, "p50_ms": round(reports.percentile(times, 0.5), 1), "max_ms": round(max(times), 1)}
 
 
-def write_doc(results: dict, command: str) -> None:
+def write_doc(results: dict, command: str, sweep: dict[int, dict]) -> None:
     """The table into docs/peak-day.md, between bench/peak_day.py's marks (which it keeps)."""
     doc = ROOT / "docs" / "peak-day.md"
     parts = doc.read_text("utf-8").split(peak_day.MODEL_MARK)
@@ -454,13 +433,37 @@ def write_doc(results: dict, command: str) -> None:
                 "\nThe phone page's warning later in the day (the estimate updates as the queue moves): among the"
                 " citizens waiting at each moment, waiting / warned / of them served after all / not served and"
                 " not warned, over the same days:\n\n" + live_table(results) + "\n")
-    if any("margins" in r for r in results.values()):
-        parts[1] += ("\nThe warning's trade-off (`--margins`): the projection played on past closing, and the"
-                     " citizens warned if their call falls more than m minutes after it (m = 0 is the kiosk's"
-                     " rule); each cell is warned / of them served after all / not served and not warned,"
-                     " over the same days:\n\n" + margins_table(results) + "\n")
+    if sweep:
+        parts[1] += ("\nThe margin's trade-off (`--promise M`, each M a run of the same days with"
+                     " `center.promise_past_closing_min: M`): warned / % of them served after all / not served and"
+                     " not warned / citizens called after closing / the last call, minutes past closing (worst"
+                     " day):\n\n" + promise_table(sweep) + "\n")
     doc.write_text(peak_day.MODEL_MARK.join(parts), "utf-8")
     print(f"wrote {doc}")
+
+
+def measure(shapes: list[str], seeds: int, history: int, promise: int | None) -> tuple[dict, list[dict]]:
+    """Every shape's days played and pooled: (figures per shape, every day's run)."""
+    results, every = {}, []
+    for shape in shapes:
+        runs = []
+        for seed in range(2026, 2026 + seeds):
+            run = play_day(shape, seed, history, promise)
+            print(json.dumps({k: run[k] for k in ("shape", "seed", "promise_min", "citizens", "issue_ms", "phone_ms",
+                                                  "waiting_max", "overtime", "day_s")}
+                             | {"old_kept": run["old"]["kept_pct"], "new_kept": run["new"]["kept_pct"],
+                                "new_short": run["new"]["too_short_pct"],
+                                "new_warned_served": run["new"]["warned_served_pct"],
+                                "new_unwarned": run["new"]["not_served_unwarned"]}, ensure_ascii=False), flush=True)
+            runs.append(run)
+        every += runs
+        results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new"),
+                          "issue_ms": {k: max(r["issue_ms"][k] for r in runs) for k in ("p50", "p90", "max")},
+                          "phone_ms": max(r["phone_ms"]["max"] for r in runs),
+                          "overtime": {"called": sum(r["overtime"]["called"] for r in runs),
+                                       "last_min": max(r["overtime"]["last_min"] for r in runs)},
+                          "live": {m: {k: sum(r["live"][m][k] for r in runs) for k in runs[0]["live"][m]} for m in LOOKS}}
+    return results, every
 
 
 def main() -> None:
@@ -471,41 +474,26 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--doc", action="store_true", help="write the table into docs/peak-day.md")
     parser.add_argument("--cost", action="store_true", help="only time one projection with 600 citizens waiting")
-    parser.add_argument("--margins", action="store_true",
-                        help="also the warning's trade-off: warned, warned but served, unwarned not served per margin")
+    parser.add_argument("--promise", type=int, action="append", default=[],
+                        help="also the same days with center.promise_past_closing_min at this value (repeatable)")
     args = parser.parse_args()
     if args.cost:
         print(json.dumps(cost()))
         return
-    results, every = {}, []
-    for shape in args.shape or list(SHAPES):
-        runs = []
-        for seed in range(2026, 2026 + args.seeds):
-            run = play_day(shape, seed, args.history, beyond=args.margins)
-            print(json.dumps({k: run[k] for k in ("shape", "seed", "citizens", "issue_ms", "phone_ms", "waiting_max",
-                                                  "day_s")}
-                             | {"old_kept": run["old"]["kept_pct"], "new_kept": run["new"]["kept_pct"],
-                                "new_short": run["new"]["too_short_pct"],
-                                "new_warned_served": run["new"]["warned_served_pct"],
-                                "new_unwarned": run["new"]["not_served_unwarned"]}, ensure_ascii=False), flush=True)
-            runs.append(run)
-        every += runs
-        results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new"),
-                          "issue_ms": {k: max(r["issue_ms"][k] for r in runs) for k in ("p50", "p90", "max")},
-                          "phone_ms": max(r["phone_ms"]["max"] for r in runs),
-                          "live": {m: {k: sum(r["live"][m][k] for r in runs) for k in runs[0]["live"][m]} for m in LOOKS}}
-        if args.margins:
-            results[shape]["margins"] = margins(runs)
+    shapes = args.shape or list(SHAPES)
+    results, every = measure(shapes, args.seeds, args.history, None)
+    sweep = {m: measure(shapes, args.seeds, args.history, m)[0] for m in args.promise}
     print(table(results))
     print(live_table(results))
-    if args.margins:
-        print(margins_table(results))
+    if sweep:
+        print(promise_table(sweep))
     if args.doc:
         write_doc(results, f"bench/wait_model.py --seeds {args.seeds} --history {args.history}"
-                  + " --margins" * args.margins + "".join(f" --shape {s}" for s in args.shape or []))
+                  + "".join(f" --shape {s}" for s in args.shape or []) + "".join(f" --promise {m}" for m in args.promise),
+                  sweep)
     if args.json:
-        Path(args.json).write_text(json.dumps({"summary": results, "runs": every}, ensure_ascii=False, indent=1),
-                                   "utf-8")
+        Path(args.json).write_text(json.dumps({"summary": results, "promise": sweep, "runs": every},
+                                              ensure_ascii=False, indent=1), "utf-8")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 The supervisors' administration of counters is in supervisor/."""
 from flask import Blueprint, jsonify, render_template, request, session
 
-from shared import audit, auth, errors, events, hall, queue, ratings
+from shared import audit, auth, errors, events, hall, hours, queue, ratings
 from shared.web import (AFTER, CALL_NOW, SERVICE, actor, config, error, get_db, guessed_wrong, now, request_json, require,
                         security_log, staff_secrets_in_clear, who)
 
@@ -65,7 +65,8 @@ def call_next(counter_id):
     at, reports = now(), config().reports
     hold = None if body["now"] else lambda db: ratings.holding(db, counter_id, at, reports)
     try:
-        ticket, moved = queue.call_next(get_db(), counter_id, at, config().queue, body["after"], actor(), hold)
+        ticket, moved = queue.call_next(get_db(), counter_id, at, config().queue, body["after"], actor(), hold,
+                                        closing=hours.closing(config().center.counter_hours, at))
     except errors.RatingHold as held:
         if held.finished:
             events.changed()
@@ -150,8 +151,11 @@ def resume(counter_id):
 
 @bp.get("/api/counters/<int:counter_id>/next")
 def next_number(counter_id):
-    """What "Gọi tiếp" would call now: the officer sees the next number, not only counts."""
-    return jsonify({"number": queue.next_number(get_db(), counter_id, now(), config().queue)})
+    """What "Gọi tiếp" would call now: the officer sees the next number, not only counts (and
+    after closing, how many warned citizens only a call by number would reach)."""
+    at = now()
+    return jsonify(queue.next_number(get_db(), counter_id, at, config().queue,
+                                     hours.closing(config().center.counter_hours, at)))
 
 
 @bp.get("/api/counters")

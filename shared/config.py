@@ -169,6 +169,8 @@ class Center(Section):
     hours: Week = option({}, _hours)
     #: When the counters call (wait estimates: the lunch break, closing time); {} = the kiosk's hours.
     counter_hours: Week = option({}, _hours)
+    #: How far past closing the kiosk still promises a same-day call (the counters then serve it).
+    promise_past_closing_min: int = option(25, whole(0, 240))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,9 +21,13 @@ finished ticket. This module instead replays what the counters will do, the way
   included): today's mean blended with the same weekday's history, so there is a
   figure before today's first finished ticket;
 - counters call only within `center.counter_hours`: a call that would fall in the
-  lunch break moves to 13:30 ("sau 13:30"), and a citizen the counters would reach
-  only after closing, or too close to it to be sure, is told "có thể không kịp
-  trong hôm nay" instead of a number.
+  lunch break moves to 13:30 ("sau 13:30");
+- closing is a decision, not a guess (shared/queue.py, call_next): the kiosk promises a
+  same-day call to a citizen the counters are expected to reach by closing plus
+  `center.promise_past_closing_min`, and tells the others "có thể không kịp trong hôm
+  nay"; after closing the counters go on calling every promised number, and a warned one
+  only by hand. So the projection plays promised tickets past closing, and a citizen
+  already promised is shown the time the counters will really reach them.
 
 One pass gives every waiting ticket its call time, plus one "next citizen" per field
 (the kiosk's start screen and the supervisor's overflow alert), so the projection is
@@ -34,7 +38,7 @@ import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from . import blocking, presence
+from . import blocking, hours, presence, queue
 from .audit import day_of, stamp
 from .config import Queue
 from .db import immediate
@@ -49,12 +53,6 @@ REFRESH_S = 60             # a projection is recomputed at least this often whil
 # lunch break is as likely to slip past it: the citizen is told the time after the break.
 BREAK_MARGIN_SHARE = 0.15
 BREAK_MARGIN_MIN_S = 300
-# "May not be served today" when the counters are not expected to reach the citizen before
-# closing minus LATE_MARGIN_SHARE x the wait + LATE_MARGIN_S. `bench/wait_model.py --margins`
-# counts the trade-off: with 0, every citizen of the peak days not served was warned (and a
-# quarter of the warned were served after all); any negative margin left some unwarned.
-LATE_MARGIN_SHARE = 0.0
-LATE_MARGIN_S = 0
 # The figure shown is the expected wait plus this share: a promise too short costs a citizen
 # more than one too long (measured by bench/wait_model.py).
 PAD_SHARE = 0.12
@@ -160,6 +158,7 @@ class Ticket:
     arrived: datetime
     weight: float = 1.0              # a booking not yet checked in: the share expected to come
     available: datetime | None = None
+    promised: bool = True            # False: warned at the kiosk, so not called after closing
 
 
 @dataclass
@@ -170,16 +169,19 @@ class Projection:
     next_call: dict[str, datetime | None]      # field -> expected call of a citizen taking a number now
     served_by: dict[str, int]                  # field -> counters serving it now
     unstaffed: frozenset                       # fields served by open, unpaused counters none of which has an officer
-    close: datetime | None                     # when the counters stop calling (None: no counter_hours set)
+    close: datetime | None                     # the counters' closing (None: no counter_hours set)
+    promise_until: datetime | None             # a newcomer reached later than this is warned
     sessions: list[tuple[datetime, datetime]]
 
 
 def play(at: datetime, counters: list[dict], tickets: list[Ticket], services: dict[str, Service],
-         sessions: list[tuple[datetime, datetime]], policy: Queue) -> dict:
+         sessions: list[tuple[datetime, datetime]], policy: Queue, close: datetime | None = None) -> dict:
     """Replay the counters' calls from `at`: ticket id -> expected call time (absent: not today).
 
     counters: [{"id", "services", "free_at", "recent": [priority of its last calls, newest first]}].
-    Tickets with `available` join the queue at that moment (bookings not yet checked in)."""
+    Tickets with `available` join the queue at that moment (bookings not yet checked in).
+    From `close` on, the counters go on calling the promised tickets (queue.call_next) until
+    none is left."""
     queues: dict[tuple[str, bool], list] = {}
     later = sorted((t for t in tickets if t.available and t.available > at), key=lambda t: t.available)
     for t in tickets:
@@ -197,7 +199,7 @@ def play(at: datetime, counters: list[dict], tickets: list[Ticket], services: di
         for start, end in sessions:
             if moment < end:
                 return max(moment, start)
-        return None
+        return moment if close is not None and moment >= close else None
 
     while free:
         moment, i = heapq.heappop(free)
@@ -209,6 +211,13 @@ def play(at: datetime, counters: list[dict], tickets: list[Ticket], services: di
             heapq.heappush(queues.setdefault((t.service, t.priority), []), (t.arrived, t.id, t))
             joined += 1
         fields = counters[i]["services"]
+        if close is not None and moment >= close:
+            # Moments come in order: no counter reaches a warned ticket before closing any more.
+            for f in fields:
+                for priority in (False, True):
+                    waiting = queues.get((f, priority))
+                    while waiting and not waiting[0][2].promised:
+                        heapq.heappop(waiting)
         prefer = strict or not any(recent[i][:every - 1])
         pick = None
         for priority in (prefer, not prefer):
@@ -287,8 +296,9 @@ def build(db, config: dict, at: datetime) -> Projection:
             free_at = at + timedelta(seconds=service.remaining(max(0.0, elapsed)))
         counters.append({"id": c["id"], "services": c["services"], "free_at": free_at,
                          "recent": recent.get(c["id"], [])[:20]})
-    tickets = [Ticket(r["id"], r["service"], bool(r["priority"]), datetime.fromisoformat(r["arrived_at"]))
-               for r in db.execute("SELECT id, service, priority, arrived_at FROM tickets"
+    tickets = [Ticket(r["id"], r["service"], bool(r["priority"]), datetime.fromisoformat(r["arrived_at"]),
+                      promised=not r["warned"])
+               for r in db.execute(f"SELECT id, service, priority, arrived_at, {queue.WARNED} AS warned FROM tickets"
                                    " WHERE status = 'waiting' AND day = ?", (day,))]
     booking = config.booking
     if booking.enabled:
@@ -308,10 +318,10 @@ def build(db, config: dict, at: datetime) -> Projection:
     tickets += [Ticket(gid, code, False, ghost_arrival + timedelta(microseconds=1), weight=0.0)
                 for gid, code in ghosts.items()]
     sessions = periods(config.center.counter_hours, at)
-    closing = bool(config.center.counter_hours)
-    if not closing:  # no hours set: counters call whenever someone waits, and there is no closing to warn of
+    close = hours.closing(config.center.counter_hours, at)
+    if not config.center.counter_hours:  # counters call whenever someone waits: no closing to warn of
         sessions = [(sessions[0][0], sessions[0][0] + timedelta(days=7))]
-    calls = play(at, counters, tickets, services, sessions, config.queue)
+    calls = play(at, counters, tickets, services, sessions, config.queue, close)
     served_by = {code: sum(1 for c in served if code in c["services"]) for code in codes}
     unstaffed = frozenset(r[0] for r in db.execute(
         "SELECT DISTINCT s.service FROM counters c JOIN counter_services s ON s.counter_id = c.id"
@@ -322,7 +332,8 @@ def build(db, config: dict, at: datetime) -> Projection:
         next_call={code: calls.get(gid) for gid, code in ghosts.items()},
         served_by=served_by,
         unstaffed=unstaffed,
-        close=sessions[-1][1] if closing and sessions else None,
+        close=close,
+        promise_until=close and close + timedelta(minutes=config.center.promise_past_closing_min),
         sessions=sessions)
 
 
@@ -344,9 +355,11 @@ def projection(db, config: dict, at: datetime) -> Projection:
     return result
 
 
-def _promise(p: Projection, call: datetime | None, code: str, at: datetime) -> dict:
+def _promise(p: Projection, call: datetime | None, code: str, at: datetime, deciding: bool) -> dict:
     """What a citizen is told: {"minutes", "at" (HH:MM of the expected call), "after" (the
-    opening the call waits for, e.g. "13:30"), "late", "reason"}."""
+    opening the call waits for, e.g. "13:30"), "late", "reason"}. `deciding`: the kiosk's
+    promise (at issue, or to whoever takes a number now), which warns past `promise_until`;
+    a citizen already given a number is shown when the counters will reach them."""
     result = {"minutes": None, "at": None, "after": None, "late": False, "reason": None}
     if call is None:
         if not p.served_by.get(code) and (p.close is None or at < p.close):
@@ -359,7 +372,7 @@ def _promise(p: Projection, call: datetime | None, code: str, at: datetime) -> d
     for (_, end), (start, _) in zip(p.sessions, p.sessions[1:]):
         if end - margin < call < start:  # as likely after the break as before: say after
             call = start
-    if p.close is not None and call > p.close - timedelta(seconds=LATE_MARGIN_SHARE * wait + LATE_MARGIN_S):
+    if deciding and p.promise_until is not None and call > p.promise_until:
         result["late"] = True
         return result
     wait = (call - at).total_seconds()
@@ -371,18 +384,19 @@ def _promise(p: Projection, call: datetime | None, code: str, at: datetime) -> d
     return result
 
 
-def for_ticket(db, config: dict, ticket: dict, at: datetime) -> dict:
-    """The estimate of one waiting ticket (a ticket no longer waiting: minutes 0)."""
+def for_ticket(db, config: dict, ticket: dict, at: datetime, deciding: bool = False) -> dict:
+    """The estimate of one waiting ticket (a ticket no longer waiting: minutes 0); `deciding`
+    for the kiosk's promise at issue (see _promise)."""
     if ticket["status"] != "waiting":
         return {"minutes": 0, "at": None, "after": None, "late": False, "reason": None}
     p = projection(db, config, at)
-    return _promise(p, p.calls.get(ticket["id"]), ticket["service"], at)
+    return _promise(p, p.calls.get(ticket["id"]), ticket["service"], at, deciding)
 
 
 def for_fields(db, config: dict, at: datetime) -> dict[str, dict]:
     """Per field, the estimate of a citizen taking a normal number now."""
     p = projection(db, config, at)
-    return {code: _promise(p, call, code, at) for code, call in p.next_call.items()}
+    return {code: _promise(p, call, code, at, deciding=True) for code, call in p.next_call.items()}
 
 
 ALERT_LEAD = timedelta(minutes=30)
@@ -390,24 +404,27 @@ ALERT_LEAD = timedelta(minutes=30)
 
 def crowded(db, config: dict, at: datetime) -> list[dict]:
     """Fields whose queue already exceeds what their counters can serve before closing: some
-    already waiting would not be reached, a citizen taking a number now would not be called,
-    or would be called less than ALERT_LEAD before the counters stop after a wait of at least
-    ALERT_LEAD (a backlog reaching into the last half hour; a short wait in that half hour is
-    not one: every call then falls in it). For the supervisor's alert, earlier than the kiosk's
-    warning, while opening a counter still helps."""
+    already waiting would be reached only after closing (or not at all), a citizen taking a
+    number now would be, or would be called less than ALERT_LEAD before closing after a
+    wait of at least ALERT_LEAD (a backlog reaching into the last half hour; a short wait in
+    that half hour is not one: every call then falls in it). For the supervisor's alert,
+    earlier than the kiosk's warning, while opening a counter still helps."""
     p = projection(db, config, at)
     if p.close is None or at >= p.close:
         return []
+
+    def after_closing(call: datetime | None) -> bool:
+        return call is None or call >= p.close
     unreached: dict[str, int] = {}
     for row in db.execute("SELECT id, service FROM tickets WHERE status = 'waiting' AND day = ?", (day_of(at),)):
-        if p.calls.get(row["id"]) is None:
+        if after_closing(p.calls.get(row["id"])):
             unreached[row["service"]] = unreached.get(row["service"], 0) + 1
     out = []
     for code, call in p.next_call.items():
         backlog = call is not None and call > p.close - ALERT_LEAD and call - at >= ALERT_LEAD
-        if p.served_by.get(code) and (unreached.get(code) or call is None or backlog):
+        if p.served_by.get(code) and (unreached.get(code) or after_closing(call) or backlog):
             out.append({"service": code, "unreached": unreached.get(code, 0), "close": f"{p.close:%H:%M}",
-                        "next_call": None if call is None else f"{call:%H:%M}"})
+                        "next_call": None if after_closing(call) else f"{call:%H:%M}"})
     return out
 
 
@@ -421,7 +438,7 @@ def record(db, ticket_id: int, source: str, promise: dict, at: datetime) -> None
 def at_issue(db, config: dict, ticket: dict, at: datetime) -> dict:
     """The kiosk's promise to a citizen just given `ticket`, kept as promised (once: a booking
     scanned again at the kiosk shows its ticket again, with a fresh estimate)."""
-    promise = for_ticket(db, config, ticket, at)
+    promise = for_ticket(db, config, ticket, at, deciding=True)
     if not db.execute("SELECT 1 FROM promises WHERE ticket_id = ? AND source = 'kiosk'", (ticket["id"],)).fetchone():
         record(db, ticket["id"], "kiosk", promise, at)
     return promise

@@ -62,6 +62,15 @@ def period_start(week: Week, at: datetime) -> datetime | None:
                  if start <= minute < end), None)
 
 
+def closing(week: Week, at: datetime) -> datetime | None:
+    """When the last period of `at`'s day ends (None: no hours set, or none that day): after
+    it the counters call only the numbers the kiosk did not warn (shared/queue.py)."""
+    periods = week.get(at.weekday(), [])
+    if not periods:
+        return None
+    return at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(minutes=periods[-1][1])
+
+
 def next_opening(week: Week, at: datetime) -> datetime | None:
     """The next moment a period starts after `at` (None when no hours are set)."""
     if not week:

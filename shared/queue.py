@@ -260,9 +260,19 @@ def _mark_called(db, ticket_id: int, counter_id: int, at: datetime, kind: str, a
     log_event(db, at, kind, ticket_id, counter_id, actor=actor)
 
 
-def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None, hold=None):
+# A ticket the kiosk warned "có thể không kịp trong hôm nay" when it was issued.
+WARNED = ("EXISTS (SELECT 1 FROM promises p WHERE p.ticket_id = tickets.id AND p.source = 'kiosk'"
+          " AND p.late = 1)")
+
+
+def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None, hold=None, closing=None):
     """Finish the counter's current citizen and call the next one of its fields
     (`policy`: the config's queue section, shared.config.Queue).
+
+    From `closing` (the end of the counters' day, shared.hours.closing) on, only numbers the
+    kiosk did not warn are called: the center serves every number it promised for today,
+    past closing if need be, and a warned citizen is called after closing only by hand
+    (call_ticket). So the warning is a decision the counters keep, not a guess.
 
     Returns (ticket or None, moved): moved says whether the counter changed.
     `after` makes the call idempotent
@@ -282,7 +292,7 @@ def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None
         _end_current(db, counter_id, "done", at, actor)
         held = hold(db) if hold is not None else None
         if held is None:
-            row = _next_waiting(db, counter_id, day_of(at), policy)
+            row = _next_waiting(db, counter_id, at, policy, closing)
             if row is None:
                 return None, current is not None
             _mark_called(db, row[0], counter_id, at, "called", actor)
@@ -291,14 +301,17 @@ def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None
     return get_ticket(db, row[0]), True
 
 
-def _next_waiting(db, counter_id: int, day: str, policy):
-    """The next ticket of the counter's fields, priority taking its turn by `policy`."""
+def _next_waiting(db, counter_id: int, at: datetime, policy, closing: datetime | None):
+    """The next ticket of the counter's fields, priority taking its turn by `policy`; from
+    `closing` on, only tickets the kiosk did not warn."""
+    day = day_of(at)
     prefer = int(_priority_turn(db, counter_id, day, policy))
+    promised = f" AND NOT {WARNED}" if closing is not None and at >= closing else ""
     for priority in (prefer, 1 - prefer):
         row = db.execute(
-            """SELECT id, number FROM tickets
+            f"""SELECT id, number FROM tickets
                WHERE status = 'waiting' AND day = ? AND priority = ?
-                 AND service IN (SELECT service FROM counter_services WHERE counter_id = ?)
+                 AND service IN (SELECT service FROM counter_services WHERE counter_id = ?){promised}
                ORDER BY arrived_at, id LIMIT 1""",
             (day, priority, counter_id),
         ).fetchone()
@@ -307,11 +320,22 @@ def _next_waiting(db, counter_id: int, day: str, policy):
     return None
 
 
-def next_number(db, counter_id: int, at: datetime, policy) -> str | None:
-    """The number "Gọi tiếp" would call now at this counter, shown to its officer beforehand."""
+def next_number(db, counter_id: int, at: datetime, policy, closing=None) -> dict:
+    """What "Gọi tiếp" would call now at this counter, shown to its officer beforehand:
+    {"number" (None: nobody), "warned", "warned_next"}: after `closing`, how many citizens
+    the kiosk warned still wait in its fields, and the first of them ({"id", "number"}),
+    whom only a call by number reaches (an officer who stays for them); else 0 and None."""
     counter_row(db, counter_id)
-    row = _next_waiting(db, counter_id, day_of(at), policy)
-    return row["number"] if row else None
+    row = _next_waiting(db, counter_id, at, policy, closing)
+    out = {"number": row["number"] if row else None, "warned": 0, "warned_next": None}
+    if closing is not None and at >= closing:
+        warned = db.execute(
+            f"""SELECT id, number FROM tickets WHERE status = 'waiting' AND day = ? AND {WARNED}
+                AND service IN (SELECT service FROM counter_services WHERE counter_id = ?)
+                ORDER BY priority DESC, arrived_at, id""", (day_of(at), counter_id)).fetchall()
+        out["warned"] = len(warned)
+        out["warned_next"] = {"id": warned[0]["id"], "number": warned[0]["number"]} if warned else None
+    return out
 
 
 def _require_free(db, counter_id: int) -> None:

@@ -340,3 +340,32 @@ def test_a_staff_login_over_plain_http_from_another_machine_is_warned_loudly(app
     secure = app.test_client()
     secure.environ_base["REMOTE_ADDR"] = "192.168.1.24"
     assert 'id="login-insecure"' not in secure.get("/counter", base_url="https://localhost").get_data(as_text=True)
+
+
+def test_after_closing_call_next_passes_over_the_citizens_the_kiosk_warned(raw_config, clock):
+    """The counter blueprint hands call-next and /next the counters' closing (center.counter_hours):
+    after 17:00 "Gọi tiếp" calls the promised number, not the warned one, and /next says who is left."""
+    from conftest import enrolled_client, opened, staff
+    from shared.app import create_app
+
+    raw_config["center"]["counter_hours"] = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
+    config = validate(raw_config)
+    app = create_app(config)
+    app.config["CLOCK"] = clock
+    client, officer = enrolled_client(app, config), bearer(_token(config, "officer"))
+    clock.at = clock.at.replace(hour=16, minute=58)
+    with opened(config) as db:
+        staff(db, clock.at, 1)
+    warned, promised = issue(client), issue(client)
+    with opened(config) as db:
+        db.execute("UPDATE promises SET late = 1 WHERE ticket_id = ? AND source = 'kiosk'", (warned["id"],))
+        db.conn.commit()
+    clock.at = clock.at.replace(hour=17, minute=1)
+    assert client.get("/api/counters/1/next").get_json() == {
+        "number": promised["number"], "warned": 1, "warned_next": {"id": warned["id"], "number": warned["number"]}}
+    called = client.post("/api/counters/1/call-next", headers=officer, json={}).get_json()
+    assert called["ticket"]["id"] == promised["id"]
+    client.post("/api/counters/1/finish", headers=officer, json={})
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).get_json() == {"ticket": None, "called": False}
+    by_hand = client.post("/api/counters/1/call", headers=officer, json={"ticket": warned["id"]})
+    assert by_hand.status_code == 200 and by_hand.get_json()["ticket"]["id"] == warned["id"]

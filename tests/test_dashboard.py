@@ -368,4 +368,7 @@ def test_a_field_its_counters_cannot_serve_before_closing_is_flagged_before_the_
     assert crowded() == [("DD", 0)] and dd_late() is False   # the supervisor hears first
     for _ in range(5):  # nine: the ninth would be called at 17:04, after closing
         client.post("/api/tickets", json={"service": "DD"})
-    assert crowded() == [("DD", 1)] and dd_late() is True
+    assert crowded() == [("DD", 1)] and dd_late() is False   # the tenth, at 17:12, is still promised
+    for _ in range(2):  # eleven: the twelfth would be called at 17:28, past closing + 25 min
+        client.post("/api/tickets", json={"service": "DD"})
+    assert crowded() == [("DD", 3)] and dd_late() is True

@@ -49,18 +49,20 @@ def issue(db, clock, service, priority=False, seconds=1):
 
 def actual_wait(db, clock, target, counters, minutes, periods=None):
     """Play the real calls (queue.call_next) with fixed service minutes per field, counters
-    calling only within `periods` (HH:MM pairs): the target's wait in minutes, None if not called."""
+    calling within `periods` (HH:MM pairs) and after the last one the numbers the kiosk did not
+    warn: the target's wait in minutes, None if not called."""
     issued = clock.at
     free = [(clock.at, c) for c in counters]
     day = clock.at.replace(hour=0, minute=0, second=0, microsecond=0)
     spans = [(day + timedelta(hours=int(a[:2]), minutes=int(a[3:])), day + timedelta(hours=int(b[:2]), minutes=int(b[3:])))
              for a, b in periods] if periods else [(day, day + timedelta(days=1))]
+    closing = spans[-1][1] if periods else None
     while free:
         at, counter = heapq.heappop(free)
-        at = next((max(at, s) for s, e in spans if at < e), None)
+        at = next((max(at, s) for s, e in spans if at < e), at if closing else None)
         if at is None:
             continue
-        ticket, _ = queue.call_next(db, counter, at, POLICY)
+        ticket, _ = queue.call_next(db, counter, at, POLICY, closing=closing)
         if ticket is None:
             continue
         if ticket["id"] == target:
@@ -165,17 +167,44 @@ def test_a_call_expected_just_before_the_break_is_told_after_it(db, clock, confi
     assert new["after"] == "13:30" and new["minutes"] == round(until * (1 + estimate.PAD_SHARE) / 60)
 
 
-def test_a_wait_past_closing_warns_instead_of_a_number(db, clock, config, officers):
+def test_the_kiosk_promises_up_to_the_margin_past_closing_and_warns_beyond(db, clock, config, officers):
+    """Closing is a decision: a citizen the counter is expected to reach by 17:00 plus
+    center.promise_past_closing_min (25) is promised a time and called past closing; the next
+    ones are warned and not called after 17:00. The old estimate promised 50 minutes to a
+    citizen it could not see past closing; the first new one warned everybody past 17:00."""
     config = with_counter_hours(config)
-    target = one_counter_line(db, clock, "15:50", 5)   # at 16:20, 6th: after 17:00
-    new = estimate.for_ticket(db, config, target, clock.at)
+    assert config.center.promise_past_closing_min == 25
+    target = one_counter_line(db, clock, "15:50", 5)   # at 16:20, 6th: expected 17:10
+    new = estimate.at_issue(db, config, target, clock.at)
     old = old_estimate(db, "DD", target["ahead"], clock.at)
-    fields = estimate.for_fields(db, config, clock.at)   # what the kiosk says before the next number
-    wait = actual_wait(db, clock, target["id"], [4], {"DD": 10}, [("07:30", "11:30"), ("13:30", "17:00")])
-    assert wait is None                        # the counter stops calling at 17:00
-    assert new["late"] is True and new["minutes"] is None
-    assert old == 50
+    seventh = issue(db, clock, "DD")                    # expected 17:20: promised
+    eighth = issue(db, clock, "DD")                     # expected 17:30: past 17:25, warned
+    told = [estimate.at_issue(db, config, t, clock.at) for t in (seventh, eighth)]
+    fields = estimate.for_fields(db, config, clock.at)  # what the kiosk says to the next one
+    assert (new["late"], new["at"]) == (False, "17:10") and [t["late"] for t in told] == [False, True]
     assert fields["DD"]["late"] is True and fields["HT"]["late"] is False
+    wait = actual_wait(db, clock, target["id"], [4], {"DD": 10}, [("07:30", "11:30"), ("13:30", "17:00")])
+    assert wait == pytest.approx(50, abs=0.2) and kept(new["minutes"], wait)
+    assert old == 50 and kept(old, wait)               # right by luck: it never knew of 17:00
+    clock.at = clock.at.replace(hour=17, minute=20)    # the target's file done
+    after = actual_wait(db, clock, eighth["id"], [4], {"DD": 10}, [("07:30", "11:30"), ("13:30", "17:00")])
+    assert after is None                                # the 7th called at 17:20, the warned 8th never
+    assert queue.get_ticket(db, seventh["id"])["called_at"].startswith(f"{audit.day_of(clock.at)}T17:20")
+    assert queue.get_ticket(db, eighth["id"])["status"] == "waiting"
+
+
+def test_a_promised_citizen_is_shown_the_time_past_closing_a_warned_one_is_not(db, clock, config, officers):
+    """The phone page of a citizen the kiosk promised shows when the counters will reach them,
+    even past the margin (the center keeps its promise); a warned citizen's still warns."""
+    config = with_counter_hours(config)
+    promised = one_counter_line(db, clock, "15:50", 6)  # expected 17:20
+    assert estimate.at_issue(db, config, promised, clock.at)["late"] is False
+    warned = issue(db, clock, "DD")                      # expected 17:30
+    assert estimate.at_issue(db, config, warned, clock.at)["late"] is True
+    clock.tick(15 * 60)                                  # 16:35: the counter has not called since 16:20
+    phone = [estimate.shown_on_phone(db, config, t, clock.at) for t in (promised, warned)]
+    assert phone[0]["late"] is False and phone[0]["at"] > "17:25"
+    assert phone[1]["late"] is True and phone[1]["minutes"] is None
 
 
 def test_the_last_half_hour_alerts_only_a_field_its_counters_cannot_reach(db, clock, config, officers):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from queue_steps import STRICT, call, events, issue
-from shared import counters, hall, queue
+from shared import counters, estimate, hall, queue
 from shared.config import Queue, validate
 from shared.db import connect, init_database
 from shared.errors import Conflict, NotFound, QueueError
@@ -65,6 +65,25 @@ def test_call_next_takes_the_oldest_of_the_counters_fields(db, clock):
     assert call(db, clock)["id"] == second["id"]
     assert call(db, clock) is None  # counter 1 serves HT only; DD waits for counter 4
     assert call(db, clock, counter_id=4)["id"] == other["id"]
+
+
+def test_after_closing_the_counter_calls_only_the_numbers_the_kiosk_did_not_warn(db, clock):
+    """The kiosk's "có thể không kịp" is kept: before closing the queue order is the only
+    rule; from closing on, "Gọi tiếp" skips a warned number (a call by number still reaches it)."""
+    warned_early, promised, warned_late = issue(db, clock), issue(db, clock), issue(db, clock)
+    for ticket in (warned_early, warned_late):
+        estimate.record(db, ticket["id"], "kiosk", {"minutes": None, "late": True, "reason": None}, clock.at)
+    closing = clock.at + timedelta(minutes=5)
+    before = queue.call_next(db, 1, clock.tick(), STRICT, closing=closing)[0]
+    assert before["id"] == warned_early["id"]           # reached before closing: called
+    clock.at = closing
+    assert queue.next_number(db, 1, clock.at, STRICT, closing) == {
+        "number": promised["number"], "warned": 1, "warned_next": {"id": warned_late["id"], "number": warned_late["number"]}}
+    assert queue.call_next(db, 1, clock.tick(), STRICT, closing=closing)[0]["id"] == promised["id"]
+    assert queue.call_next(db, 1, clock.tick(), STRICT, closing=closing)[0] is None
+    assert queue.get_ticket(db, warned_late["id"])["status"] == "waiting"
+    assert queue.next_number(db, 1, clock.at, STRICT)["warned"] == 0   # no closing set: no such rule
+    assert queue.call_ticket(db, 1, warned_late["id"], clock.tick())["status"] == "called"
 
 
 def test_call_next_finishes_the_current_citizen(db, clock):

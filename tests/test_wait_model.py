@@ -20,22 +20,24 @@ def test_a_closing_counter_and_the_peak_shape_play_out():
     run = wait_model.play_day("closing", 2026, history=0)
     assert run["citizens"] == 220 and run["new"]["not_served_unwarned"] <= run["new"]["not_served"]
     results = {"closing": {"days": 1, "old": wait_model.pooled([run], "old"), "new": wait_model.pooled([run], "new"),
-                           "issue_ms": run["issue_ms"], "phone_ms": run["phone_ms"]["max"]}}
+                           "issue_ms": run["issue_ms"], "phone_ms": run["phone_ms"]["max"], "overtime": run["overtime"]}}
     table = wait_model.table(results)
     assert table.splitlines()[0] == "| | closing old | closing new |" and "| 220 (1) | same |" in table
 
 
-def test_the_warnings_trade_off_is_counted_margin_by_margin():
-    """--margins: warning those projected past closing + m; at m = 0 it is the estimator's own rule."""
-    run = wait_model.play_day("one_counter", 2029, history=1, beyond=True)
-    rows = wait_model.margins([run])
-    warned = [r["warned"] for r in rows]
-    unwarned = [r["not_served_unwarned"] for r in rows]
-    assert warned == sorted(warned, reverse=True) and unwarned == sorted(unwarned) and warned[0] > warned[-1]
-    at_zero = next(r for r in rows if r["margin_min"] == 0)
-    assert at_zero["warned"] == run["new"]["warned"] > 0
-    assert at_zero["not_served_unwarned"] == run["new"]["not_served_unwarned"]
-    assert "| +0 | " in wait_model.margins_table({"one_counter": {"margins": rows}})
+def test_the_counters_keep_the_kiosks_promises_past_closing_whatever_the_margin():
+    """center.promise_past_closing_min trades warnings for overtime: with any margin every
+    citizen not served was warned (the counters call every promised number after closing and
+    only those); a longer margin warns fewer and calls more after closing (--promise)."""
+    runs = {m: wait_model.play_day("one_counter", 2029, history=1, promise=m) for m in (0, 60)}
+    for m, run in runs.items():
+        assert run["promise_min"] == m and run["new"]["not_served_unwarned"] == 0
+    assert runs[0]["new"]["warned"] > runs[60]["new"]["warned"]
+    assert runs[0]["overtime"]["called"] < runs[60]["overtime"]["called"]
+    assert 0 < runs[60]["overtime"]["last_min"]
+    sweep = {m: {"one_counter": {"new": wait_model.pooled([r], "new"), "overtime": r["overtime"]}}
+             for m, r in runs.items()}
+    assert f"| 60 | {runs[60]['new']['warned']} / " in wait_model.promise_table(sweep)
 
 
 def test_the_phone_pages_warning_is_scored_among_those_waiting():

@@ -19,7 +19,7 @@
   if (bound) localStorage.setItem("motcua.counter", bound);
   var counterId = Number(localStorage.getItem("motcua.counter")) || null;
   var state = null, busy = false, armed = null, armTimer = null, undo = null, hold = null, choices = [];
-  var noShowsBusy = false, noShowsAgain = false;
+  var noShowsBusy = false, noShowsAgain = false, warnedNext = null;  // warnedNext: after closing, the first warned citizen
 
   /* What the officer should do, for the refusals a desk meets (the server's own message otherwise). */
   var ADVICE = {
@@ -127,7 +127,14 @@
     noShowsBusy = true;
     var asked = counterId;
     Live.api("GET", "/api/counters/" + asked + "/next").then(function (r) {
-      if (asked === counterId) $("next-number").textContent = r.number || "không còn ai chờ";
+      if (asked !== counterId) return;
+      // After closing "Gọi tiếp" passes over the citizens the kiosk warned; one can still be called by number.
+      $("next-number").textContent = r.number || (r.warned
+        ? "hết giờ · " + r.warned + " số đã báo có thể không kịp"
+        : "không còn ai chờ");
+      warnedNext = r.number ? null : r.warned_next;
+      $("call-warned").hidden = !warnedNext;
+      if (warnedNext) $("call-warned").textContent = "Vẫn gọi số " + warnedNext.number;
     }).catch(function () {});
     Live.api("GET", "/api/tickets?status=no_show").then(function (list) {
       var svc = names(), c = mine(), own = c ? c.services : [];
@@ -191,6 +198,8 @@
 
   /* A no-show who came back: only at a free desk (the server says which number is still
      being served otherwise); undone by marking it a no-show again. */
+  $("call-warned").onclick = function () { if (warnedNext) callBack(warnedNext); };
+
   function callBack(t) {
     if (busy || !counterId) return;
     run(post("call", { ticket: t.id }).then(function () {

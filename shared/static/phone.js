@@ -32,7 +32,9 @@
   function estimateText(t) {
     var e = t.estimate;
     if (t.status !== "waiting") return two("–", "");
-    if (e.late) return two("Có thể không kịp trong hôm nay", "You may not be served today");
+    // After closing the counters call only the numbers the kiosk gave a time (shared/queue.py).
+    if (e.late) return two("Có thể không kịp trong hôm nay: sau giờ làm việc, quầy chỉ gọi các số đã được báo giờ",
+                           "You may not be served today: after closing, the counters call only the numbers given a time");
     if (e.minutes === 0) return two("Sắp đến lượt", "Very soon");
     if (e.minutes) {
       return two("khoảng " + duration(e.minutes, "{h} giờ {m} phút", "{m} phút") + (e.after ? " (sau " + e.after + ")" : ""),
