@@ -437,8 +437,9 @@ def record(db, ticket_id: int, source: str, promise: dict, at: datetime) -> None
 
 def at_issue(db, config: dict, ticket: dict, at: datetime) -> dict:
     """The kiosk's promise to a citizen just given `ticket`, kept as promised (once: a booking
-    scanned again at the kiosk shows its ticket again, with a fresh estimate)."""
-    promise = for_ticket(db, config, ticket, at, deciding=True)
+    scanned again at the kiosk shows its ticket again, with a fresh estimate). A booking
+    checking in is never warned: its slot was the center's promise, made days before."""
+    promise = for_ticket(db, config, ticket, at, deciding=not ticket["booked"])
     if not db.execute("SELECT 1 FROM promises WHERE ticket_id = ? AND source = 'kiosk'", (ticket["id"],)).fetchone():
         record(db, ticket["id"], "kiosk", promise, at)
     return promise

@@ -207,6 +207,23 @@ def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
     assert booking.booking_by_token(db, config, made["token"], MONDAY)["status"] == "checked_in"
 
 
+def test_a_booking_checking_in_is_never_warned_it_was_promised_its_slot(db, config):
+    """A walk-in the counters would reach after 17:25 is told "có thể không kịp" and not called
+    after closing; a booked citizen behind the same queue keeps the center's promise."""
+    from conftest import staff
+    from shared import estimate
+
+    made = make(db, config, slot="16:30")
+    at = MONDAY.replace(hour=16, minute=20)
+    staff(db, at, 3, 7)                                   # Chứng thực: Quầy 3 and 7, 8 min a file
+    for _ in range(16):
+        queue.issue_ticket(db, "CT", False, at)           # eight rounds ahead: past 17:25
+    ticket = booking.check_in(db, config, at.replace(minute=25), made["code"])
+    assert estimate.for_fields(db, config, at.replace(minute=25))["CT"]["late"] is True
+    told = estimate.at_issue(db, config, ticket, at.replace(minute=25))
+    assert told["late"] is False and told["at"] > "17:25"
+
+
 def test_a_scanned_card_of_an_elder_gives_a_priority_ticket(db, raw_config):
     raw_config["kiosk"]["priority_age"] = 75
     config = validate(raw_config)

@@ -2,7 +2,11 @@
 the rating tablet asks the citizen who was served, shortcuts work whatever has focus, buttons
 keep their places, and a dead server is explained in Vietnamese. Debian's chromium, no network
 beyond 127.0.0.1."""
+from datetime import datetime
+
 import requests
+
+from conftest import TZ
 
 from test_browser_hall_health import staffed, wait_for
 from test_browser_pages import issue, open_page, sync_api
@@ -260,3 +264,29 @@ def test_a_busy_desk_at_1366x768_mistakes_are_safe_and_an_outage_is_seen(make_se
     expect(banner).to_be_hidden()
     expect(page.locator("#error")).to_have_text("")
     page.context.close()
+
+
+def test_after_closing_the_desk_passes_over_the_warned_and_offers_them_by_number(make_server, browser):
+    """After 17:00 "Gọi tiếp" calls the citizen the kiosk promised a time, not the one it warned
+    "có thể không kịp"; the desk then says who is left and offers them by number."""
+    hours = {"hours": {"mon-fri": ["07:00-18:00"]}, "counter_hours": {"mon-fri": ["07:30-17:00"]}}
+    srv = make_server("eventlet", extra={"center": hours}, at=datetime(2026, 11, 23, 17, 5, tzinfo=TZ)).start()
+    warned, promised = issue(srv), issue(srv)
+    with srv.database() as (_, db):
+        db.execute("UPDATE promises SET late = (ticket_id = ?) WHERE source = 'kiosk'", (warned["id"],))
+        db.conn.commit()
+    counter = desk(srv, browser)
+    expect(counter.locator("#next-number")).to_have_text(promised["number"])
+    expect(counter.locator("#call-warned")).to_be_hidden()
+    counter.keyboard.press("n")
+    expect(counter.locator("#current")).to_have_text(promised["number"])
+    counter.keyboard.press("d")
+    expect(counter.locator('[data-action="finish"]')).to_have_class("armed")
+    counter.keyboard.press("d")
+    expect(counter.locator("#current")).to_have_text("Chưa gọi số")
+    expect(counter.locator("#next-number")).to_have_text("hết giờ · 1 số đã báo có thể không kịp")
+    expect(counter.locator("#call-warned")).to_have_text("Vẫn gọi số " + warned["number"])
+    counter.locator("#call-warned").click()
+    expect(counter.locator("#current")).to_have_text(warned["number"])
+    expect(counter.locator("#call-warned")).to_be_hidden()
+    counter.context.close()

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from shared.hours import closed_notice, is_open, next_opening, parse_hours
+from shared.hours import closed_notice, closing, is_open, next_opening, parse_hours
 from conftest import TZ
 
 WEEK = parse_hours({"mon-fri": ["07:30-11:30", "13:30-17:00"], "sat": ["07:30-11:30"]})
@@ -15,6 +15,13 @@ WEEK = parse_hours({"mon-fri": ["07:30-11:30", "13:30-17:00"], "sat": ["07:30-11
 ])
 def test_is_open(moment, open_):
     assert is_open(WEEK, datetime(*moment, tzinfo=TZ)) is open_
+
+
+def test_closing_is_the_end_of_the_days_last_period():
+    assert closing(WEEK, datetime(2026, 11, 23, 9, 0, tzinfo=TZ)) == datetime(2026, 11, 23, 17, 0, tzinfo=TZ)
+    assert closing(WEEK, datetime(2026, 11, 28, 18, 0, tzinfo=TZ)) == datetime(2026, 11, 28, 11, 30, tzinfo=TZ)
+    assert closing(WEEK, datetime(2026, 11, 29, 9, 0, tzinfo=TZ)) is None   # Sunday: no periods
+    assert closing({}, datetime(2026, 11, 23, 9, 0, tzinfo=TZ)) is None     # no hours: never closes
 
 
 def test_next_opening_skips_closed_days():

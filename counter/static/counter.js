@@ -198,7 +198,10 @@
 
   /* A no-show who came back: only at a free desk (the server says which number is still
      being served otherwise); undone by marking it a no-show again. */
-  $("call-warned").onclick = function () { if (warnedNext) callBack(warnedNext); };
+  $("call-warned").onclick = function () {
+    if (busy || !counterId || !warnedNext) return;
+    run(post("call", { ticket: warnedNext.id }));
+  };
 
   function callBack(t) {
     if (busy || !counterId) return;
