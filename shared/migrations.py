@@ -235,3 +235,10 @@ def hall_health(db):
         report        TEXT)""")
     db.execute("CREATE INDEX IF NOT EXISTS screens_counter ON screens (counter_id)")
     db.execute("CREATE INDEX IF NOT EXISTS screens_device ON screens (device_id)")
+
+
+@STEPS(name="0013_audit_by_ticket")
+def audit_by_ticket(db):
+    """A ticket's history found by index: whether a counter has called it (queue.WARNED, asked
+    for every waiting ticket after closing), its transfer and reprints."""
+    db.execute("CREATE INDEX IF NOT EXISTS audit_ticket ON audit (ticket_id)")

@@ -260,9 +260,10 @@ def _mark_called(db, ticket_id: int, counter_id: int, at: datetime, kind: str, a
     log_event(db, at, kind, ticket_id, counter_id, actor=actor)
 
 
-# A ticket the kiosk warned "có thể không kịp trong hôm nay" when it was issued.
-WARNED = ("EXISTS (SELECT 1 FROM promises p WHERE p.ticket_id = tickets.id AND p.source = 'kiosk'"
-          " AND p.late = 1)")
+# A ticket the kiosk warned "có thể không kịp trong hôm nay" when it was issued, and no counter
+# has called yet (one transferred to another field after closing is mid-service: it is served).
+WARNED = ("(EXISTS (SELECT 1 FROM promises p WHERE p.ticket_id = tickets.id AND p.source = 'kiosk' AND p.late = 1)"
+          " AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.ticket_id = tickets.id AND a.kind = 'called'))")
 
 
 def call_next(db, counter_id: int, at: datetime, policy, after="any", actor=None, hold=None, closing=None):

@@ -98,6 +98,7 @@ CREATE TABLE IF NOT EXISTS audit (
     data       TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE INDEX IF NOT EXISTS audit_ticket ON audit (ticket_id);
 
 -- API tokens; only a SHA-256 of each token is stored. A revoked token keeps its
 -- row (revoked_at set, hash replaced) so that its id is never handed out again.

@@ -55,7 +55,7 @@ def test_a_release_0_1_database_keeps_every_row(old_path, config):
                                          "0005_rating_tablets",
                                          "0006_online_booking", "0007_audit_table", "0008_booking_requests",
                                          "0009_printer_agent_devices", "0010_promised_waits",
-                                         "0011_field_short_names", "0012_hall_health"]
+                                         "0011_field_short_names", "0012_hall_health", "0013_audit_by_ticket"]
     for table in KEPT:
         after = rows(db, RENAMED.get(table, table))
         assert [{k: row[k] for k in old_row} for row, old_row in zip(after, before[table])] == before[table]

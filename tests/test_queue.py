@@ -77,6 +77,8 @@ def test_after_closing_the_counter_calls_only_the_numbers_the_kiosk_did_not_warn
     before = queue.call_next(db, 1, clock.tick(), STRICT, closing=closing)[0]
     assert before["id"] == warned_early["id"]           # reached before closing: called
     clock.at = closing
+    queue.transfer(db, 1, "CT", clock.tick())           # mid-service, sent on after closing: still called
+    assert queue.call_next(db, 3, clock.tick(), STRICT, closing=closing)[0]["id"] == warned_early["id"]
     assert queue.next_number(db, 1, clock.at, STRICT, closing) == {
         "number": promised["number"], "warned": 1, "warned_next": {"id": warned_late["id"], "number": warned_late["number"]}}
     assert queue.call_next(db, 1, clock.tick(), STRICT, closing=closing)[0]["id"] == promised["id"]
