@@ -104,6 +104,11 @@ def _durations(rows) -> dict[str, list[float]]:
     return out
 
 
+def _path(db) -> str:
+    """The key of a database's caches: its file (a connection of its own when in memory)."""
+    return db.conn.execute("PRAGMA database_list").fetchone()[2] or str(id(db.conn))
+
+
 _history_cache: dict[tuple, tuple] = {}  # plain dict reads and writes: atomic, no lock (a race recomputes)
 
 
@@ -112,7 +117,7 @@ def history(db, at: datetime) -> tuple[dict[str, list[float]], float | None]:
     (every earlier day of those weeks when that weekday has none), and the share of
     bookings that checked in. Cached for the day: the past does not change."""
     today = at.date()
-    key = (db.conn.execute("PRAGMA database_list").fetchone()[2], today)
+    key = (_path(db), today)
     if key in _history_cache:
         return _history_cache[key]
     first = (today - timedelta(weeks=HISTORY_WEEKS)).isoformat()
@@ -310,7 +315,12 @@ def build(db, config: dict, at: datetime) -> Projection:
                 tickets.append(Ticket(BOOKED - row["id"], row["service"], False, start,
                                       weight=1.0 if came is None else came, available=start))
     codes = [r[0] for r in db.execute("SELECT code FROM services ORDER BY position, code")]
-    tickets += expected_priority(db, config, at)
+    close = hours.closing(config.center.counter_hours, at)
+    promise_until = close and close + timedelta(minutes=config.center.promise_past_closing_min)
+    for t in expected_priority(db, config, at):
+        # one coming after promise_until will be warned: not called after closing
+        t.promised = promise_until is None or t.available <= promise_until
+        tickets.append(t)
     ghost_arrival = max([at] + [t.arrived for t in tickets if t.available is None])
     ghosts = {GHOST - i: code for i, code in enumerate(codes)}
     # Weightless: each field's next citizen is called when a counter would reach them, without
@@ -318,7 +328,6 @@ def build(db, config: dict, at: datetime) -> Projection:
     tickets += [Ticket(gid, code, False, ghost_arrival + timedelta(microseconds=1), weight=0.0)
                 for gid, code in ghosts.items()]
     sessions = periods(config.center.counter_hours, at)
-    close = hours.closing(config.center.counter_hours, at)
     if not config.center.counter_hours:  # counters call whenever someone waits: no closing to warn of
         sessions = [(sessions[0][0], sessions[0][0] + timedelta(days=7))]
     calls = play(at, counters, tickets, services, sessions, config.queue, close)
@@ -333,17 +342,18 @@ def build(db, config: dict, at: datetime) -> Projection:
         served_by=served_by,
         unstaffed=unstaffed,
         close=close,
-        promise_until=close and close + timedelta(minutes=config.center.promise_past_closing_min),
+        promise_until=promise_until,
         sessions=sessions)
 
 
 _cache: dict[str, tuple] = {}
 
 
+
 def projection(db, config: dict, at: datetime) -> Projection:
     """The projection for `at`, reused while the queue is unchanged (no new audit row) and it is
     less than REFRESH_S old: every phone asks after every change, the answer is computed once."""
-    path = db.conn.execute("PRAGMA database_list").fetchone()[2] or str(id(db.conn))
+    path = _path(db)
     # Officers come and go without an audit row (presence): who is here is part of the version.
     version = (db.execute("SELECT max(id) FROM audit").fetchone()[0], tuple(sorted(presence.present(db, at))))
     hit = _cache.get(path)
@@ -433,6 +443,8 @@ def record(db, ticket_id: int, source: str, promise: dict, at: datetime) -> None
     with immediate(db):
         db.execute("INSERT INTO promises (ticket_id, at, source, minutes, late, reason) VALUES (?, ?, ?, ?, ?, ?)",
                    (ticket_id, stamp(at), source, promise["minutes"], int(promise["late"]), promise["reason"]))
+    if source == "kiosk" and promise["late"]:  # the cached projection still plays it after closing
+        _cache.pop(_path(db), None)
 
 
 def at_issue(db, config: dict, ticket: dict, at: datetime) -> dict:

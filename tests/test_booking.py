@@ -208,8 +208,8 @@ def test_check_in_by_code_or_card_puts_the_ticket_at_the_slot_start(db, config):
 
 
 def test_a_booking_checking_in_is_never_warned_it_was_promised_its_slot(db, config):
-    """A walk-in the counters would reach after 17:25 is told "có thể không kịp" and not called
-    after closing; a booked citizen behind the same queue keeps the center's promise."""
+    """A walk-in the counters would reach after 17:25 is told "có thể không kịp"; a booked
+    citizen behind the same queue keeps the center's promise and is told their time."""
     from conftest import staff
     from shared import estimate
 

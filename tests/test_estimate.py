@@ -182,6 +182,8 @@ def test_the_kiosk_promises_up_to_the_margin_past_closing_and_warns_beyond(db, c
     told = [estimate.at_issue(db, config, t, clock.at) for t in (seventh, eighth)]
     fields = estimate.for_fields(db, config, clock.at)  # what the kiosk says to the next one
     assert (new["late"], new["at"]) == (False, "17:10") and [t["late"] for t in told] == [False, True]
+    projected = estimate.projection(db, config, clock.at).calls  # at once, not after the cache's minute
+    assert projected[seventh["id"]].strftime("%H:%M") == "17:20" and projected[eighth["id"]] is None
     assert fields["DD"]["late"] is True and fields["HT"]["late"] is False
     wait = actual_wait(db, clock, target["id"], [4], {"DD": 10}, [("07:30", "11:30"), ("13:30", "17:00")])
     assert wait == pytest.approx(50, abs=0.2) and kept(new["minutes"], wait)
@@ -191,6 +193,23 @@ def test_the_kiosk_promises_up_to_the_margin_past_closing_and_warns_beyond(db, c
     assert after is None                                # the 7th called at 17:20, the warned 8th never
     assert queue.get_ticket(db, seventh["id"])["called_at"].startswith(f"{audit.day_of(clock.at)}T17:20")
     assert queue.get_ticket(db, eighth["id"])["status"] == "waiting"
+
+
+def test_expected_priority_citizens_coming_after_the_margin_are_not_served_after_closing(db, clock, config, officers):
+    """The kiosk hands out numbers until 18:00 here: a priority citizen expected at 17:45 would be
+    warned (past 17:00 + 25 min), so the projection does not let them go ahead of the promised
+    after closing; with a margin of two hours the same citizen is promised and goes first."""
+    config = dataclasses.replace(with_counter_hours(config), center=dataclasses.replace(
+        with_counter_hours(config).center, hours=parse_hours({"mon-fri": ["07:00-18:00"]})))
+    wide = dataclasses.replace(config, center=dataclasses.replace(config.center, promise_past_closing_min=120))
+    one_counter_line(db, clock, "15:30", 0)             # Đất đai today: 10 min a file, one counter
+    issue(db, clock, "DD", priority=True)                # a priority share: priority citizens expected
+    line = [issue(db, clock, "DD") for _ in range(9)]
+    calls = {}
+    for name, c in (("25", config), ("120", wide)):
+        estimate._cache.clear()
+        calls[name] = estimate.projection(db, c, clock.at).calls[line[-1]["id"]]
+    assert calls["120"] - calls["25"] >= timedelta(minutes=9)
 
 
 def test_a_promised_citizen_is_shown_the_time_past_closing_a_warned_one_is_not(db, clock, config, officers):

@@ -132,10 +132,11 @@
       $("next-number").textContent = r.number || (r.warned
         ? "hết giờ · " + r.warned + " số đã báo có thể không kịp"
         : "không còn ai chờ");
-      warnedNext = r.number ? null : r.warned_next;
+      var c = mine();   // offered at a free, serving desk only (else the server would refuse it)
+      warnedNext = r.number || !c || c.current || c.paused ? null : r.warned_next;
       $("call-warned").hidden = !warnedNext;
       if (warnedNext) $("call-warned").textContent = "Vẫn gọi số " + warnedNext.number;
-    }).catch(function () {});
+    }).catch(function () { warnedNext = null; $("call-warned").hidden = true; });
     Live.api("GET", "/api/tickets?status=no_show").then(function (list) {
       var svc = names(), c = mine(), own = c ? c.services : [];
       list.sort(function (a, b) { return (own.indexOf(b.service) >= 0) - (own.indexOf(a.service) >= 0); });
@@ -196,13 +197,14 @@
     $("error").dataset.network = String(!err.code || err.code === "network");
   }
 
-  /* A no-show who came back: only at a free desk (the server says which number is still
-     being served otherwise); undone by marking it a no-show again. */
+  /* After closing: a citizen the kiosk warned, called by number by an officer who stays. */
   $("call-warned").onclick = function () {
     if (busy || !counterId || !warnedNext) return;
     run(post("call", { ticket: warnedNext.id }));
   };
 
+  /* A no-show who came back: only at a free desk (the server says which number is still
+     being served otherwise); undone by marking it a no-show again. */
   function callBack(t) {
     if (busy || !counterId) return;
     run(post("call", { ticket: t.id }).then(function () {
