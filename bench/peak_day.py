@@ -418,19 +418,23 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
     r = lambda x: None if x is None else round(x, 1)  # noqa: E731
     from wait_model import reports  # this checkout's shared/ (the server may run another)
 
+    closing = clock_of(SESSIONS[-1][1], tz)
+
     def promised(t: dict, which: str) -> dict:
         wait = None if t["called"] is None else t["called"] - t["issued"]
+        after = t["called"] - closing if t["called"] and t["called"] >= closing else None
         if which == "old":
-            return {"promised_s": None if t["old"] is None else t["old"] * 60, "late": False, "wait_s": wait}
+            return {"promised_s": None if t["old"] is None else t["old"] * 60, "late": False, "wait_s": wait,
+                    "after_closing_s": after}
         minutes = t["new"].get("minutes")
         return {"promised_s": None if minutes is None else minutes * 60, "late": bool(t["new"].get("late")),
-                "wait_s": wait}
-    closing = clock_of(SESSIONS[-1][1], tz)
-    late = [t["called"] for t in day.tickets.values() if t["called"] and t["called"] >= closing]
+                "wait_s": wait, "after_closing_s": after}
+    accuracy = {w: reports.accuracy([promised(t, w) for t in day.tickets.values()]) for w in ("old", "new")}
     return {
-        "accuracy": {w: reports.accuracy([promised(t, w) for t in day.tickets.values()]) for w in ("old", "new")},
+        "accuracy": accuracy,
         # the citizens the counters called after closing (the kiosk's promises kept), and the last
-        "after_closing": {"called": len(late), "last_min": round((max(late) - closing) / 60, 1) if late else 0},
+        "after_closing": {"called": accuracy["new"]["after_closing"],
+                          "last_min": accuracy["new"]["after_closing_last_min"] or 0},
         "calls": len(calls), "announced": len(end), "never_started": len(calls) - len(start),
         "start": {"p50": r(pct(start, 50)), "p95": r(pct(start, 95)), "max": r(max(start, default=None))},
         "end": {"p50": r(pct(end, 50)), "p95": r(pct(end, 95)), "max": r(max(end, default=None))},

@@ -252,12 +252,14 @@ class Day:
         out = []
         for t in self.tickets.values():
             wait = (t["called"] - t["issued"]).total_seconds() if t["called"] else None
+            after = (t["called"] - self.closing).total_seconds() if t["called"] and t["called"] >= self.closing else None
             if which == "old":
-                out.append({"promised_s": None if t["old"] is None else t["old"] * 60, "late": False, "wait_s": wait})
+                out.append({"promised_s": None if t["old"] is None else t["old"] * 60, "late": False, "wait_s": wait,
+                            "after_closing_s": after})
             else:
                 p = t["new"]
                 out.append({"promised_s": None if p["minutes"] is None else p["minutes"] * 60,
-                            "late": p["late"], "wait_s": wait})
+                            "late": p["late"], "wait_s": wait, "after_closing_s": after})
         return out
 
 
@@ -300,12 +302,11 @@ def play_day(shape: str, seed: int, history: int, promise: int | None = None) ->
         values = [1000 * t[key] for t in day.tickets.values()]
         cost[key] = {"p50": round(reports.percentile(values, 0.5), 2), "p90": round(reports.percentile(values, 0.9), 2),
                      "max": round(max(values), 2)}
-    late = [t["called"] for t in day.tickets.values() if t["called"] and t["called"] >= day.closing]
+    new = reports.accuracy(day.rows("new"))
     return {"shape": shape, "seed": seed, "citizens": len(day.tickets),
             "promise_min": config.center.promise_past_closing_min,
-            "overtime": {"called": len(late),
-                         "last_min": round((max(late) - day.closing).total_seconds() / 60, 1) if late else 0},
-            "old": reports.accuracy(day.rows("old")), "new": reports.accuracy(day.rows("new")),
+            "overtime": {"called": new["after_closing"], "last_min": new["after_closing_last_min"] or 0},
+            "old": reports.accuracy(day.rows("old")), "new": new,
             "issue_ms": cost["cost_s"], "phone_ms": cost["phone_s"],
             "live": {moment: scored(warned, day.tickets) for moment, warned in day.looks.items()},
             "waiting_max": day.waiting_max, "day_s": round(elapsed, 1)}

@@ -30,6 +30,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from . import hours
+from .hours import Week
+
 
 def percentile(values: list[float], p: float) -> float | None:
     """The p-th quantile (0 <= p <= 1) by linear interpolation (R type 7); None for no values."""
@@ -62,8 +65,9 @@ def _officer(actor: str | None) -> str:
     return parts[2] if len(parts) == 3 else (actor or "(không rõ)")
 
 
-def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
-    """One record per ticket of the range, with what the reports group and measure."""
+def load(db, first: date, last: date, tz: ZoneInfo, counter_hours: Week | None = None) -> list[dict]:
+    """One record per ticket of the range, with what the reports group and measure
+    (`counter_hours`: center.counter_hours, whose day's end is the counters' closing)."""
     end = (last + timedelta(days=1)).isoformat()
     first_call, outcome = {}, {}
     # A ticket's events all fall on its own day (tickets cannot be called on a
@@ -109,15 +113,19 @@ def load(db, first: date, last: date, tz: ZoneInfo) -> list[dict]:
             service_time = (_when(final["at"], tz) - _when(t["called_at"], tz)).total_seconds()
         rating = rated.get(t["id"])
         promise = promised.get(t["id"])
+        closing = hours.closing(counter_hours or {}, issued)
         records.append({
             "id": t["id"], "field": t["service"], "priority": bool(t["priority"]), "status": t["status"],
             "day": t["day"], "hour": issued.hour,
             "wait": max(0.0, (called - waits_from).total_seconds()) if called else None,
-            # Promise and outcome, both from the issue: {"promised_s", "late", "wait_s"} (see accuracy).
+            # Promise and outcome, both from the issue: {"promised_s", "late", "wait_s",
+            # "after_closing_s"} (see accuracy).
             "promise": None if promise is None else {
                 "promised_s": None if promise["minutes"] is None else promise["minutes"] * 60,
                 "late": bool(promise["late"]),
-                "wait_s": max(0.0, (called - issued).total_seconds()) if called else None},
+                "wait_s": max(0.0, (called - issued).total_seconds()) if called else None,
+                "after_closing_s": (called - closing).total_seconds() if called and closing and called >= closing
+                else None},
             "booked": t["id"] in booked,
             "service_time": service_time,
             "counter": final["counter_id"] if final else None,
@@ -140,13 +148,15 @@ def tolerance(promised_s: float) -> float:
 
 def accuracy(rows: list[dict]) -> dict:
     """How well promises were kept. rows: {"promised_s" (None: no figure shown), "late"
-    (warned "may not be served today"), "wait_s" (issue to first call; None: never called)}.
+    (warned "may not be served today"), "wait_s" (issue to first call; None: never called),
+    "after_closing_s" (optional: how long after the counters' closing the first call came)}.
 
     Kept: a figure within tolerance, or a warning that came true (share of all citizens).
     Among citizens given a figure: too short (waited more than
     5 min longer than promised, never called counting as too short), too long (waited
     more than 5 min less); median and P90 of the absolute error of those called. Among
-    the warned: how many were served after all. Never called without a warning: missed."""
+    the warned: how many were served after all. Never called without a warning: missed.
+    Called after closing: what keeping the kiosk's promises cost the counters that day."""
     figure = [r for r in rows if r["promised_s"] is not None and not r["late"]]
     called = [r for r in figure if r["wait_s"] is not None]
     errors = [abs(r["wait_s"] - r["promised_s"]) for r in called]
@@ -158,6 +168,7 @@ def accuracy(rows: list[dict]) -> dict:
     never = [r for r in rows if r["wait_s"] is None]
     n = len(rows)
     share = (lambda k, d: None if not d else round(100 * k / d, 1))
+    after = [r["after_closing_s"] for r in rows if r.get("after_closing_s") is not None]
     return {
         "citizens": n,
         "kept_pct": share(kept, n),
@@ -171,6 +182,8 @@ def accuracy(rows: list[dict]) -> dict:
         "warned_served_pct": share(sum(1 for r in warned if r["wait_s"] is not None), len(warned)),
         "not_served": len(never),
         "not_served_unwarned": sum(1 for r in never if not r["late"]),
+        "after_closing": len(after),
+        "after_closing_last_min": round(max(after) / 60, 1) if after else None,
     }
 
 
@@ -220,10 +233,11 @@ def bookings(db, first: date, last: date, names: dict) -> list[dict]:
     return result
 
 
-def build(db, first: date, last: date, tz_name: str, scale: list[str] | None = None) -> dict:
+def build(db, first: date, last: date, tz_name: str, scale: list[str] | None = None,
+          counter_hours: Week | None = None) -> dict:
     """The whole report for the days first..last (inclusive) in the center's time zone."""
     tz = ZoneInfo(tz_name)
-    records = load(db, first, last, tz)
+    records = load(db, first, last, tz, counter_hours)
     names = {r["code"]: r["name"] for r in db.execute("SELECT code, name FROM services ORDER BY position, code")}
     counter_names = dict(db.execute("SELECT id, name FROM counters ORDER BY position, id").fetchall())
 

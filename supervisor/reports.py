@@ -37,7 +37,7 @@ def _report():
     first, last = report_dates.parse_range(request.args.get("from"), request.args.get("to"), now().date())
     db = get_db()
     return blocking.run(lambda: reports.build(db, first, last, cfg.center.timezone,
-                                              cfg.reports.rating_scale))
+                                              cfg.reports.rating_scale, cfg.center.counter_hours))
 
 
 def _capacity():
@@ -99,7 +99,8 @@ def reports_page():
     except QueueError as exc:
         problem = exc.message
         today = now().date()
-        report = reports.build(get_db(), today, today, center.timezone, config().reports.rating_scale)
+        report = reports.build(get_db(), today, today, center.timezone, config().reports.rating_scale,
+                               center.counter_hours)
     try:
         advice = _capacity()
     except QueueError as exc:

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from conftest import TZ, Clock, demo_raw
 from shared import hall, queue, ratings, report_charts, report_tables, reports
+from shared.hours import parse_hours
 from shared.auth import create_token
 from shared.config import Queue, validate
 from shared.counters import add_counter, update_counter
@@ -540,6 +541,10 @@ def test_accuracy_counts_both_sides_and_the_warnings():
     a = reports.accuracy(rows)
     assert (a["kept_pct"], a["too_short_pct"], a["too_long_pct"]) == (33.3, 33.3, 16.7)
     assert (a["warned"], a["warned_served_pct"], a["not_served"], a["not_served_unwarned"]) == (2, 50.0, 2, 1)
+    assert (a["after_closing"], a["after_closing_last_min"]) == (0, None)
+    rows[0]["after_closing_s"], rows[1]["after_closing_s"] = 120, 750  # called after the counters' closing
+    a = reports.accuracy(rows)
+    assert (a["after_closing"], a["after_closing_last_min"]) == (2, 12.5)
 
 
 def test_reports_show_per_day_and_field_how_well_the_kiosks_promises_were_kept(db, clock):
@@ -568,6 +573,38 @@ def test_reports_show_per_day_and_field_how_well_the_kiosks_promises_were_kept(d
     _title, headers, table_rows = report_tables.table(report, "accuracy")
     assert headers[:3] == ["Ngày · Lĩnh vực", "Số người", "Đúng hẹn (%)"] and table_rows[1][:3] == [
         "23/11/2026 · Hộ tịch", 2, 50.0]
+    assert rows[None]["after_closing"] == 0     # no counter_hours given: no closing to count from
+    end = (start + timedelta(minutes=20)).replace(second=0, microsecond=0)   # the short one was called at +30
+    closing = parse_hours({"mon-fri": [f"07:00-{end:%H:%M}"]})
+    after = round((start + timedelta(minutes=30) - end).total_seconds() / 60, 1)
+    late = reports.build(db, clock.at.date(), clock.at.date(), "Asia/Ho_Chi_Minh", counter_hours=closing)["accuracy"]
+    assert [(r["code"], r["after_closing"], r["after_closing_last_min"]) for r in late] == [
+        (None, 1, after), ("HT", 1, after), ("CT", 0, None)]
+    headers = report_tables.table(report, "accuracy")[1]
+    assert headers[-2:] == ["Gọi sau giờ làm việc", "Lần gọi cuối sau giờ (phút)"]
+
+
+def test_the_reports_page_counts_the_calls_after_the_counters_closing(raw_config):
+    """/api/reports counts from center.counter_hours' closing: one citizen called at 17:05."""
+    from conftest import _token, bearer, enrolled_client, opened, staff
+    from shared.app import create_app
+    from shared.config import validate
+
+    raw_config["center"]["counter_hours"] = {"mon-fri": ["07:30-11:30", "13:30-17:00"]}
+    config = validate(raw_config)
+    app, clock = create_app(config), Clock()
+    app.config["CLOCK"] = clock
+    client, officer = enrolled_client(app, config), bearer(_token(config, "officer"))
+    supervisor = bearer(_token(config, "supervisor"))
+    clock.at = clock.at.replace(hour=16, minute=58)
+    with opened(config) as db:
+        staff(db, clock.at, 1)
+    client.post("/api/tickets", json={"service": "HT", "priority": False})
+    clock.at = clock.at.replace(hour=17, minute=5)
+    assert client.post("/api/counters/1/call-next", headers=officer, json={}).get_json()["called"] is True
+    day = clock.at.date().isoformat()
+    total = client.get(f"/api/reports?from={day}&to={day}", headers=supervisor).get_json()["accuracy"][0]
+    assert (total["after_closing"], total["after_closing_last_min"]) == (1, 5.0)
 
 
 def test_heavy_reports_run_a_few_at_once(peak_client):
