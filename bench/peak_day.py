@@ -205,6 +205,7 @@ class Day:
 
         self.http = requests.Session()
         self.srv, self.clock, self.tz, self.end = srv, clock, tz, end
+        self.closing = clock_of(SESSIONS[-1][1], tz)
         self.rnd = random.Random(seed + 1)
         self.events: list = []
         self.seq = 0
@@ -347,8 +348,7 @@ class Day:
     def serve_then_next(self, at: float, cid: int, field: str) -> None:
         done = at + 30 + service_seconds(self.rnd, field)   # walking up, then the file
         win = self.window(at)  # the officer leaves for lunch after this file; at closing goes on
-        closing = clock_of(SESSIONS[-1][1], self.tz)
-        self.push(done, "call", {"counter": cid, "finish": bool(win and closing > win[1] <= done)})
+        self.push(done, "call", {"counter": cid, "finish": bool(win and self.closing > win[1] <= done)})
 
     def recall(self, now: float, d: dict) -> None:
         r = self.post(f"/api/counters/{d['counter']}/recall", headers=self.officer)
@@ -418,11 +418,9 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
     r = lambda x: None if x is None else round(x, 1)  # noqa: E731
     from wait_model import reports  # this checkout's shared/ (the server may run another)
 
-    closing = clock_of(SESSIONS[-1][1], tz)
-
     def promised(t: dict, which: str) -> dict:
         wait = None if t["called"] is None else t["called"] - t["issued"]
-        after = t["called"] - closing if t["called"] and t["called"] >= closing else None
+        after = t["called"] - day.closing if t["called"] and t["called"] >= day.closing else None
         if which == "old":
             return {"promised_s": None if t["old"] is None else t["old"] * 60, "late": False, "wait_s": wait,
                     "after_closing_s": after}

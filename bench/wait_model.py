@@ -264,6 +264,8 @@ class Day:
 
 
 LOOKS = ("15:00", "16:00", "16:30")  # moments the phone page's warning is scored, among those then waiting
+
+
 def config_for(path: Path, shape: str, promise: int | None = None) -> dict:
     """config.yaml for a model day of `shape` (`promise`: center.promise_past_closing_min)."""
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
