@@ -50,6 +50,11 @@ def me():
     return jsonify(caller)
 
 
+def _closing(at):
+    """The counters' closing today (center.counter_hours): after it "Gọi tiếp" keeps the kiosk's word."""
+    return hours.closing(config().center.counter_hours, at)
+
+
 def _counter_reply(counter_id):
     return jsonify(hall.counter(get_db(), counter_id))
 
@@ -66,7 +71,7 @@ def call_next(counter_id):
     hold = None if body["now"] else lambda db: ratings.holding(db, counter_id, at, reports)
     try:
         ticket, moved = queue.call_next(get_db(), counter_id, at, config().queue, body["after"], actor(), hold,
-                                        closing=hours.closing(config().center.counter_hours, at))
+                                        closing=_closing(at))
     except errors.RatingHold as held:
         if held.finished:
             events.changed()
@@ -154,8 +159,7 @@ def next_number(counter_id):
     """What "Gọi tiếp" would call now: the officer sees the next number, not only counts (and
     after closing, how many warned citizens only a call by number would reach)."""
     at = now()
-    return jsonify(queue.next_number(get_db(), counter_id, at, config().queue,
-                                     hours.closing(config().center.counter_hours, at)))
+    return jsonify(queue.next_number(get_db(), counter_id, at, config().queue, _closing(at)))
 
 
 @bp.get("/api/counters")

@@ -42,7 +42,6 @@ from . import blocking, hours, presence, queue
 from .audit import day_of, stamp
 from .config import Queue
 from .db import immediate
-from .hours import Week
 from .reports import tolerance
 
 HISTORY_WEEKS = 4
@@ -70,14 +69,6 @@ def serving_counters(db, at: datetime) -> list[dict]:
              if row["id"] in current else None}
             for row in db.execute("SELECT id FROM counters WHERE open = 1 AND paused = 0 ORDER BY position, id")
             if row["id"] in served]
-
-
-def periods(week: Week, at: datetime) -> list[tuple[datetime, datetime]]:
-    """Today's periods of a `center.hours`-like setting, as moments (none set: the whole day)."""
-    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    if not week:
-        return [(midnight, midnight + timedelta(days=1))]
-    return [(midnight + timedelta(minutes=a), midnight + timedelta(minutes=b)) for a, b in week.get(at.weekday(), [])]
 
 
 @dataclass
@@ -257,7 +248,7 @@ def expected_priority(db, config: dict, at: datetime) -> list[Ticket]:
     same weekday's history and today together), placed evenly over the kiosk's hours ahead.
     At the morning crowd, those arriving in the next minutes are called before a normal
     number taken now; leaving them out made the first promises of a peak day 10 min short."""
-    kiosk = periods(config.center.hours, at)
+    kiosk = hours.periods(config.center.hours, at)
     if not any(a <= at for a, _ in kiosk):
         return []
     # Over a whole window even just after opening: the crowd at the door comes once.
@@ -327,7 +318,7 @@ def build(db, config: dict, at: datetime) -> Projection:
     # taking the counter from the next citizen of another field.
     tickets += [Ticket(gid, code, False, ghost_arrival + timedelta(microseconds=1), weight=0.0)
                 for gid, code in ghosts.items()]
-    sessions = periods(config.center.counter_hours, at)
+    sessions = hours.periods(config.center.counter_hours, at)
     if not config.center.counter_hours:  # counters call whenever someone waits: no closing to warn of
         sessions = [(sessions[0][0], sessions[0][0] + timedelta(days=7))]
     calls = play(at, counters, tickets, services, sessions, config.queue, close)

@@ -62,13 +62,19 @@ def period_start(week: Week, at: datetime) -> datetime | None:
                  if start <= minute < end), None)
 
 
+def periods(week: Week, at: datetime) -> list[tuple[datetime, datetime]]:
+    """Today's periods of a `center.hours`-like setting, as moments (none set: the whole day)."""
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if not week:
+        return [(midnight, midnight + timedelta(days=1))]
+    return [(midnight + timedelta(minutes=a), midnight + timedelta(minutes=b)) for a, b in week.get(at.weekday(), [])]
+
+
 def closing(week: Week, at: datetime) -> datetime | None:
     """When the last period of `at`'s day ends (None: no hours set, or none that day): after
     it the counters call only the numbers the kiosk did not warn (shared/queue.py)."""
-    periods = week.get(at.weekday(), [])
-    if not periods:
-        return None
-    return at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(minutes=periods[-1][1])
+    today = periods(week, at) if week else []
+    return today[-1][1] if today else None
 
 
 def next_opening(week: Week, at: datetime) -> datetime | None:
