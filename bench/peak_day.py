@@ -427,12 +427,9 @@ def figures(day: Day, log: list[dict], tz: ZoneInfo) -> dict:
         minutes = t["new"].get("minutes")
         return {"promised_s": None if minutes is None else minutes * 60, "late": bool(t["new"].get("late")),
                 "wait_s": wait, "after_closing_s": after}
-    accuracy = {w: reports.accuracy([promised(t, w) for t in day.tickets.values()]) for w in ("old", "new")}
     return {
-        "accuracy": accuracy,
-        # the citizens the counters called after closing (the kiosk's promises kept), and the last
-        "after_closing": {"called": accuracy["new"]["after_closing"],
-                          "last_min": accuracy["new"]["after_closing_last_min"] or 0},
+        # with the citizens the counters called after closing (the kiosk's promises kept), and the last
+        "accuracy": {w: reports.accuracy([promised(t, w) for t in day.tickets.values()]) for w in ("old", "new")},
         "calls": len(calls), "announced": len(end), "never_started": len(calls) - len(start),
         "start": {"p50": r(pct(start, 50)), "p95": r(pct(start, 95)), "max": r(max(start, default=None))},
         "end": {"p50": r(pct(end, 50)), "p95": r(pct(end, 95)), "max": r(max(end, default=None))},
@@ -576,8 +573,9 @@ def write_doc(runs: dict) -> None:
     for title, value in ACCURACY_ROWS:
         promise_rows.append(row(title, [value(runs[k]["accuracy"][w]) for k in shown for w in ("old", "new")]))
     promise_rows.append(row("called after closing / last call, min past closing", [
-        "—" if w == "old" or "after_closing" not in runs[k] else
-        f"{runs[k]['after_closing']['called']} / {runs[k]['after_closing']['last_min']}" for k in shown for w in ("old", "new")]))
+        "—" if w == "old" or "after_closing" not in runs[k]["accuracy"][w] else
+        f"{runs[k]['accuracy'][w]['after_closing']} / {runs[k]['accuracy'][w]['after_closing_last_min'] or 0}"
+        for k in shown for w in ("old", "new")]))
     waits = ["| field | tickets | called | wait p50 (min) | p90 | max |", "|---|---|---|---|---|---|"]
     waits += [row(f, [w["tickets"], w["called"], w["p50_min"], w["p90_min"], w["max_min"]])
               for f, w in main["waits"].items()]

@@ -290,7 +290,7 @@ def play_history(config, weeks: int, seed: int):
 
 def play_day(shape: str, seed: int, history: int, promise: int | None = None) -> dict:
     """History days (normal Mondays, unmeasured), then the measured day: old and new figures,
-    and the counters' overtime (`promise`: center.promise_past_closing_min, else config.yaml's)."""
+    the calls after closing among them (`promise`: center.promise_past_closing_min, else config.yaml's)."""
     with tempfile.TemporaryDirectory() as tmp:
         config = config_for(Path(tmp) / "model.db", shape, promise)
         db = play_history(config, history, seed)
@@ -304,11 +304,9 @@ def play_day(shape: str, seed: int, history: int, promise: int | None = None) ->
         values = [1000 * t[key] for t in day.tickets.values()]
         cost[key] = {"p50": round(reports.percentile(values, 0.5), 2), "p90": round(reports.percentile(values, 0.9), 2),
                      "max": round(max(values), 2)}
-    new = reports.accuracy(day.rows("new"))
     return {"shape": shape, "seed": seed, "citizens": len(day.tickets),
             "promise_min": config.center.promise_past_closing_min,
-            "overtime": {"called": new["after_closing"], "last_min": new["after_closing_last_min"] or 0},
-            "old": reports.accuracy(day.rows("old")), "new": new,
+            "old": reports.accuracy(day.rows("old")), "new": reports.accuracy(day.rows("new")),
             "issue_ms": cost["cost_s"], "phone_ms": cost["phone_s"],
             "live": {moment: scored(warned, day.tickets) for moment, warned in day.looks.items()},
             "waiting_max": day.waiting_max, "day_s": round(elapsed, 1)}
@@ -337,6 +335,9 @@ def pooled(runs: list[dict], which: str) -> dict:
         sum(r[which]["warned"] * (r[which]["warned_served_pct"] or 0) / 100 for r in runs) / warned * 100, 1)
     out["not_served"] = sum(r[which]["not_served"] for r in runs)
     out["not_served_unwarned"] = sum(r[which]["not_served_unwarned"] for r in runs)
+    out["after_closing"] = sum(r[which]["after_closing"] for r in runs)
+    out["after_closing_last_min"] = max((r[which]["after_closing_last_min"] for r in runs
+                                         if r[which]["after_closing_last_min"] is not None), default=None)
     out["citizens"] = n
     return out
 
@@ -352,7 +353,9 @@ def table(results: dict) -> str:
             ("warned \"có thể không kịp\"", "warned"),
             ("warned but served (%)", "warned_served_pct"),
             ("not served", "not_served"),
-            ("not served and not warned", "not_served_unwarned")]
+            ("not served and not warned", "not_served_unwarned"),
+            ("called after closing (the promised)", "after_closing"),
+            ("last call after closing, min (worst day)", "after_closing_last_min")]
     shapes = list(results)
     head = "| | " + " | ".join(f"{s} old | {s} new" for s in shapes) + " |"
     lines = [head, "|---" * (1 + 2 * len(shapes)) + "|",
@@ -363,9 +366,6 @@ def table(results: dict) -> str:
         for s in shapes:
             cells += ["—" if results[s][w].get(key) is None else str(results[s][w][key]) for w in ("old", "new")]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines.append("| called after closing (promised), citizens / last call, min past closing (worst day) | "
-                 + " | ".join(f"— | {results[s]['overtime']['called']} / {results[s]['overtime']['last_min']}"
-                              for s in shapes) + " |")
     lines.append("| cost of the new estimate at issue, ms p50 / p90 / max (worst day) | " + " | ".join(
         "— | " + " / ".join(str(results[s]["issue_ms"][k]) for k in ("p50", "p90", "max")) for s in shapes) + " |")
     lines.append("| a phone's refresh while the queue is unchanged, ms max | " + " | ".join(
@@ -394,9 +394,8 @@ def promise_table(sweep: dict[int, dict]) -> str:
     after all / not served and not warned / called after closing / last call past closing (min)."""
     shapes = list(next(iter(sweep.values())))
     return counts_table("promise past closing (min)",
-                        {s: [(str(m), dict(sweep[m][s]["new"], **sweep[m][s]["overtime"])) for m in sweep]
-                         for s in shapes},
-                        ("warned", "warned_served_pct", "not_served_unwarned", "called", "last_min"))
+                        {s: [(str(m), sweep[m][s]["new"]) for m in sweep] for s in shapes},
+                        ("warned", "warned_served_pct", "not_served_unwarned", "after_closing", "after_closing_last_min"))
 
 
 def cost(waiting: int = 600, repeat: int = 30) -> dict:
@@ -454,18 +453,17 @@ def measure(shapes: list[str], seeds: int, history: int, promise: int | None) ->
         for seed in range(2026, 2026 + seeds):
             run = play_day(shape, seed, history, promise)
             print(json.dumps({k: run[k] for k in ("shape", "seed", "promise_min", "citizens", "issue_ms", "phone_ms",
-                                                  "waiting_max", "overtime", "day_s")}
+                                                  "waiting_max", "day_s")}
                              | {"old_kept": run["old"]["kept_pct"], "new_kept": run["new"]["kept_pct"],
                                 "new_short": run["new"]["too_short_pct"],
                                 "new_warned_served": run["new"]["warned_served_pct"],
-                                "new_unwarned": run["new"]["not_served_unwarned"]}, ensure_ascii=False), flush=True)
+                                "new_unwarned": run["new"]["not_served_unwarned"],
+                                "after_closing": run["new"]["after_closing"]}, ensure_ascii=False), flush=True)
             runs.append(run)
         every += runs
         results[shape] = {"days": len(runs), "old": pooled(runs, "old"), "new": pooled(runs, "new"),
                           "issue_ms": {k: max(r["issue_ms"][k] for r in runs) for k in ("p50", "p90", "max")},
                           "phone_ms": max(r["phone_ms"]["max"] for r in runs),
-                          "overtime": {"called": sum(r["overtime"]["called"] for r in runs),
-                                       "last_min": max(r["overtime"]["last_min"] for r in runs)},
                           "live": {m: {k: sum(r["live"][m][k] for r in runs) for k in runs[0]["live"][m]} for m in LOOKS}}
     return results, every
 

@@ -20,7 +20,7 @@ def test_a_closing_counter_and_the_peak_shape_play_out():
     run = wait_model.play_day("closing", 2026, history=0)
     assert run["citizens"] == 220 and run["new"]["not_served_unwarned"] <= run["new"]["not_served"]
     results = {"closing": {"days": 1, "old": wait_model.pooled([run], "old"), "new": wait_model.pooled([run], "new"),
-                           "issue_ms": run["issue_ms"], "phone_ms": run["phone_ms"]["max"], "overtime": run["overtime"]}}
+                           "issue_ms": run["issue_ms"], "phone_ms": run["phone_ms"]["max"]}}
     table = wait_model.table(results)
     assert table.splitlines()[0] == "| | closing old | closing new |" and "| 220 (1) | same |" in table
 
@@ -33,9 +33,9 @@ def test_the_counters_keep_the_kiosks_promises_past_closing_whatever_the_margin(
     for m, run in runs.items():
         assert run["promise_min"] == m and run["new"]["not_served_unwarned"] == 0
     assert runs[0]["new"]["warned"] > runs[60]["new"]["warned"]
-    assert runs[0]["overtime"]["called"] < runs[60]["overtime"]["called"]
-    assert 0 < runs[60]["overtime"]["last_min"]
-    sweep = {m: {"one_counter": {"new": wait_model.pooled([r], "new"), "overtime": r["overtime"]}}
+    assert runs[0]["new"]["after_closing"] < runs[60]["new"]["after_closing"]
+    assert 0 < runs[60]["new"]["after_closing_last_min"]
+    sweep = {m: {"one_counter": {"new": wait_model.pooled([r], "new")}}
              for m, r in runs.items()}
     assert f"| 60 | {runs[60]['new']['warned']} / " in wait_model.promise_table(sweep)
 
